@@ -1,5 +1,5 @@
-// ENet's host (host.c) as a sans-IO state machine: datagrams come in through `receive`, leave
-// through `takeDatagrams`, and time is the argument of `service` and `flush`. The order of work in
+// ENet's host (host.c) as a sans-IO state machine: datagrams come in through `handleDatagram`, leave
+// through `pollDatagrams`, and time is the argument of `service` and `flush`. The order of work in
 // one service call is libenet's, kept in one place: `service` below.
 import {
   COMMAND_FLAG_ACKNOWLEDGE,
@@ -146,7 +146,7 @@ export class Host implements PeerHost {
    * call, up to 256 per call, as libenet reads its socket. Returns false when the socket buffer was
    * full and the datagram was dropped (counted as 'receiveBufferFull').
    */
-  receive(source: WireAddress, data: Uint8Array): boolean {
+  handleDatagram(source: WireAddress, data: Uint8Array): boolean {
     if (this.receiveQueueBytes + data.length > this.receiveBufferSizeBytes) {
       this.droppedDatagrams.receiveBufferFull = (this.droppedDatagrams.receiveBufferFull ?? 0) + 1;
       return false;
@@ -162,7 +162,7 @@ export class Host implements PeerHost {
   }
 
   /** Takes every datagram the host sent since the last call, in send order. */
-  takeDatagrams(): Datagram[] {
+  pollDatagrams(): Datagram[] {
     const sent = this.outbox;
     this.outbox = [];
     return sent;

@@ -170,6 +170,8 @@ export class Peer extends ListNode {
   eventData = 0;
   totalWaitingData = 0;
   connectID = 0;
+  /** Application data attached to the slot (ENetPeer.data); like ENet, reset() leaves it alone. */
+  data: unknown = null;
 
   constructor(
     readonly host: PeerHost,
