@@ -666,7 +666,7 @@ function handleAcknowledge(host: Host, event: HostEvent | null, peer: Peer, data
 }
 
 /** RTT smoothing and the throttle epoch, in ENet's integer arithmetic (reference §4.4). */
-function updateRoundTripTime(peer: Peer, roundTripTime: number, serviceTime: number): void {
+export function updateRoundTripTime(peer: Peer, roundTripTime: number, serviceTime: number): void {
   if (peer.lastReceiveTime > 0) {
     peer.throttle(roundTripTime);
     peer.roundTripTimeVariance -= Math.floor(peer.roundTripTimeVariance / 4);

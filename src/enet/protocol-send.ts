@@ -411,7 +411,7 @@ function checkOutgoingCommands1318(host: Host, peer: Peer, builder: DatagramBuil
 }
 
 /** The packet-loss statistic, updated at most every 10 s in a pass that sends something (reference §4.5). */
-function updatePacketLoss(host: Host, peer: Peer): void {
+export function updatePacketLoss(host: Host, peer: Peer): void {
   if (peer.packetLossEpoch === 0) {
     peer.packetLossEpoch = host.serviceTime;
     return;
