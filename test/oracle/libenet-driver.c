@@ -910,7 +910,7 @@ static int op_peer_disconnect_later (reader * in, writer * out) { (void) out; re
 static int op_peer_disconnect_now (reader * in, writer * out) { (void) out; return disconnect_peer (in, DISCONNECT_NOW); }
 
 /* The peer ops with only u32 arguments: u32 hostId, u32 peerIndex, then argumentCount u32 values. */
-typedef enum { PEER_RESET, PEER_PING, PEER_PING_INTERVAL, PEER_TIMEOUT, PEER_THROTTLE_CONFIGURE } peer_call;
+typedef enum { PEER_RESET, PEER_PING, PEER_PING_INTERVAL, PEER_TIMEOUT, PEER_THROTTLE_CONFIGURE, PEER_SET_PACKET_THROTTLE } peer_call;
 
 static int
 call_peer (reader * in, peer_call call, int argumentCount)
@@ -933,6 +933,10 @@ call_peer (reader * in, peer_call call, int argumentCount)
     case PEER_THROTTLE_CONFIGURE:
       CHARGED (slot, enet_peer_throttle_configure (peer, arguments [0], arguments [1], arguments [2]));
       break;
+    case PEER_SET_PACKET_THROTTLE:
+      /* A test hook, not an ENet call: writes ENetPeer.packetThrottle directly. */
+      peer -> packetThrottle = arguments [0];
+      break;
     }
     return 0;
 }
@@ -942,6 +946,7 @@ static int op_peer_ping (reader * in, writer * out) { (void) out; return call_pe
 static int op_peer_ping_interval (reader * in, writer * out) { (void) out; return call_peer (in, PEER_PING_INTERVAL, 1); }
 static int op_peer_timeout (reader * in, writer * out) { (void) out; return call_peer (in, PEER_TIMEOUT, 3); }
 static int op_peer_throttle_configure (reader * in, writer * out) { (void) out; return call_peer (in, PEER_THROTTLE_CONFIGURE, 3); }
+static int op_peer_set_packet_throttle (reader * in, writer * out) { (void) out; return call_peer (in, PEER_SET_PACKET_THROTTLE, 1); }
 
 /* The ENetPeer fields of PeerSnapshot (test/support/host-like.ts), read as they are. */
 #define PEER_FIELDS(X) \
@@ -1071,6 +1076,7 @@ static const op_entry ops [] = {
     [24] = { "cpu_time", op_cpu_time },
     [25] = { "call_counts", op_call_counts },
     [26] = { "compress_with_range_coder", op_compress_with_range_coder },
+    [27] = { "peer_set_packet_throttle", op_peer_set_packet_throttle },
 };
 
 #define OP_COUNT (sizeof (ops) / sizeof (ops [0]))

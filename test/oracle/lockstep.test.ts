@@ -84,6 +84,9 @@ class EchoHost implements HostLike {
   peerTimeout(): void {
     unsupported();
   }
+  peerSetPacketThrottle(): void {
+    unsupported();
+  }
   peerThrottleConfigure(): void {
     unsupported();
   }

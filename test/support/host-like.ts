@@ -149,6 +149,9 @@ export interface HostLike {
   /** enet_peer_throttle_configure. */
   peerThrottleConfigure(peerIndex: number, intervalMs: number, acceleration: number, deceleration: number): void;
 
+  /** Test hook, not an ENet call: writes ENetPeer.packetThrottle directly (to hold a fixed throttle). */
+  peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void;
+
   peer(peerIndex: number): PeerSnapshot;
   host(): HostSnapshot;
   destroy(): void;

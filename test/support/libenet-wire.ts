@@ -34,6 +34,7 @@ export const OpCode = {
   cpuTime: 24,
   callCounts: 25,
   compressWithRangeCoder: 26,
+  peerSetPacketThrottle: 27,
 } as const;
 
 export type OpName = keyof typeof OpCode;

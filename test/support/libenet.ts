@@ -588,6 +588,10 @@ export class LibenetHost implements HostLike {
     ).end();
   }
 
+  peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void {
+    this.call('peerSetPacketThrottle', (w) => w.u32(peerIndex, 'peerIndex').u32(packetThrottle)).end();
+  }
+
   peer(peerIndex: number): PeerSnapshot {
     return toPeerSnapshot(readNamedFields(this.call('peerSnapshot', (w) => w.u32(peerIndex, 'peerIndex'))));
   }

@@ -57,7 +57,15 @@ export interface LockstepOptions {
   /** Ends the run after the tick at which it returns true. */
   stopWhen?: (trace: LockstepTrace, nowMs: number) => boolean;
   maxEventsPerService?: number;
+  /**
+   * Decides each datagram's fate when it is collected: undefined delivers it unchanged; `drop`
+   * loses it (it stays in the trace with `dropped: true`); `bytes` replaces what arrives;
+   * `extraDelayMs` adds to its latency (so it can overtake or be overtaken).
+   */
+  intercept?: (datagram: TraceDatagram) => DatagramFate | undefined;
 }
+
+export type DatagramFate = { drop: true } | { drop?: false; bytes?: Uint8Array; extraDelayMs?: number };
 
 export interface TraceDatagram {
   /** Global send order, from 0. */
@@ -71,6 +79,8 @@ export interface TraceDatagram {
   source: WireAddress;
   destination: WireAddress;
   bytes: Uint8Array;
+  /** True when the intercept hook dropped it. */
+  dropped: boolean;
 }
 
 export interface TraceEvent {
@@ -138,24 +148,34 @@ class HostDirectory {
   }
 }
 
-/** Datagrams in flight, in send order; with one fixed latency that is also delivery order. */
+/** A datagram on its way, with the bytes that will arrive. */
+interface InFlight {
+  datagram: TraceDatagram;
+  deliverAtMs: number;
+  bytes: Uint8Array;
+}
+
+/** Datagrams in flight, ordered by delivery time and then by send order. */
 class InFlightQueue {
-  private items: TraceDatagram[] = [];
+  private items: InFlight[] = [];
   private headIndex = 0;
 
-  push(datagram: TraceDatagram): void {
+  push(item: InFlight): void {
     if (this.items.length - this.headIndex >= LOCKSTEP_MAX_IN_FLIGHT_DATAGRAMS) {
       throw new Error(`more than ${LOCKSTEP_MAX_IN_FLIGHT_DATAGRAMS} datagrams in flight`);
     }
-    this.items.push(datagram);
+    // Almost always in order already: insert from the tail.
+    let index = this.items.length;
+    while (index > this.headIndex && this.items[index - 1]!.deliverAtMs > item.deliverAtMs) index--;
+    this.items.splice(index, 0, item);
   }
 
   /** Removes and returns the datagrams due at or before nowMs. */
-  takeDue(nowMs: number): TraceDatagram[] {
-    const due: TraceDatagram[] = [];
+  takeDue(nowMs: number): InFlight[] {
+    const due: InFlight[] = [];
     while (this.headIndex < this.items.length) {
       const next = this.items[this.headIndex]!;
-      if (next.deliverAtMs === null || next.deliverAtMs > nowMs) break;
+      if (next.deliverAtMs > nowMs) break;
       due.push(next);
       this.headIndex++;
     }
@@ -188,9 +208,18 @@ export function runLockstep(options: LockstepOptions): LockstepTrace {
         source: entry.address,
         destination: sent.address,
         bytes: sent.bytes,
+        dropped: false,
       };
       trace.datagrams.push(datagram);
-      if (destination !== undefined) inFlight.push(datagram);
+      const fate = options.intercept?.(datagram);
+      if (fate?.drop === true) {
+        datagram.dropped = true;
+        continue;
+      }
+      if (destination === undefined) continue;
+      const extraDelayMs = fate?.extraDelayMs ?? 0;
+      datagram.deliverAtMs = nowMs + options.latencyMs + extraDelayMs;
+      inFlight.push({ datagram, deliverAtMs: datagram.deliverAtMs, bytes: fate?.bytes ?? sent.bytes });
     }
   };
 
@@ -200,8 +229,8 @@ export function runLockstep(options: LockstepOptions): LockstepTrace {
       options.onTick({ nowMs, host: (name) => directory.named(name).host, trace });
       for (const entry of directory.hosts) collectSent(entry, nowMs);
     }
-    for (const datagram of inFlight.takeDue(nowMs)) {
-      directory.named(datagram.to!).host.deliver(datagram.source, datagram.bytes);
+    for (const { datagram, bytes } of inFlight.takeDue(nowMs)) {
+      directory.named(datagram.to!).host.deliver(datagram.source, bytes);
     }
     if ((nowMs - options.startMs) % serviceEveryMs === 0) {
       for (const entry of directory.hosts) {

@@ -38,7 +38,7 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
   };
   return {
     core: host,
-    deliver: (source: WireAddress, bytes: Uint8Array) => void host.receive(source, bytes),
+    deliver: (source: WireAddress, bytes: Uint8Array) => void host.handleDatagram(source, bytes),
     service: (nowMs) => {
       const { result, event } = host.service(nowMs);
       return { result, event: toLike(event) };
@@ -48,7 +48,7 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
       return { result, event: toLike(event) };
     },
     flush: (nowMs) => host.flush(nowMs),
-    takeSent: (): SentDatagram[] => host.takeDatagrams().map((datagram) => ({ address: datagram.address, bytes: datagram.data })),
+    takeSent: (): SentDatagram[] => host.pollDatagrams().map((datagram) => ({ address: datagram.address, bytes: datagram.data })),
     connect: (address, channelCount, data) => host.connect(address, channelCount, data)?.incomingPeerID ?? -1,
     broadcast: (channelID, flags, data) => host.broadcast(channelID, new Packet(data.slice(), flags)),
     bandwidthLimit: (incoming, outgoing) => host.bandwidthLimit(incoming, outgoing),
@@ -63,6 +63,9 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
     peerTimeout: (peerIndex, limit, min, max) => host.peers[peerIndex]!.setTimeout(limit, min, max),
     peerThrottleConfigure: (peerIndex, interval, acceleration, deceleration) =>
       host.peers[peerIndex]!.throttleConfigure(interval, acceleration, deceleration),
+    peerSetPacketThrottle: (peerIndex, packetThrottle) => {
+      host.peers[peerIndex]!.packetThrottle = packetThrottle;
+    },
     peer: (peerIndex): PeerSnapshot => {
       const p = host.peers[peerIndex]!;
       return {
