@@ -464,3 +464,398 @@ export const SEQUENCING_AND_FRAGMENTS: ConformanceCase[] = [
     },
   },
 ];
+
+/** The disconnect time of `name` minus the first reliable send of `name` at or after `lossStartMs`. */
+function dropDelayAfterFirstUnacked(run: PairRun, name: string, lossStartMs: number): number {
+  const firstUnacked = sentBy(run.trace, name).find((datagram) => datagram.sentAtMs >= lossStartMs && (datagram.bytes[0]! & 0x80) !== 0);
+  const disconnect = eventsOf(run.trace, name).find(({ event }) => event.type === 'disconnect');
+  if (firstUnacked === undefined || disconnect === undefined) throw new Error(`${name}: no unacknowledged send or no disconnect`);
+  return disconnect.atMs - firstUnacked.sentAtMs;
+}
+
+function stopWhenBothDisconnected(trace: PairRun['trace']): boolean {
+  return ['client', 'server'].every((name) => eventsOf(trace, name).some(({ event }) => event.type === 'disconnect'));
+}
+
+function timeoutCase(row: string, roundTripTimeMs: number, lossStartMs: number, expectedMs: number): ConformanceCase {
+  return {
+    row,
+    name: `idle link at RTT ${roundTripTimeMs}, then 100 % loss: the peer is dropped ${expectedMs} ms after its first unacknowledged send`,
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          latencyMs: roundTripTimeMs / 2,
+          untilMs: lossStartMs + 60_000,
+          intercept: lossFrom(lossStartMs),
+          stopWhen: stopWhenBothDisconnected,
+        }),
+        (run) => {
+          expect(dropDelayAfterFirstUnacked(run, 'client', lossStartMs)).toBe(expectedMs);
+          expect(eventsOf(run.trace, 'client').at(-1)!.event).toEqual({ type: 'disconnect', peerIndex: 0, data: 0 });
+        },
+      ),
+  };
+}
+
+export const TIMING_AND_TIMEOUTS: ConformanceCase[] = [
+  {
+    row: '18',
+    name: 'connecting to a silent address: CONNECT at t0, +500, +1500, +3500, +7500, +15500 and DISCONNECT (data 0) at t0+31500',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        runPair(implementation, {
+          untilMs: 33_000,
+          onTick: (tick) => {
+            if (tick.nowMs === 1000) tick.host('client').connect(OTHER_ADDRESS, 2, 0);
+          },
+        }),
+        (run) => {
+          expect(transmissionsOf(run, 'client', 'CONNECT')).toEqual([1000, 1500, 2500, 4500, 8500, 16500]);
+          expect(eventsOf(run.trace, 'client').map(({ atMs, event }) => [atMs, event])).toEqual([[32_500, { type: 'disconnect', peerIndex: 0, data: 0 }]]);
+        },
+      ),
+  },
+  {
+    row: '19',
+    name: 'server half-open (everything to the client lost): VERIFY_CONNECT sent 6 times, the slot freed silently 31.5 s after the first',
+    libenet: true,
+    run: (implementation) => {
+      const serverStates: [number, number][] = [];
+      const run = connected(implementation, {
+        untilMs: 33_000,
+        intercept: (datagram) => (datagram.from === 'server' ? { drop: true } : undefined),
+        onTick: (tick) => {
+          if (tick.nowMs === 32_510 || tick.nowMs === 32_511) serverStates.push([tick.nowMs, tick.host('server').peer(0).state]);
+        },
+      });
+      with_(run, () => {
+        expect(transmissionsOf(run, 'server', 'VERIFY_CONNECT')).toEqual([1010, 1510, 2510, 4510, 8510, 16_510]);
+        expect(serverStates).toEqual([
+          [32_510, PeerState.STATE_ACKNOWLEDGING_CONNECT],
+          [32_511, PeerState.STATE_DISCONNECTED],
+        ]);
+        expect(eventsOf(run.trace, 'server')).toEqual([]);
+      });
+    },
+  },
+  {
+    row: '20',
+    name: 'idle link at RTT 20, then 100 % loss from 5000: both sides emit DISCONNECT (data 0) at 13280, 8160 ms after the first lost ping',
+    libenet: true,
+    run: (implementation) =>
+      with_(connected(implementation, { untilMs: 20_000, intercept: lossFrom(5000), stopWhen: stopWhenBothDisconnected }), (run) => {
+        const disconnects = (name: string) => eventsOf(run.trace, name).filter(({ event }) => event.type === 'disconnect');
+        expect(disconnects('client').map(({ atMs, event }) => [atMs, event])).toEqual([[13_280, { type: 'disconnect', peerIndex: 0, data: 0 }]]);
+        expect(disconnects('server').map(({ atMs, event }) => [atMs, event])).toEqual([[13_280, { type: 'disconnect', peerIndex: 0, data: 0 }]]);
+        expect(dropDelayAfterFirstUnacked(run, 'client', 5000)).toBe(8160);
+      }),
+  },
+  timeoutCase('21', 2, 5000, 6138),
+  timeoutCase('21', 100, 5000, 8820),
+  timeoutCase('21', 200, 5000, 17_388),
+  timeoutCase('21', 500, 5000, 46_620),
+  ...(
+    [
+      [1, 1000, 2000],
+      [4, 2000, 60_000],
+    ] as const
+  ).map(
+    ([limit, minimumMs, maximumMs]): ConformanceCase => ({
+      row: '22',
+      name: `enet_peer_timeout(${limit}, ${minimumMs}, ${maximumMs}) at RTT 20 drops the peer 2016 ms after its first unacknowledged send`,
+      libenet: true,
+      run: (implementation) =>
+        with_(
+          connected(implementation, {
+            untilMs: 20_000,
+            intercept: lossFrom(5000),
+            stopWhen: (trace) => eventsOf(trace, 'client').some(({ event }) => event.type === 'disconnect'),
+            onTick: (tick) => {
+              if (tick.nowMs === 2000) tick.host('client').peerTimeout(0, limit, minimumMs, maximumMs);
+            },
+          }),
+          (run) => expect(dropDelayAfterFirstUnacked(run, 'client', 5000)).toBe(2016),
+        ),
+    }),
+  ),
+  {
+    row: '23',
+    name: 'retransmission intervals double from the RTO: at RTT 20 +32, +64, +128, +256, +512, +1024, +2048',
+    libenet: true,
+    run: (implementation) =>
+      with_(connected(implementation, { untilMs: 20_000, intercept: lossFrom(5000), stopWhen: stopWhenBothDisconnected }), (run) => {
+        const pings = transmissionsOf(run, 'client', 'PING').filter((timeMs) => timeMs >= 5000);
+        expect(pings.slice(1).map((timeMs, index) => timeMs - pings[index]!)).toEqual([32, 64, 128, 256, 512, 1024, 2048]);
+      }),
+  },
+  ...(
+    [
+      [20, 520],
+      [200, 700],
+    ] as const
+  ).map(
+    ([roundTripTimeMs, periodMs]): ConformanceCase => ({
+      row: '24',
+      name: `the idle ping period is pingInterval + RTT: ${periodMs} ms at RTT ${roundTripTimeMs}`,
+      libenet: true,
+      run: (implementation) =>
+        with_(connected(implementation, { latencyMs: roundTripTimeMs / 2, untilMs: 9000 }), (run) => {
+          const pings = transmissionsOf(run, 'client', 'PING').filter((timeMs) => timeMs >= 3000);
+          expect(pings.length).toBeGreaterThan(4);
+          expect(new Set(pings.slice(1).map((timeMs, index) => timeMs - pings[index]!))).toEqual(new Set([periodMs]));
+        }),
+    }),
+  ),
+  {
+    row: '25',
+    name: 'the client keeps srtt 500 / var 0 until its first PING is acknowledged; the server samples the ACK of VERIFY_CONNECT',
+    libenet: true,
+    run: (implementation) => {
+      const samples: Record<string, [number, number]> = {};
+      const run = connected(implementation, {
+        untilMs: 1045,
+        onTick: (tick) => {
+          const note = (name: string, host: 'client' | 'server') => {
+            const peer = tick.host(host).peer(0);
+            samples[name] = [peer.roundTripTime, peer.roundTripTimeVariance];
+          };
+          if (tick.nowMs === 1031) note('server@1031', 'server');
+          if (tick.nowMs === 1040) note('client@1040', 'client');
+          if (tick.nowMs === 1041) note('client@1041', 'client');
+        },
+      });
+      with_(run, () =>
+        expect(samples).toEqual({
+          'server@1031': [20, 10],
+          'client@1040': [500, 0],
+          'client@1041': [20, 10],
+        }),
+      );
+    },
+  },
+  {
+    row: '26',
+    name: 'pings at a constant RTT of 20 give (srtt, var) = (20,10),(20,8),(20,6),(20,5),(20,4),(20,3),(20,3) and RTO 32',
+    libenet: true,
+    run: (implementation) => {
+      const samples: [number, number][] = [];
+      let lastReceiveTime = 0;
+      const run = connected(implementation, {
+        untilMs: 5000,
+        onTick: (tick) => {
+          const peer = tick.host('client').peer(0);
+          if (peer.lastReceiveTime !== lastReceiveTime && samples.length < 7) samples.push([peer.roundTripTime, peer.roundTripTimeVariance]);
+          lastReceiveTime = peer.lastReceiveTime;
+        },
+      });
+      with_(run, () => {
+        expect(samples).toEqual([
+          [20, 10],
+          [20, 8],
+          [20, 6],
+          [20, 5],
+          [20, 4],
+          [20, 3],
+          [20, 3],
+        ]);
+      });
+    },
+  },
+  {
+    row: '27',
+    name: 'sent-time reconstruction across a 16-bit wrap keeps RTT 20; an ACK echoing a future time is ignored (the command is retransmitted)',
+    libenet: true,
+    run: (implementation) => {
+      const startMs = 0x1fd00;
+      let bumped = 0;
+      const run = connected(implementation, {
+        startMs,
+        untilMs: 0x20400,
+        onTick: (tick) => {
+          if (tick.nowMs === 0x20100) tick.host('client').peerSend(0, 0, RELIABLE, payload(8, 9));
+        },
+        intercept: (datagram) => {
+          if (datagram.from !== 'server' || bumped > 0) return undefined;
+          const commands = commandsOf(datagram);
+          const index = commands.findIndex((command) => command.name === 'ACKNOWLEDGE' && command.channelID === 0);
+          if (index < 0) return undefined;
+          // Rewrite that ACK's receivedSentTime 4 s into the future.
+          const bytes = datagram.bytes.slice();
+          const offset = 2 + index * 8 + 6;
+          const future = (((bytes[offset]! << 8) | bytes[offset + 1]!) + 4000) & 0xffff;
+          bytes[offset] = future >> 8;
+          bytes[offset + 1] = future & 0xff;
+          bumped++;
+          return { bytes };
+        },
+      });
+      with_(run, ({ client }) => {
+        expect(bumped).toBe(1);
+        expect(transmissionsOf(run, 'client', 'SEND_RELIABLE').length).toBeGreaterThanOrEqual(2);
+        expect(receivesOf(run, 'server')).toHaveLength(1);
+        expect(client.peer(0).roundTripTime).toBe(20);
+      });
+    },
+  },
+];
+
+export const DISCONNECTS: ConformanceCase[] = [
+  {
+    row: '28',
+    name: 'disconnect(7) at RTT 20: DISCONNECTING at once, the remote gets DISCONNECT(7) at +L, the local side DISCONNECT(0) at +2L',
+    libenet: true,
+    run: (implementation) => {
+      let stateAfterCall = -1;
+      const run = connected(implementation, {
+        untilMs: 2400,
+        onTick: (tick) => {
+          if (tick.nowMs !== 2200) return;
+          tick.host('client').peerDisconnect(0, 7, tick.nowMs);
+          stateAfterCall = tick.host('client').peer(0).state;
+        },
+      });
+      with_(run, ({ trace }) => {
+        expect(stateAfterCall).toBe(PeerState.STATE_DISCONNECTING);
+        expect(eventsOf(trace, 'server').at(-1)).toMatchObject({ atMs: 2210, event: { type: 'disconnect', data: 7 } });
+        expect(eventsOf(trace, 'client').at(-1)).toMatchObject({ atMs: 2220, event: { type: 'disconnect', data: 0 } });
+      });
+    },
+  },
+  {
+    row: '29',
+    name: 'disconnect_later(8) with 5 queued 2000-byte packets: the remote receives all 5, then DISCONNECT(8); locally DISCONNECT(0) one RTT after the last ACK',
+    libenet: true,
+    run: (implementation) => {
+      const run = connected(implementation, {
+        untilMs: 2400,
+        onTick: (tick) => {
+          if (tick.nowMs !== 2200) return;
+          const client = tick.host('client');
+          for (let index = 0; index < 5; index++) client.peerSend(0, 0, RELIABLE, payload(2000, index));
+          client.peerDisconnectLater(0, 8, tick.nowMs);
+        },
+      });
+      with_(run, ({ trace }) => {
+        const serverEvents = eventsOf(trace, 'server').filter(({ atMs }) => atMs >= 2200);
+        expect(serverEvents.map(({ atMs, event }) => [atMs, event.type])).toEqual([
+          [2210, 'receive'],
+          [2210, 'receive'],
+          [2210, 'receive'],
+          [2210, 'receive'],
+          [2210, 'receive'],
+          [2230, 'disconnect'],
+        ]);
+        expect(serverEvents.at(-1)!.event).toMatchObject({ data: 8 });
+        const lastAckAt = Math.max(...carrying(trace, 'server', 'ACKNOWLEDGE').filter((d) => d.sentAtMs >= 2200 && d.sentAtMs < 2230).map((d) => d.sentAtMs + 10));
+        expect(eventsOf(trace, 'client').at(-1)).toMatchObject({ atMs: lastAckAt + 20, event: { type: 'disconnect', data: 0 } });
+      });
+    },
+  },
+  {
+    row: '30',
+    name: 'disconnect_now(9): DISCONNECTED at once, no local event, the remote gets DISCONNECT(9) at +L; on the wire 0x44 in a 2-byte-header datagram',
+    libenet: true,
+    run: (implementation) => {
+      let stateAfterCall = -1;
+      const run = connected(implementation, {
+        untilMs: 2400,
+        onTick: (tick) => {
+          if (tick.nowMs !== 2200) return;
+          tick.host('client').peerDisconnectNow(0, 9, tick.nowMs);
+          stateAfterCall = tick.host('client').peer(0).state;
+        },
+      });
+      with_(run, ({ trace }) => {
+        expect(stateAfterCall).toBe(PeerState.STATE_DISCONNECTED);
+        const sent = sentBy(trace, 'client').filter((datagram) => datagram.sentAtMs >= 2200);
+        expect(sent).toHaveLength(1);
+        expect([sent[0]!.bytes.length, sent[0]!.bytes[0]! & 0x80, sent[0]!.bytes[2]]).toEqual([10, 0, 0x44]);
+        expect(eventsOf(trace, 'client').filter(({ event }) => event.type === 'disconnect')).toEqual([]);
+        expect(eventsOf(trace, 'server').at(-1)).toMatchObject({ atMs: 2210, event: { type: 'disconnect', data: 9 } });
+      });
+    },
+  },
+  {
+    row: '31',
+    name: 'reset(): nothing is sent and the remote times out 8160 ms after its first unanswered ping',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          untilMs: 20_000,
+          stopWhen: (trace) => eventsOf(trace, 'server').some(({ event }) => event.type === 'disconnect'),
+          onTick: (tick) => {
+            if (tick.nowMs === 5000) tick.host('client').peerReset(0);
+          },
+        }),
+        (run) => {
+          expect(sentBy(run.trace, 'client').filter((datagram) => datagram.sentAtMs >= 5000)).toEqual([]);
+          expect(dropDelayAfterFirstUnacked(run, 'server', 5000)).toBe(8160);
+          expect(eventsOf(run.trace, 'server').at(-1)!.event).toMatchObject({ type: 'disconnect', data: 0 });
+        },
+      ),
+  },
+  {
+    row: '32',
+    name: 'simultaneous disconnect(1) / disconnect(2): each side gets DISCONNECT with the other side’s data after L',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          untilMs: 2400,
+          onTick: (tick) => {
+            if (tick.nowMs !== 2200) return;
+            tick.host('client').peerDisconnect(0, 1, tick.nowMs);
+            tick.host('server').peerDisconnect(0, 2, tick.nowMs);
+          },
+        }),
+        ({ trace }) => {
+          expect(eventsOf(trace, 'client').at(-1)).toMatchObject({ atMs: 2210, event: { type: 'disconnect', data: 2 } });
+          expect(eventsOf(trace, 'server').at(-1)).toMatchObject({ atMs: 2210, event: { type: 'disconnect', data: 1 } });
+        },
+      ),
+  },
+  {
+    row: '33',
+    name: 'a reliable send followed at once by disconnect is never delivered',
+    libenet: true,
+    run: (implementation) => {
+      const run = connected(implementation, {
+        untilMs: 2400,
+        onTick: (tick) => {
+          if (tick.nowMs !== 2200) return;
+          tick.host('client').peerSend(0, 0, RELIABLE, payload(100, 1));
+          tick.host('client').peerDisconnect(0, 3, tick.nowMs);
+        },
+      });
+      with_(run, ({ trace }) => {
+        expect(receivesOf(run, 'server')).toEqual([]);
+        expect(eventsOf(trace, 'server').at(-1)).toMatchObject({ atMs: 2210, event: { type: 'disconnect', data: 3 } });
+      });
+    },
+  },
+  {
+    row: '34',
+    name: 'disconnect then disconnect_now sends no DISCONNECT: the remote times out',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          untilMs: 20_000,
+          stopWhen: (trace) => eventsOf(trace, 'server').some(({ event }) => event.type === 'disconnect'),
+          onTick: (tick) => {
+            if (tick.nowMs !== 2200) return;
+            tick.host('client').peerDisconnect(0, 4, tick.nowMs);
+            tick.host('client').peerDisconnectNow(0, 5, tick.nowMs);
+          },
+        }),
+        (run) => {
+          expect(sentBy(run.trace, 'client').filter((datagram) => datagram.sentAtMs >= 2200)).toEqual([]);
+          expect(eventsOf(run.trace, 'server').at(-1)!.event).toMatchObject({ type: 'disconnect', data: 0 });
+          expect(dropDelayAfterFirstUnacked(run, 'server', 2200)).toBe(8160);
+        },
+      ),
+  },
+];
