@@ -872,3 +872,158 @@ export const DISCONNECTS: ConformanceCase[] = [
       ),
   },
 ];
+
+/** Holds the client's throttle at `throttle` (acceleration and deceleration 0), then sends `perTick` packets a ms. */
+function fixedThrottleRun(implementation: Implementation, throttle: number, flags: number, perTick: number, ticks: number): PairRun {
+  const firstMs = 1300;
+  return connected(implementation, {
+    untilMs: firstMs + ticks + 100,
+    onTick: (tick) => {
+      const client = tick.host('client');
+      if (tick.nowMs === 1100) client.peerThrottleConfigure(0, 5000, 0, 0);
+      if (tick.nowMs === 1200) client.peerSetPacketThrottle(0, throttle);
+      if (tick.nowMs >= firstMs && tick.nowMs < firstMs + ticks) {
+        for (let index = 0; index < perTick; index++) client.peerSend(0, 1, flags, payload(20, tick.nowMs + index));
+      }
+    },
+  });
+}
+
+export const THROTTLE_AND_BANDWIDTH: ConformanceCase[] = [
+  ...[32, 16, 8, 1, 0].map(
+    (throttle): ConformanceCase => ({
+      row: '35',
+      name: `a fixed throttle of ${throttle} delivers ${throttle === 32 ? 'all' : `(${throttle}+1)/32`} of 3200 unreliable packets`,
+      libenet: true,
+      run: (implementation) => {
+        const run = fixedThrottleRun(implementation, throttle, 0, 1, 3200);
+        with_(run, () => expect(receivesOf(run, 'server')).toHaveLength(throttle === 32 ? 3200 : 100 * (throttle + 1)));
+      },
+    }),
+  ),
+  {
+    row: '35b',
+    name: 'at throttle 16 with two packets queued per tick, a dropped unsequenced packet takes the one queued behind it along: 2471 of 6396 delivered, against 3398 for sequenced unreliable',
+    libenet: true,
+    run: (implementation) => {
+      const unsequenced = fixedThrottleRun(implementation, 16, UNSEQUENCED, 2, 3198);
+      const unsequencedCount = with_(unsequenced, () => receivesOf(unsequenced, 'server').length);
+      const sequenced = fixedThrottleRun(implementation, 16, 0, 2, 3198);
+      const sequencedCount = with_(sequenced, () => receivesOf(sequenced, 'server').length);
+      // The reference measured 2469 / 3397 in a run with another start phase; these counts are what
+      // libenet delivers in this run, and the TypeScript core must match them exactly.
+      expect([unsequencedCount, sequencedCount]).toEqual([2471, 3398]);
+    },
+  },
+  {
+    row: '37',
+    name: 'after connecting, each side sends BANDWIDTH_LIMIT(0, 0), reliable on channel 0xFF, at the next 1-s bandwidth tick',
+    libenet: true,
+    run: (implementation) =>
+      with_(connected(implementation, { untilMs: 3500 }), ({ trace }) => {
+        for (const name of ['client', 'server']) {
+          const limits = carrying(trace, name, 'BANDWIDTH_LIMIT');
+          expect(limits.map((datagram) => datagram.sentAtMs)).toEqual([2000]);
+          const command = commandsOf(limits[0]!).find((decoded) => decoded.name === 'BANDWIDTH_LIMIT')!;
+          expect([command.acknowledge, command.channelID, command.fields['incomingBandwidth'], command.fields['outgoingBandwidth']]).toEqual([true, 0xff, 0, 0]);
+        }
+      }),
+  },
+  {
+    row: '38',
+    name: 'window negotiation: client upstream 200000 B/s → CONNECT window 12288, kept; server downstream 131072 → VERIFY window 8192, back to 65536 after the server’s BANDWIDTH_LIMIT',
+    libenet: true,
+    run: (implementation) => {
+      const windows: Record<string, number> = {};
+      const limited = connected(implementation, {
+        untilMs: 2100,
+        client: { outgoingBandwidth: 200_000 },
+        onTick: (tick) => {
+          if (tick.nowMs === 1021 || tick.nowMs === 2050) windows[`upstream@${tick.nowMs}`] = tick.host('client').peer(0).windowSize;
+        },
+      });
+      with_(limited, ({ trace }) => {
+        expect(commandsOf(sentBy(trace, 'client')[0]!)[0]!.fields['windowSize']).toBe(12_288);
+      });
+      const serverLimited = connected(implementation, {
+        untilMs: 2100,
+        server: { incomingBandwidth: 131_072 },
+        onTick: (tick) => {
+          if (tick.nowMs === 1021 || tick.nowMs === 2050) windows[`downstream@${tick.nowMs}`] = tick.host('client').peer(0).windowSize;
+        },
+      });
+      with_(serverLimited, ({ trace }) => {
+        expect(commandsOf(sentBy(trace, 'server')[0]!)[0]!.fields['windowSize']).toBe(8192);
+      });
+      expect(windows).toEqual({ 'upstream@1021': 12_288, 'upstream@2050': 12_288, 'downstream@1021': 8192, 'downstream@2050': 65_536 });
+    },
+  },
+  {
+    row: '40',
+    name: 'THROTTLE_CONFIGURE(1000, 4, 8) from one side sets the other side’s interval, acceleration and deceleration',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          untilMs: 1200,
+          onTick: (tick) => {
+            if (tick.nowMs === 1100) tick.host('client').peerThrottleConfigure(0, 1000, 4, 8);
+          },
+        }),
+        ({ server }) => {
+          const peer = server.peer(0);
+          expect([peer.packetThrottleInterval, peer.packetThrottleAcceleration, peer.packetThrottleDeceleration]).toEqual([1000, 4, 8]);
+        },
+      ),
+  },
+  {
+    row: '41',
+    name: 'a datagram over 4096 bytes makes a 1.3.17 host’s service return -1; 1.3.18 skips it',
+    libenet: true,
+    run: (implementation) =>
+      with_(
+        connected(implementation, {
+          untilMs: 1400,
+          onTick: (tick) => {
+            if (tick.nowMs === 1300) tick.host('server').deliver(CLIENT_ADDRESS, new Uint8Array(4097));
+          },
+        }),
+        ({ trace, server }) => {
+          const errors = eventsOf(trace, 'server').filter(({ result }) => result < 0);
+          expect(errors.map(({ atMs }) => atMs)).toEqual(implementation.profile === '1.3.17' ? [1300] : []);
+          expect(server.peer(0).state).toBe(PeerState.STATE_CONNECTED);
+        },
+      ),
+  },
+  {
+    row: '42',
+    name: 'when totalWaitingData ≥ maximumWaitingData an incoming data command is refused and not acknowledged',
+    libenet: true,
+    run: (implementation) => {
+      const run = connected(implementation, {
+        untilMs: 2000,
+        server: { maximumWaitingData: 1000 },
+        intercept: (datagram) => (datagram.from === 'client' && datagram.sentAtMs === 1300 ? { drop: true } : undefined),
+        onTick: (tick) => {
+          if (tick.nowMs >= 1300 && tick.nowMs <= 1303) tick.host('client').peerSend(0, 0, RELIABLE, payload(600, tick.nowMs));
+        },
+      });
+      with_(run, ({ trace, server }) => {
+        const acks = sentBy(trace, 'server')
+          .filter((datagram) => datagram.sentAtMs >= 1300)
+          .flatMap((datagram) => commandsOf(datagram).filter((command) => command.name === 'ACKNOWLEDGE' && command.channelID === 0).map((command) => [datagram.sentAtMs, command.reliableSequenceNumber]));
+        // Seqs 2 and 3 are queued behind the lost seq 1 (1200 bytes waiting ≥ 1000), so seq 4 is
+        // refused and not acknowledged. So is the retransmitted seq 1: the data waiting can only
+        // drain through seq 1, and ENet refuses it too. The channel is stuck until the client times
+        // out; both libenet and the TypeScript core do exactly this.
+        expect(acks).toEqual([
+          [1311, 2],
+          [1312, 3],
+        ]);
+        expect(transmissionsOf(run, 'client', 'SEND_RELIABLE').filter((timeMs) => timeMs > 1303).length).toBeGreaterThanOrEqual(4);
+        expect(receivesOf(run, 'server')).toEqual([]);
+        expect(server.peer(0).totalWaitingData).toBe(1200);
+      });
+    },
+  },
+];

@@ -4,11 +4,18 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { libenetImplementation, typescriptImplementation } from '../support/conformance-kit.js';
 import { LibenetDriver } from '../support/libenet.js';
 import { describeLibenet } from '../support/libenet-vitest.js';
-import { DISCONNECTS, SEQUENCING_AND_FRAGMENTS, TIMING_AND_TIMEOUTS, WIRE_AND_HANDSHAKE, type ConformanceCase } from './conformance-cases.js';
+import {
+  DISCONNECTS,
+  SEQUENCING_AND_FRAGMENTS,
+  THROTTLE_AND_BANDWIDTH,
+  TIMING_AND_TIMEOUTS,
+  WIRE_AND_HANDSHAKE,
+  type ConformanceCase,
+} from './conformance-cases.js';
 
-const CASES: ConformanceCase[] = [...WIRE_AND_HANDSHAKE, ...SEQUENCING_AND_FRAGMENTS, ...TIMING_AND_TIMEOUTS, ...DISCONNECTS];
+const CASES: ConformanceCase[] = [...WIRE_AND_HANDSHAKE, ...SEQUENCING_AND_FRAGMENTS, ...TIMING_AND_TIMEOUTS, ...DISCONNECTS, ...THROTTLE_AND_BANDWIDTH];
 /** Rows whose expectations state a 1.3.18 answer too. */
-const ROWS_WITH_1318_ANSWER = new Set(['2', '14']);
+const ROWS_WITH_1318_ANSWER = new Set(['2', '14', '41']);
 
 describe('§9 conformance: TypeScript core, 1.3.17 profile', () => {
   for (const conformanceCase of CASES) {
