@@ -1,0 +1,183 @@
+// The links between hosts: one Link per direction of every pair, created on first use from the
+// default configuration merged with that direction's overrides. Changes apply as a step (from now
+// on) or as a ramp (numbers move linearly over `rampMs`, evaluated for each datagram sent).
+//
+// When faults apply (documented in docs/simulator.md and tested):
+// - a link configuration (latency, loss, ...) applies to datagrams *sent* after the change; a
+//   datagram already in flight keeps the fate it was given when it was sent;
+// - a partition applies at both ends of the flight: datagrams sent while it holds are dropped, and
+//   so are datagrams that arrive while it holds (a cut cable loses what is on it);
+// - hold keeps every datagram sent while it holds and feeds them into the link, in order, at release.
+import { Link, type LinkOutcome } from './link.js';
+import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './link-config.js';
+import type { RandomStream } from './random.js';
+
+/** Bound on datagrams kept by one held direction. */
+export const HELD_DATAGRAMS_MAX = 100_000;
+
+interface Ramp {
+  from: LinkConfig;
+  to: LinkConfig;
+  startMs: number;
+  endMs: number;
+}
+
+interface Direction {
+  link: Link;
+  override: LinkConfig;
+  ramp: Ramp | null;
+  partitioned: boolean;
+  held: { id: number; bytes: Uint8Array }[] | null;
+}
+
+export class Network {
+  private defaults: LinkConfig = {};
+  private defaultRamp: Ramp | null = null;
+  private readonly directions = new Map<string, Direction>();
+
+  constructor(private readonly random: RandomStream) {}
+
+  setDefault(config: LinkConfig, nowMs: number, rampMs: number): void {
+    const before = this.defaults;
+    this.defaults = mergeLinkConfig(this.defaults, config);
+    this.defaultRamp = rampMs > 0 ? { from: before, to: this.defaults, startMs: nowMs, endMs: nowMs + rampMs } : null;
+    for (const [key, direction] of this.directions) this.reconfigure(key, direction, nowMs);
+  }
+
+  set(from: string, to: string, config: LinkConfig, nowMs: number, rampMs: number): void {
+    const direction = this.direction(from, to);
+    const before = this.effective(direction, nowMs);
+    direction.override = mergeLinkConfig(direction.override, config);
+    const after = mergeLinkConfig(this.defaults, direction.override);
+    direction.ramp = rampMs > 0 ? { from: before, to: after, startMs: nowMs, endMs: nowMs + rampMs } : null;
+    direction.link.configure(resolve(this.effective(direction, nowMs), `${from}->${to}`));
+  }
+
+  partition(from: string, to: string): void {
+    this.direction(from, to).partitioned = true;
+  }
+
+  heal(from: string, to: string): void {
+    this.direction(from, to).partitioned = false;
+  }
+
+  isPartitioned(from: string, to: string): boolean {
+    return this.directions.get(key(from, to))?.partitioned ?? false;
+  }
+
+  hold(from: string, to: string): void {
+    const direction = this.direction(from, to);
+    direction.held ??= [];
+  }
+
+  isHeld(from: string, to: string): boolean {
+    return (this.directions.get(key(from, to))?.held ?? null) !== null;
+  }
+
+  holdDatagram(from: string, to: string, datagram: { id: number; bytes: Uint8Array }): void {
+    const held = this.direction(from, to).held!;
+    if (held.length >= HELD_DATAGRAMS_MAX) throw new Error(`network: more than ${HELD_DATAGRAMS_MAX} datagrams held on ${from}->${to}`);
+    held.push(datagram);
+  }
+
+  /** Ends the hold and returns what it kept, in send order. */
+  release(from: string, to: string): { id: number; bytes: Uint8Array }[] {
+    const direction = this.direction(from, to);
+    const held = direction.held ?? [];
+    direction.held = null;
+    return held;
+  }
+
+  /** The fate of one datagram sent now on from → to (and of any duplicate of it). */
+  transmit(from: string, to: string, nowMs: number, bytes: Uint8Array): LinkOutcome[] {
+    const name = key(from, to);
+    const direction = this.direction(from, to);
+    if (direction.ramp !== null || this.defaultRamp !== null) this.reconfigure(name, direction, nowMs);
+    return direction.link.transmit(nowMs, bytes);
+  }
+
+  /** The link of one direction (created on first use), for its statistics. */
+  linkOf(from: string, to: string): Link {
+    return this.direction(from, to).link;
+  }
+
+  private direction(from: string, to: string): Direction {
+    const name = key(from, to);
+    let direction = this.directions.get(name);
+    if (direction === undefined) {
+      // Each direction's stream is forked by its name, so creating links in another order, or
+      // adding hosts, never changes an existing link's draws.
+      direction = { link: new Link(resolve(this.defaults, name), this.random.fork(name)), override: {}, ramp: null, partitioned: false, held: null };
+      this.directions.set(name, direction);
+      this.reconfigure(name, direction, 0);
+    }
+    return direction;
+  }
+
+  private reconfigure(name: string, direction: Direction, nowMs: number): void {
+    direction.link.configure(resolve(this.effective(direction, nowMs), name));
+    if (direction.ramp !== null && nowMs >= direction.ramp.endMs) direction.ramp = null;
+  }
+
+  private effective(direction: Direction, nowMs: number): LinkConfig {
+    if (direction.ramp !== null) return interpolateAt(direction.ramp, nowMs);
+    const defaults = this.defaultRamp !== null ? interpolateAt(this.defaultRamp, nowMs) : this.defaults;
+    if (this.defaultRamp !== null && nowMs >= this.defaultRamp.endMs) this.defaultRamp = null;
+    return mergeLinkConfig(defaults, direction.override);
+  }
+}
+
+function key(from: string, to: string): string {
+  return `${from}->${to}`;
+}
+
+function resolve(config: LinkConfig, name: string): ResolvedLinkConfig {
+  const resolved = resolveLinkConfig(config);
+  if (!resolved.ok) {
+    const detail = resolved.errors.map((error) => `${error.path}: ${error.message}`).join('; ');
+    throw new Error(`link ${name}: invalid configuration: ${detail}`);
+  }
+  return resolved.value;
+}
+
+/**
+ * Merges `change` over `base`: nested objects merge key by key, except that an object naming a
+ * different `model` (loss) or `distribution` replaces the old one whole.
+ */
+export function mergeLinkConfig(base: LinkConfig, change: LinkConfig): LinkConfig {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, value] of Object.entries(change)) {
+    const previous = merged[name];
+    if (isPlainObject(value) && isPlainObject(previous) && (value['model'] === undefined || value['model'] === previous['model'])) {
+      merged[name] = { ...previous, ...value };
+    } else {
+      merged[name] = value;
+    }
+  }
+  return merged as LinkConfig;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Numbers move linearly from `from` to `to`; anything else takes its `to` value at once. */
+function interpolateAt(ramp: Ramp, nowMs: number): LinkConfig {
+  if (nowMs >= ramp.endMs) return ramp.to;
+  const fraction = Math.max(0, (nowMs - ramp.startMs) / (ramp.endMs - ramp.startMs));
+  return interpolate(ramp.from, ramp.to, fraction) as LinkConfig;
+}
+
+function interpolate(from: unknown, to: unknown, fraction: number): unknown {
+  if (typeof to === 'number') {
+    const start = typeof from === 'number' ? from : 0;
+    return start + (to - start) * fraction;
+  }
+  if (isPlainObject(to)) {
+    const source = isPlainObject(from) ? from : {};
+    const result: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(to)) result[name] = interpolate(source[name], value, fraction);
+    return result;
+  }
+  return to;
+}

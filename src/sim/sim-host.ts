@@ -1,0 +1,362 @@
+// One simulated host: an ENet host (any HostImpl: the TypeScript core or libenet) plus the
+// application around it: its game loop (when it calls service), its workloads, and pause, crash
+// and restart. Peers are named after the remote host ("client->server" is the client's peer for
+// the server).
+import { PEER_STATE_NAMES, PeerState } from '../enet/constants.js';
+import type { HostConfigLike, HostEventLike, HostLike, PeerSnapshot, WireAddress } from './host-impl.js';
+import type { Ledger } from './ledger.js';
+import type { RandomStream } from './random.js';
+import type { Trace } from './trace.js';
+
+/** How the application calls service(). */
+export interface ServiceCadence {
+  /** A frame every this many ms (default 16, about 60 Hz). Ignored when `hz` is set. */
+  intervalMs?: number;
+  /** Frames per second; frame k runs at phaseMs + floor(k·1000/hz), so 60 Hz averages 16.67 ms. */
+  hz?: number;
+  /** Delay of the first frame after the host starts, ms (default 0). */
+  phaseMs?: number;
+  /** Each frame is late by a uniform 0..jitterMs ms (default 0), as a busy game loop is. */
+  jitterMs?: number;
+  /** Also service as soon as a datagram arrives (an event-driven server); default false. */
+  onReceive?: boolean;
+  /** Service calls per frame while they return events (Godot games loop until EVENT_NONE). Default 1000. */
+  maxEventsPerFrame?: number;
+}
+
+/** Creates the ENet host of a simulated host (called again on restart). */
+export type HostFactory = (config: HostConfigLike) => HostLike;
+
+export interface SimHostOptions {
+  /** ENet peer slots (enet_host_create peerCount); default 32 as Godot's create_host. */
+  peerCount?: number;
+  /** Channel limit, 0 = 255 (default). */
+  channelLimit?: number;
+  /** Downstream bandwidth in bytes/s, 0 = unlimited (default). */
+  incomingBandwidth?: number;
+  /** Upstream bandwidth in bytes/s, 0 = unlimited (default). */
+  outgoingBandwidth?: number;
+  /** Overrides the profile's default MTU. */
+  mtu?: number;
+  /** ENet CRC-32 checksums (both ends must agree). Default false. */
+  checksum?: boolean;
+  service?: ServiceCadence;
+}
+
+/** What a SimHost needs from its simulation. */
+export interface SimContext {
+  readonly nowMs: number;
+  /** The ENet clock (uint32 ms) at the current virtual time. */
+  readonly enetNowMs: number;
+  readonly trace: Trace;
+  readonly ledger: Ledger;
+  /** The name of the host at `address`, or null. */
+  nameAt(address: WireAddress): string | null;
+  addressOf(name: string): WireAddress;
+  /** Sends everything the host emitted into the network. */
+  collect(host: SimHost): void;
+  /** Called after every service frame, for sampling. */
+  afterService(host: SimHost): void;
+}
+
+const DEFAULT_INTERVAL_MS = 16;
+const DEFAULT_MAX_EVENTS_PER_FRAME = 1000;
+
+export class SimHost {
+  impl: HostLike | null;
+  paused = false;
+  frameCount = 0;
+  private readonly peerStates = new Map<number, number>();
+  private readonly trackedPeers = new Set<number>();
+  private restarts = 0;
+  private hooked = false;
+
+  constructor(
+    readonly name: string,
+    readonly address: WireAddress,
+    readonly options: SimHostOptions,
+    private readonly factory: HostFactory,
+    private readonly random: RandomStream,
+    private readonly context: SimContext,
+  ) {
+    this.impl = this.createImpl();
+  }
+
+  get crashed(): boolean {
+    return this.impl === null;
+  }
+
+  private createImpl(): HostLike {
+    const config: HostConfigLike = {
+      address: this.address,
+      peerCount: this.options.peerCount ?? 32,
+      channelLimit: this.options.channelLimit ?? 0,
+      incomingBandwidth: this.options.incomingBandwidth ?? 0,
+      outgoingBandwidth: this.options.outgoingBandwidth ?? 0,
+      randomSeed: this.random.fork(`enet-seed-${this.restarts}`).nextU32(),
+      ...(this.options.mtu !== undefined ? { mtu: this.options.mtu } : {}),
+      checksum: this.options.checksum ?? false,
+    };
+    const impl = this.factory(config);
+    this.peerStates.clear();
+    this.trackedPeers.clear();
+    this.installStateHook(impl);
+    return impl;
+  }
+
+  /** The TypeScript core reports each transition with ENet's reason; other implementations are polled. */
+  private installStateHook(impl: HostLike): void {
+    const core = (impl as { core?: { onPeerStateChange: unknown } }).core;
+    this.hooked = core !== undefined;
+    if (core === undefined) return;
+    core.onPeerStateChange = (peerIndex: number, from: number, to: number, cause: string) => {
+      this.trackedPeers.add(peerIndex);
+      this.peerStates.set(peerIndex, to);
+      this.context.trace.record({
+        kind: 'state',
+        atMs: this.context.nowMs,
+        host: this.name,
+        peer: this.peerName(peerIndex),
+        from: PEER_STATE_NAMES[from]!,
+        to: PEER_STATE_NAMES[to]!,
+        cause,
+      });
+    };
+  }
+
+  private requireImpl(action: string): HostLike {
+    if (this.impl === null) throw new Error(`${this.name}: cannot ${action} while the host is crashed`);
+    return this.impl;
+  }
+
+  // ---- the game loop -----------------------------------------------------------------------------
+
+  /** The virtual time of frame `index` (before jitter). */
+  frameTimeMs(index: number, startMs: number): number {
+    const cadence = this.options.service ?? {};
+    const phaseMs = cadence.phaseMs ?? 0;
+    if (cadence.hz !== undefined) return startMs + phaseMs + Math.floor((index * 1000) / cadence.hz);
+    return startMs + phaseMs + index * (cadence.intervalMs ?? DEFAULT_INTERVAL_MS);
+  }
+
+  /** Uniform 0..jitterMs extra delay for one frame. */
+  frameJitterMs(): number {
+    const jitterMs = this.options.service?.jitterMs ?? 0;
+    return jitterMs > 0 ? this.random.nextU32() % (jitterMs + 1) : 0;
+  }
+
+  /** One frame: service until no event (bounded), recording each event. */
+  serviceFrame(): void {
+    const impl = this.impl;
+    if (impl === null || this.paused) return;
+    this.frameCount++;
+    const maxEvents = this.options.service?.maxEventsPerFrame ?? DEFAULT_MAX_EVENTS_PER_FRAME;
+    for (let call = 0; call < maxEvents; call++) {
+      const { result, event } = impl.service(this.context.enetNowMs);
+      if (result < 0) this.recordEvent({ type: 'none' }, 'error');
+      if (event.type === 'none') break;
+      this.recordEvent(event, event.type);
+      this.context.collect(this);
+    }
+    this.context.collect(this);
+    this.detectStateChanges();
+    this.context.afterService(this);
+  }
+
+  private recordEvent(event: HostEventLike, type: 'connect' | 'disconnect' | 'receive' | 'error'): void {
+    const atMs = this.context.nowMs;
+    if (event.type === 'none') {
+      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer: '-' });
+      return;
+    }
+    this.trackedPeers.add(event.peerIndex);
+    const peer = this.peerName(event.peerIndex);
+    if (event.type === 'receive') {
+      this.context.ledger.recordReceipt(event.data, atMs);
+      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length });
+    } else {
+      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
+    }
+  }
+
+  /** Records state changes of every peer slot this host has used since the last check. */
+  detectStateChanges(): void {
+    const impl = this.impl;
+    if (impl === null || this.hooked) return;
+    for (const peerIndex of this.trackedPeers) {
+      const state = impl.peer(peerIndex).state;
+      const previous = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
+      if (state === previous) continue;
+      this.peerStates.set(peerIndex, state);
+      this.context.trace.record({
+        kind: 'state',
+        atMs: this.context.nowMs,
+        host: this.name,
+        peer: this.peerName(peerIndex),
+        from: PEER_STATE_NAMES[previous]!,
+        to: PEER_STATE_NAMES[state]!,
+      });
+    }
+  }
+
+  // ---- peers -------------------------------------------------------------------------------------
+
+  /** "server" for a peer whose address is the server's, else "#<index>". */
+  peerName(peerIndex: number): string {
+    const impl = this.impl;
+    if (impl === null) return `#${peerIndex}`;
+    return this.context.nameAt(impl.peer(peerIndex).address) ?? `#${peerIndex}`;
+  }
+
+  /** The slot of the peer for host `remote`, or null when there is none (not connected or gone). */
+  peerIndexOf(remote: string): number | null {
+    const impl = this.impl;
+    if (impl === null) return null;
+    const address = this.context.addressOf(remote);
+    for (const peerIndex of this.trackedPeers) {
+      const peer = impl.peer(peerIndex);
+      if (peer.state !== PeerState.STATE_DISCONNECTED && peer.address.host === address.host && peer.address.port === address.port) return peerIndex;
+    }
+    return null;
+  }
+
+  peerSnapshot(remote: string): PeerSnapshot | null {
+    const peerIndex = this.peerIndexOf(remote);
+    return peerIndex === null || this.impl === null ? null : this.impl.peer(peerIndex);
+  }
+
+  /** All peer slots in use, by remote name. */
+  activePeers(): { name: string; index: number; snapshot: PeerSnapshot }[] {
+    const impl = this.impl;
+    if (impl === null) return [];
+    const peers: { name: string; index: number; snapshot: PeerSnapshot }[] = [];
+    for (const index of [...this.trackedPeers].sort((a, b) => a - b)) {
+      const snapshot = impl.peer(index);
+      if (snapshot.state !== PeerState.STATE_DISCONNECTED) peers.push({ name: this.peerName(index), index, snapshot });
+    }
+    return peers;
+  }
+
+  private withPeer(remote: string, action: string, call: (impl: HostLike, peerIndex: number) => void): boolean {
+    const impl = this.requireImpl(action);
+    const peerIndex = this.peerIndexOf(remote);
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action, detail: { peer: remote, found: peerIndex !== null } });
+    if (peerIndex === null) return false;
+    call(impl, peerIndex);
+    this.context.collect(this);
+    this.detectStateChanges();
+    return true;
+  }
+
+  // ---- application calls ---------------------------------------------------------------------------
+
+  /** enet_host_connect to host `remote`. Returns false when no slot was free. */
+  connect(remote: string, channelCount: number, data = 0): boolean {
+    const impl = this.requireImpl('connect');
+    const peerIndex = impl.connect(this.context.addressOf(remote), channelCount, data);
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'connect', detail: { peer: remote, channels: channelCount, data } });
+    if (peerIndex < 0) return false;
+    this.trackedPeers.add(peerIndex);
+    this.detectStateChanges();
+    return true;
+  }
+
+  /** Sends a tagged packet of `sizeBytes` to `remote`; returns ENet's result (0 ok, -1 refused). */
+  send(remote: string, channel: number, sizeBytes: number, flags: number, source = 'send'): number {
+    const impl = this.requireImpl('send');
+    const peerIndex = this.peerIndexOf(remote);
+    if (peerIndex === null) return -1;
+    const payload = this.context.ledger.recordSend({ from: this.name, to: remote, channel, flags, sizeBytes, sentAtMs: this.context.nowMs, source });
+    return impl.peerSend(peerIndex, channel, flags, payload);
+  }
+
+  disconnect(remote: string, data = 0): boolean {
+    return this.withPeer(remote, 'peer_disconnect', (impl, index) => impl.peerDisconnect(index, data, this.context.enetNowMs));
+  }
+
+  disconnectLater(remote: string, data = 0): boolean {
+    return this.withPeer(remote, 'peer_disconnect_later', (impl, index) => impl.peerDisconnectLater(index, data, this.context.enetNowMs));
+  }
+
+  disconnectNow(remote: string, data = 0): boolean {
+    return this.withPeer(remote, 'peer_disconnect_now', (impl, index) => impl.peerDisconnectNow(index, data, this.context.enetNowMs));
+  }
+
+  reset(remote: string): boolean {
+    return this.withPeer(remote, 'reset', (impl, index) => impl.peerReset(index));
+  }
+
+  ping(remote: string): boolean {
+    return this.withPeer(remote, 'ping', (impl, index) => impl.peerPing(index));
+  }
+
+  pingInterval(remote: string, pingIntervalMs: number): boolean {
+    return this.withPeer(remote, 'ping_interval', (impl, index) => impl.peerPingInterval(index, pingIntervalMs));
+  }
+
+  setTimeout(remote: string, limit: number, minimumMs: number, maximumMs: number): boolean {
+    return this.withPeer(remote, 'set_timeout', (impl, index) => impl.peerTimeout(index, limit, minimumMs, maximumMs));
+  }
+
+  throttleConfigure(remote: string, intervalMs: number, acceleration: number, deceleration: number): boolean {
+    return this.withPeer(remote, 'throttle_configure', (impl, index) => impl.peerThrottleConfigure(index, intervalMs, acceleration, deceleration));
+  }
+
+  bandwidthLimit(incomingBandwidth: number, outgoingBandwidth: number): void {
+    this.requireImpl('bandwidth_limit').bandwidthLimit(incomingBandwidth, outgoingBandwidth);
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'bandwidth_limit', detail: { incomingBandwidth, outgoingBandwidth } });
+  }
+
+  channelLimit(limit: number): void {
+    this.requireImpl('channel_limit').channelLimit(limit);
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'channel_limit', detail: { limit } });
+  }
+
+  /** enet_host_broadcast of a tagged packet, recorded once per connected receiver. */
+  broadcast(channel: number, sizeBytes: number, flags: number): void {
+    const impl = this.requireImpl('broadcast');
+    const receivers = this.activePeers().filter(({ snapshot }) => snapshot.state === PeerState.STATE_CONNECTED);
+    // One payload for all receivers: record it as sent to the first; later receipts by others count against it.
+    const first = receivers[0];
+    const payload = this.context.ledger.recordSend({
+      from: this.name,
+      to: first?.name ?? '*',
+      channel,
+      flags,
+      sizeBytes,
+      sentAtMs: this.context.nowMs,
+      source: 'broadcast',
+    });
+    impl.broadcast(channel, flags, payload);
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'broadcast', detail: { channel, sizeBytes, receivers: receivers.length } });
+  }
+
+  // ---- faults of the application -------------------------------------------------------------------
+
+  /** Freezes the game loop: no service calls until resume (datagrams still queue at the socket). */
+  pause(): void {
+    this.paused = true;
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'pause' });
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'resume' });
+  }
+
+  /** The process dies: all ENet state is lost, nothing is sent, arriving datagrams are dropped. */
+  crash(): void {
+    this.impl?.destroy();
+    this.impl = null;
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'crash' });
+  }
+
+  /** A fresh ENet host at the same address (a restarted process). */
+  restart(): void {
+    this.impl?.destroy();
+    this.restarts++;
+    this.impl = this.createImpl();
+    this.paused = false;
+    this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'restart' });
+  }
+}

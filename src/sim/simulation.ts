@@ -1,0 +1,296 @@
+// The deterministic simulation: hosts with game loops, directional links, a timeline, and a trace.
+// One master seed; every link direction and every host draws from its own stream forked by name,
+// so adding a host or a stream leaves the draws of unrelated links unchanged.
+import { decodeDatagram } from '../enet/codec.js';
+import type { ProtocolProfile } from '../enet/constants.js';
+import type { HostLike, WireAddress } from './host-impl.js';
+import { Ledger } from './ledger.js';
+import type { LinkConfig } from './link-config.js';
+import { Network } from './network.js';
+import { RandomStream } from './random.js';
+import { Scheduler, type StopReason } from './scheduler.js';
+import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
+import { Trace } from './trace.js';
+import { createTsHost } from './ts-host.js';
+import { PEER_STATISTIC_FIELDS, peerStatistics } from './statistics.js';
+
+export interface SimulationOptions {
+  /** Master seed of every random stream. */
+  seed: number | string;
+  /**
+   * The ENet clock at virtual time 0, ms. ENet reads 0 as "no time yet", so the default is 1 000 000,
+   * not 0. Any uint32; the ENet clock wraps at 2^32 as libenet's does.
+   */
+  epochMs?: number;
+  /** Record every peer's 14 statistics at this period, ms (0 = never). Default 100. */
+  statsIntervalMs?: number;
+  /** Also record statistics whenever they change after a service frame. Default true. */
+  statsOnChange?: boolean;
+  /** Record datagram events (sent / dropped / delivered) with their decoded commands. Default true. */
+  traceDatagrams?: boolean;
+}
+
+export interface AddHostOptions extends SimHostOptions {
+  /** Which ENet to run: a factory, or the TypeScript core with this profile (default '1.3.18'). */
+  implementation?: HostFactory | ProtocolProfile;
+  /** UDP port; the IPv4 address is 10.0.x.y from the host's index. Default 7777. */
+  port?: number;
+}
+
+/** Result of a run: the virtual time reached and why it stopped. */
+export interface RunResult {
+  nowMs: number;
+  stoppedBy: StopReason;
+}
+
+/**
+ * A simulation. Build it (hosts, links, timeline), then run it; read `trace`, `ledger` and the
+ * hosts afterwards. All times are virtual ms from 0.
+ */
+export class Simulation {
+  readonly scheduler = new Scheduler();
+  readonly trace = new Trace();
+  readonly ledger = new Ledger();
+  readonly random: RandomStream;
+  readonly network: Network;
+  readonly epochMs: number;
+  private readonly hosts = new Map<string, SimHost>();
+  private readonly namesByAddress = new Map<string, string>();
+  private readonly context: SimContext;
+  private nextDatagramId = 1;
+  private readonly lastStats = new Map<string, string>();
+
+  constructor(readonly options: SimulationOptions) {
+    this.random = RandomStream.root(options.seed);
+    this.network = new Network(this.random.fork('links'));
+    this.epochMs = options.epochMs ?? 1_000_000;
+    const simulation = this;
+    this.context = {
+      get nowMs() {
+        return simulation.nowMs;
+      },
+      get enetNowMs() {
+        return simulation.enetNowMs;
+      },
+      trace: this.trace,
+      ledger: this.ledger,
+      nameAt: (address) => this.namesByAddress.get(addressKey(address)) ?? null,
+      addressOf: (name) => this.host(name).address,
+      collect: (host) => this.collect(host),
+      afterService: (host) => this.sampleOnChange(host),
+    };
+    const statsIntervalMs = options.statsIntervalMs ?? 100;
+    if (statsIntervalMs > 0) this.every(statsIntervalMs, () => this.sampleAll());
+  }
+
+  get nowMs(): number {
+    return this.scheduler.nowMs;
+  }
+
+  /** ENet's clock now: (epochMs + nowMs) mod 2^32. */
+  get enetNowMs(): number {
+    return (this.epochMs + this.scheduler.nowMs) % 0x100000000;
+  }
+
+  // ---- building --------------------------------------------------------------------------------------
+
+  /** Adds a host and starts its game loop at the current time. */
+  addHost(name: string, options: AddHostOptions = {}): SimHost {
+    if (this.hosts.has(name)) throw new Error(`simulation: a host named '${name}' exists already`);
+    const index = this.hosts.size + 1;
+    const address: WireAddress = { host: (10 | (0 << 8) | ((index >> 8) << 16) | ((index & 0xff) << 24)) >>> 0, port: options.port ?? 7777 };
+    const implementation = options.implementation ?? '1.3.18';
+    const factory: HostFactory = typeof implementation === 'function' ? implementation : (config) => createTsHost(config, implementation);
+    const host = new SimHost(name, address, options, factory, this.random.fork(`host/${name}`), this.context);
+    this.hosts.set(name, host);
+    this.namesByAddress.set(addressKey(address), name);
+    this.startGameLoop(host);
+    return host;
+  }
+
+  host(name: string): SimHost {
+    const host = this.hosts.get(name);
+    if (host === undefined) throw new Error(`simulation: no host named '${name}'`);
+    return host;
+  }
+
+  get hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** Sets the configuration every link starts from (both directions of every pair). */
+  defaultLink(config: LinkConfig, rampMs = 0): void {
+    this.network.setDefault(config, this.nowMs, rampMs);
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'link', detail: { link: 'default', config, rampMs } });
+  }
+
+  /** Changes the link from → to (one direction), merged over its current configuration, as a step or a ramp. */
+  link(from: string, to: string, config: LinkConfig, rampMs = 0): void {
+    this.host(from);
+    this.host(to);
+    this.network.set(from, to, config, this.nowMs, rampMs);
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'link', detail: { link: `${from}->${to}`, config, rampMs } });
+  }
+
+  /** Cuts a ↔ b (or only a → b with `oneWay`). Datagrams in flight on a cut direction are lost too. */
+  partition(a: string, b: string, oneWay = false): void {
+    this.network.partition(a, b);
+    if (!oneWay) this.network.partition(b, a);
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'partition', detail: { a, b, oneWay } });
+  }
+
+  heal(a: string, b: string, oneWay = false): void {
+    this.network.heal(a, b);
+    if (!oneWay) this.network.heal(b, a);
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'heal', detail: { a, b, oneWay } });
+  }
+
+  /** Holds datagrams from → to (nothing lost) until `release`, when they enter the link in order. */
+  hold(from: string, to: string): void {
+    this.network.hold(from, to);
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'hold', detail: { from, to } });
+  }
+
+  release(from: string, to: string): void {
+    this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'release', detail: { from, to } });
+    for (const held of this.network.release(from, to)) this.transmit(held.id, from, to, held.bytes);
+  }
+
+  /** Runs `action` at virtual time `atMs`. */
+  at(atMs: number, action: () => void): void {
+    this.scheduler.at(atMs, action);
+  }
+
+  /** Runs `action` every `periodMs` from now + periodMs (until the run ends). */
+  every(periodMs: number, action: () => void): void {
+    const tick = () => {
+      action();
+      this.scheduler.at(this.nowMs + periodMs, tick);
+    };
+    this.scheduler.at(this.nowMs + periodMs, tick);
+  }
+
+  // ---- running ---------------------------------------------------------------------------------------
+
+  /** Runs until virtual time `untilMs` (inclusive), or until `stop` returns true after an event. */
+  run(untilMs: number, options: { stop?: () => boolean; eventBudget?: number } = {}): RunResult {
+    const stoppedBy = this.scheduler.run(untilMs, options);
+    return { nowMs: this.nowMs, stoppedBy };
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------
+
+  private startGameLoop(host: SimHost): void {
+    const startMs = this.nowMs;
+    let frame = 0;
+    const scheduleNext = () => {
+      const atMs = Math.max(this.nowMs, host.frameTimeMs(frame, startMs) + host.frameJitterMs());
+      frame++;
+      this.scheduler.at(atMs, () => {
+        host.serviceFrame();
+        scheduleNext();
+      });
+    };
+    scheduleNext();
+  }
+
+  /** Pushes everything `host` sent into the network. */
+  private collect(host: SimHost): void {
+    const impl: HostLike | null = host.impl;
+    if (impl === null) return;
+    for (const sent of impl.takeSent()) {
+      const id = this.nextDatagramId++;
+      const to = this.namesByAddress.get(addressKey(sent.address));
+      if (this.options.traceDatagrams !== false) {
+        this.trace.record({
+          kind: 'datagram',
+          atMs: this.nowMs,
+          phase: 'sent',
+          id,
+          from: host.name,
+          to: to ?? addressKey(sent.address),
+          sizeBytes: sent.bytes.length,
+          commands: describeCommands(sent.bytes, host.options.checksum ?? false),
+        });
+      }
+      if (to === undefined) {
+        this.dropped(id, host.name, addressKey(sent.address), sent.bytes.length, 'noRoute');
+        continue;
+      }
+      if (this.network.isHeld(host.name, to)) {
+        this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes });
+        continue;
+      }
+      this.transmit(id, host.name, to, sent.bytes);
+    }
+  }
+
+  private transmit(id: number, from: string, to: string, bytes: Uint8Array): void {
+    if (this.network.isPartitioned(from, to)) {
+      this.dropped(id, from, to, bytes.length, 'partition');
+      return;
+    }
+    for (const outcome of this.network.transmit(from, to, this.nowMs, bytes)) {
+      if (outcome.kind === 'drop') {
+        this.dropped(id, from, to, bytes.length, outcome.reason);
+        continue;
+      }
+      const { atMs, duplicate, corrupted } = outcome;
+      this.scheduler.at(atMs, () => this.deliver(id, from, to, outcome.bytes, duplicate, corrupted));
+    }
+  }
+
+  private deliver(id: number, from: string, to: string, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    if (this.network.isPartitioned(from, to)) {
+      this.dropped(id, from, to, bytes.length, 'partition');
+      return;
+    }
+    const host = this.host(to);
+    if (host.impl === null) {
+      this.dropped(id, from, to, bytes.length, 'hostDown');
+      return;
+    }
+    if (this.options.traceDatagrams !== false) {
+      this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) });
+    }
+    host.impl.deliver(this.host(from).address, bytes);
+    if (host.options.service?.onReceive === true) host.serviceFrame();
+  }
+
+  private dropped(id: number, from: string, to: string, sizeBytes: number, reason: string): void {
+    if (this.options.traceDatagrams === false) return;
+    this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'dropped', id, from, to, sizeBytes, reason });
+  }
+
+  private sampleAll(): void {
+    for (const host of this.hosts.values()) this.sample(host, true);
+  }
+
+  private sampleOnChange(host: SimHost): void {
+    if (this.options.statsOnChange !== false) this.sample(host, false);
+  }
+
+  private sample(host: SimHost, always: boolean): void {
+    for (const { name, snapshot } of host.activePeers()) {
+      const values = peerStatistics(snapshot);
+      const key = `${host.name}->${name}`;
+      const text = values.join(',');
+      if (!always && this.lastStats.get(key) === text) continue;
+      this.lastStats.set(key, text);
+      this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values });
+    }
+  }
+}
+
+export { PEER_STATISTIC_FIELDS };
+
+function addressKey(address: WireAddress): string {
+  return `${address.host >>> 0}:${address.port}`;
+}
+
+/** "SEND_RELIABLE ch0 #3" for each command of a datagram (compressed ones are not decoded). */
+function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
+  const decoded = decodeDatagram(bytes, { checksum });
+  if (!decoded.ok) return [decoded.reason];
+  return decoded.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`);
+}

@@ -1,0 +1,109 @@
+// The simulation trace: a typed stream of everything that happened, exportable as JSON Lines and
+// summarised by a stable 64-bit FNV-1a hash of that text (same seed, same scenario → same hash).
+
+/** A datagram's path through the network. */
+export interface DatagramTraceEvent {
+  kind: 'datagram';
+  atMs: number;
+  /** sent: left the host; dropped: lost on the link (`reason` says which rule); delivered: reached the host's socket. */
+  phase: 'sent' | 'dropped' | 'delivered';
+  id: number;
+  from: string;
+  to: string;
+  sizeBytes: number;
+  reason?: string;
+  duplicate?: boolean;
+  corrupted?: boolean;
+  /** ENet commands in the datagram ("SEND_RELIABLE ch0 #3"), on `sent` only. */
+  commands?: string[];
+}
+
+/** An ENet event handed to the application by service(). */
+export interface HostTraceEvent {
+  kind: 'event';
+  atMs: number;
+  host: string;
+  type: 'connect' | 'disconnect' | 'receive' | 'error';
+  /** The remote host's name when known, else `#<peer index>`. */
+  peer: string;
+  data?: number;
+  channel?: number;
+  sizeBytes?: number;
+}
+
+/** A peer state change, with ENet's reason for it when the implementation reports one. */
+export interface StateTraceEvent {
+  kind: 'state';
+  atMs: number;
+  host: string;
+  peer: string;
+  from: string;
+  to: string;
+  cause?: string;
+}
+
+/** The 14 PeerStatistic values of one peer (ENetPacketPeer.get_statistic order). */
+export interface StatsTraceEvent {
+  kind: 'stats';
+  atMs: number;
+  host: string;
+  peer: string;
+  values: number[];
+}
+
+/** Something the scenario or the application did (connect, send, link change, pause...). */
+export interface ActionTraceEvent {
+  kind: 'action';
+  atMs: number;
+  host?: string;
+  action: string;
+  detail?: Record<string, unknown>;
+}
+
+export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent;
+
+/** Upper bound on recorded events; beyond it recording stops and `truncated` is set. */
+export const TRACE_EVENTS_MAX = 20_000_000;
+
+export class Trace {
+  readonly events: TraceEvent[] = [];
+  truncated = false;
+
+  record(event: TraceEvent): void {
+    if (this.events.length >= TRACE_EVENTS_MAX) {
+      this.truncated = true;
+      return;
+    }
+    this.events.push(event);
+  }
+
+  /** One JSON object per line, keys in a fixed order. */
+  toJsonLines(): string {
+    let text = '';
+    for (const event of this.events) text += `${JSON.stringify(event)}\n`;
+    return text;
+  }
+
+  /** FNV-1a 64-bit over the JSON Lines text, as 16 hex digits. */
+  hash(): string {
+    return fnv1a64(this.toJsonLines());
+  }
+}
+
+/** FNV-1a 64-bit of a string's UTF-16 code units, computed in two 32-bit halves. */
+export function fnv1a64(text: string): string {
+  // offset basis 0xcbf29ce484222325, prime 0x100000001b3 = 2^40 + 0x1b3
+  let high = 0xcbf29ce4;
+  let low = 0x84222325;
+  for (let index = 0; index < text.length; index++) {
+    low = (low ^ text.charCodeAt(index)) >>> 0;
+    // (high:low) * (2^40 + 0x1b3) mod 2^64
+    const lowTimes = low * 0x1b3;
+    const carry = Math.floor(lowTimes / 0x100000000);
+    const newLow = lowTimes >>> 0;
+    const newHigh = (Math.imul(high, 0x1b3) + carry + ((low << 8) >>> 0)) >>> 0;
+    high = newHigh;
+    low = newLow;
+  }
+  return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+}
