@@ -110,7 +110,8 @@ export class SimHost {
     this.hooked = core !== undefined;
     if (core === undefined) return;
     core.onPeerStateChange = (peerIndex: number, from: number, to: number, cause: string) => {
-      this.trackedPeers.add(peerIndex);
+      // Peers are tracked (sampled, named) from connect() and events alone, as for libenet hosts,
+      // so both implementations sample the same peers.
       this.peerStates.set(peerIndex, to);
       this.context.trace.record({
         kind: 'state',
