@@ -356,8 +356,9 @@ export class Host implements PeerHost {
     const peer = this.peers.find((candidate) => candidate.state === PeerState.STATE_DISCONNECTED);
     if (peer === undefined) return null;
     peer.channels = Array.from({ length: channels }, () => new Channel());
-    transition(peer, PeerState.STATE_CONNECTING, 'connect');
+    // The address is set before the state change so observers of the transition can name the peer.
     peer.address = { host: address.host, port: address.port };
+    transition(peer, PeerState.STATE_CONNECTING, 'connect');
     peer.connectID = this.nextConnectID();
     if (this.profile === '1.3.18') peer.mtu = this.mtu;
     peer.windowSize = this.outgoingBandwidth === 0 ? Protocol.maximumWindowSizeBytes : clampWindowSize(windowFromBandwidth(this.outgoingBandwidth));

@@ -246,9 +246,10 @@ function handleConnect(host: Host, data: Uint8Array, offset: number, source: Wir
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
 
   peer.channels = Array.from({ length: channelCount }, () => new Channel());
+  // The address is set before the state change so observers of the transition can name the peer.
+  peer.address = { host: source.host, port: source.port };
   transition(peer, PeerState.STATE_ACKNOWLEDGING_CONNECT, 'connectReceived');
   peer.connectID = connectID;
-  peer.address = { host: source.host, port: source.port };
   if (host.profile === '1.3.18') peer.mtu = host.mtu;
   peer.outgoingPeerID = readU16(data, offset + Field.outgoingPeerID);
   peer.incomingBandwidth = readU32(data, offset + Field.incomingBandwidth);
