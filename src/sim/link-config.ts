@@ -74,11 +74,17 @@ export interface JitterConfig {
   reorder?: boolean;
   /** Share of datagrams that get jitter at all, 0..100 (GNS `FakePacketJitter_Send_Pct`). Default 100. */
   percent?: number;
-  /** Cap on the magnitude of the extra delay in ms: it is clamped to [−maxMs, +maxMs] (GNS `FakePacketJitter_Send_Max`). Default: no cap. */
+  /**
+   * Cap on the magnitude of the extra delay in ms: it is clamped to [−maxMs, +maxMs]
+   * (GNS `FakePacketJitter_Send_Max`). Default: no cap.
+   */
   maxMs?: number;
 }
 
-/** Independent loss: each datagram is lost with probability `percent`/100 (netem `loss random P`, Unity `PacketDropPercentage`). */
+/**
+ * Independent loss: each datagram is lost with probability `percent`/100 (netem `loss random P`,
+ * Unity `PacketDropPercentage`).
+ */
 export interface BernoulliLossConfig {
   model: 'bernoulli';
   /** Loss probability per datagram, 0..100 %. */
@@ -198,7 +204,10 @@ export interface BandwidthConfig {
  * `resolveLinkConfig` fills the defaults and validates.
  */
 export interface LinkConfig {
-  /** Base one-way delay in ms (≥ 0; µs resolution). Default 0. (netem `delay`, GNS `FakePacketLag_Send`, Unity `PacketDelayMs`.) */
+  /**
+   * Base one-way delay in ms (≥ 0; µs resolution). Default 0.
+   * (netem `delay`, GNS `FakePacketLag_Send`, Unity `PacketDelayMs`.)
+   */
   latencyMs?: number;
   /** Random extra delay. Default none. */
   jitter?: JitterConfig;
@@ -210,7 +219,10 @@ export interface LinkConfig {
   corrupt?: CorruptConfig;
   /** netem-style reordering. Default none. */
   reorder?: ReorderConfig;
-  /** Largest UDP payload in bytes that passes (1..{@link MAX_MTU_BYTES}); larger datagrams are dropped (reason `mtu`). Default: no limit. (Unity `MaxPacketSize`.) */
+  /**
+   * Largest UDP payload in bytes that passes (1..{@link MAX_MTU_BYTES}); larger datagrams are dropped
+   * (reason `mtu`). Default: no limit. (Unity `MaxPacketSize`.)
+   */
   mtuBytes?: number;
   /** Bottleneck rate and queue. Default: unlimited, no queue. */
   bandwidth?: BandwidthConfig;
@@ -416,7 +428,8 @@ function readJitter(reader: ConfigReader, value: unknown): ResolvedJitterConfig 
   if (record['distribution'] !== undefined) {
     const named = JITTER_DISTRIBUTIONS.find((candidate) => candidate === record['distribution']);
     if (named === undefined) {
-      reader.fail('jitter.distribution', `must be one of ${JITTER_DISTRIBUTIONS.join(', ')} (got ${describe(record['distribution'])})`);
+      const got = describe(record['distribution']);
+      reader.fail('jitter.distribution', `must be one of ${JITTER_DISTRIBUTIONS.join(', ')} (got ${got})`);
     } else {
       distribution = named;
     }

@@ -64,7 +64,10 @@ export interface LinkStats {
  * loss-state, loss, corrupt, corrupt-bit, duplicate, jitter-apply, jitter-value (2 draws), reorder —
  * nine `nextU32` draws for EVERY datagram, whatever its fate and whatever the configuration. So a
  * datagram's numbers depend only on the seed and how many datagrams came before it on this link; turning
- * one knob never shifts the numbers another knob sees.
+ * one knob never shifts the numbers another knob sees. (Stateful parts still see which datagrams reach
+ * them: a loss chain or the every-Nth count only counts datagrams that passed mtu and queue, the reorder
+ * gap only survivors of loss, and order-keeping only delivered datagrams. The hidden jitter correlation
+ * advances for every datagram.)
  */
 interface DatagramDraws {
   lossStateU32: number;
@@ -100,8 +103,21 @@ function thresholdU32(percent: number): number {
 
 type LossPlan =
   | { model: 'bernoulli'; lossU32: number }
-  | { model: 'gilbert-elliott'; goodToBadU32: number; badToGoodU32: number; lossInGoodU32: number; lossInBadU32: number }
-  | { model: 'netem4'; to4From1U32: number; to3From1U32: number; to3From2U32: number; to2From3U32: number; to1From3U32: number }
+  | {
+      model: 'gilbert-elliott';
+      goodToBadU32: number;
+      badToGoodU32: number;
+      lossInGoodU32: number;
+      lossInBadU32: number;
+    }
+  | {
+      model: 'netem4';
+      to4From1U32: number;
+      to3From1U32: number;
+      to3From2U32: number;
+      to2From3U32: number;
+      to1From3U32: number;
+    }
   | { model: 'every'; n: number; offset: number };
 
 interface JitterPlan {
@@ -389,7 +405,10 @@ export class Link {
     return this.deliver(draws, extraUs, departure, bytes);
   }
 
-  /** Wire bytes (payload + overhead) in the bandwidth queue at `nowMs`, i.e. not yet fully serialized. */
+  /**
+   * Wire bytes (payload + overhead) in the bandwidth queue at `nowMs`, i.e. not yet fully serialized.
+   * Like `transmit`, `nowMs` must be an integer not earlier than the previous call's.
+   */
   queueBytes(nowMs: number): number {
     this.advanceClock(nowMs);
     this.queue.drain(nowMs * 1000);
@@ -436,13 +455,12 @@ export class Link {
     const duplicated = draws.duplicateU32 < this.plan.duplicateU32;
     const deliveryAtUs = this.deliveryTimeUs(draws, extraUs, departure.departAtUs);
     const queueDelayMs = Math.ceil(departure.queueDelayUs) / 1000;
-    const outcomes: LinkOutcome[] = [
-      { kind: 'deliver', atMs: Math.ceil(deliveryAtUs / 1000), bytes: payload, duplicate: false, corrupted, queueDelayMs },
-    ];
+    const atMs = Math.ceil(deliveryAtUs / 1000);
+    const outcomes: LinkOutcome[] = [{ kind: 'deliver', atMs, bytes: payload, duplicate: false, corrupted, queueDelayMs }];
     if (corrupted) stats.corruptedCount += 1;
     if (duplicated) {
-      const atMs = Math.ceil((deliveryAtUs + this.plan.duplicateDelayUs) / 1000);
-      outcomes.push({ kind: 'deliver', atMs, bytes: bytes.slice(), duplicate: true, corrupted: false, queueDelayMs });
+      const copyAtMs = Math.ceil((deliveryAtUs + this.plan.duplicateDelayUs) / 1000);
+      outcomes.push({ kind: 'deliver', atMs: copyAtMs, bytes: bytes.slice(), duplicate: true, corrupted: false, queueDelayMs });
       stats.duplicatedCount += 1;
     }
     stats.deliveredCount += outcomes.length;
@@ -525,7 +543,11 @@ export class Link {
 }
 
 /** One step of netem's 4-state chain (sch_netem.c loss_4state) with a single uniform draw. */
-function nextNetem4State(loss: Extract<LossPlan, { model: 'netem4' }>, state: Netem4State, drawU32: number): Netem4State {
+function nextNetem4State(
+  loss: Extract<LossPlan, { model: 'netem4' }>,
+  state: Netem4State,
+  drawU32: number,
+): Netem4State {
   switch (state) {
     case 1:
       if (drawU32 < loss.to4From1U32) return 4;

@@ -168,15 +168,19 @@ function interpolateAt(ramp: Ramp, nowMs: number): LinkConfig {
   return interpolate(ramp.from, ramp.to, fraction) as LinkConfig;
 }
 
-function interpolate(from: unknown, to: unknown, fraction: number): unknown {
+/** Fields that must stay whole numbers during a ramp (counts and byte sizes). */
+const INTEGER_FIELDS = new Set(['n', 'offset', 'gap', 'mtuBytes', 'overheadBytes', 'queueBytes', 'queueDatagrams']);
+
+function interpolate(from: unknown, to: unknown, fraction: number, field = ''): unknown {
   if (typeof to === 'number') {
     const start = typeof from === 'number' ? from : 0;
-    return start + (to - start) * fraction;
+    const value = start + (to - start) * fraction;
+    return INTEGER_FIELDS.has(field) ? Math.round(value) : value;
   }
   if (isPlainObject(to)) {
     const source = isPlainObject(from) ? from : {};
     const result: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(to)) result[name] = interpolate(source[name], value, fraction);
+    for (const [name, value] of Object.entries(to)) result[name] = interpolate(source[name], value, fraction, name);
     return result;
   }
   return to;
