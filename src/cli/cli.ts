@@ -1,45 +1,110 @@
+// enetsim's command line: yargs commands over injected IO, so tests run it in-process.
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
+import { runCommand, loadAll, printProblems } from './commands/run.js';
+import type { CliIo } from './io.js';
+import { REPORTER_NAMES, type ReporterName } from './report/index.js';
+import { LINK_PRESETS } from './scenario/presets.js';
+import { scenarioJsonSchema } from './scenario/schema.js';
 
-/** Where the CLI writes; injected so tests run it in-process. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+export type { CliIo } from './io.js';
 
 /** Exit codes: 0 success, 1 an assertion failed, 2 invalid input (usage or scenario). */
 export const ExitCode = { ok: 0, assertionFailed: 1, invalidInput: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/**
- * Runs the enetsim command line with `argv` (without the node and script paths) and returns the exit
- * code. Until the scenario runner exists, only `--help` and `--version` are answered; any command is
- * refused with exit code 2 rather than pretending to run.
- */
-const NO_COMMANDS_YET =
-  'enetsim has no commands yet: the scenario runner (`enetsim run`) is not built. Try --help.';
+function validateCommand(patterns: string[], io: CliIo): ExitCode {
+  const loaded = loadAll(patterns, io);
+  if (!loaded.ok) {
+    printProblems(loaded.problems, io);
+    return ExitCode.invalidInput;
+  }
+  for (const scenario of loaded.scenarios) io.stdout(`${scenario.file}: valid (${scenario.name})\n`);
+  return ExitCode.ok;
+}
 
+function presetsCommand(io: CliIo): ExitCode {
+  for (const preset of LINK_PRESETS) {
+    io.stdout(`${preset.name}\n  ${preset.description}\n  values: ${JSON.stringify(preset.config)}\n  source: ${preset.source}\n`);
+  }
+  return ExitCode.ok;
+}
+
+/**
+ * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
+ * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
+  let failed = false;
   const parser = yargs([...argv])
     .scriptName('enetsim')
     .usage('enetsim: a deterministic network-conditions simulator and test harness for ENet\n\nUsage: $0 <command> [options]')
+    .command(
+      'run <files..>',
+      'run scenarios and check their expectations (exit 0 pass, 1 an assertion failed, 2 invalid input)',
+      (command) =>
+        command
+          .positional('files', { type: 'string', array: true, describe: 'scenario files, directories or globs (scenarios/**/*.yaml)' })
+          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('seeds', { type: 'number', default: 1, describe: 'run each scenario with N seeds (seed, seed+1, …); an assertion must hold for all' })
+          .option('reporter', { choices: REPORTER_NAMES, default: 'pretty' as ReporterName, describe: 'output format' })
+          .option('out', { type: 'string', describe: 'write the report to FILE (stdout then gets a short summary)' })
+          .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
+          .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
+          .check((args) => {
+            if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
+            if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
+            return true;
+          }),
+      (args) => {
+        exitCode = runCommand(
+          {
+            patterns: args.files ?? [],
+            seed: args.seed ?? null,
+            seeds: args.seeds,
+            reporter: args.reporter,
+            out: args.out ?? null,
+            trace: args.trace ?? null,
+            quiet: args.quiet,
+            explain: args.explain,
+            implementation: null,
+            implementationName: null,
+          },
+          io,
+        );
+      },
+    )
+    .command(
+      'validate <files..>',
+      'check scenarios without running them (exit 0 valid, 2 invalid)',
+      (command) => command.positional('files', { type: 'string', array: true }),
+      (args) => {
+        exitCode = validateCommand(args.files ?? [], io);
+      },
+    )
+    .command('schema', 'print the JSON Schema of scenarios (for editors: yaml-language-server)', {}, () => {
+      io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    })
+    .command('presets', 'list the named link presets with their values and sources', {}, () => {
+      exitCode = presetsCommand(io);
+    })
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, NO_COMMANDS_YET)
-    .check((args) => {
-      if (args._.length > 0) throw new Error(`unknown command '${String(args._[0])}': ${NO_COMMANDS_YET}`);
-      return true;
-    })
+    .demandCommand(1, 'give a command: run, validate, schema or presets (see --help)')
+    .recommendCommands()
+    .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {
-      exitCode = ExitCode.invalidInput;
-      io.stderr(`enetsim: ${message ?? error?.message ?? 'invalid arguments'}\n`);
+      failed = true;
+      io.stderr(`enetsim: ${message ?? error?.message ?? 'invalid arguments'}\nRun "enetsim --help" for usage.\n`);
     });
   const output = await new Promise<string>((resolve) => {
     void parser.parse([...argv], {}, (_error, _argv, text) => resolve(text));
   });
-  if (output) (exitCode === ExitCode.ok ? io.stdout : io.stderr)(`${output}\n`);
+  if (failed) return ExitCode.invalidInput;
+  if (output) io.stdout(`${output}\n`);
   return exitCode;
 }

@@ -1,9 +1,35 @@
 #!/usr/bin/env node
-// The only file that touches `process`: it hands argv and the streams to runCli and sets the exit code.
+// The only file that touches `process`: it builds the real IO, runs the CLI and sets the exit code.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli.js';
 
-const exitCode = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-});
-process.exitCode = exitCode;
+function colorWanted(): boolean {
+  const force = process.env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '') return false;
+  return process.stdout.isTTY === true;
+}
+
+try {
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readFile: (path) => readFileSync(path, 'utf8'),
+    writeFile: (path, text) => writeFileSync(path, text),
+    listFiles: (directory) => (readdirSync(directory, { recursive: true }) as string[]).map((file) => file.split('\\').join('/')),
+    isDirectory: (path) => {
+      try {
+        return statSync(path).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+    color: colorWanted(),
+    wallClockMs: () => performance.now(),
+  });
+} catch (error) {
+  // A bug, not bad input: say so plainly and ask for a report, without a stack trace by default.
+  process.stderr.write(`enetsim: internal error: ${(error as Error).message}\nPlease report it with the command you ran (ENETSIM_DEBUG=1 shows the stack).\n`);
+  if (process.env['ENETSIM_DEBUG'] === '1') process.stderr.write(`${(error as Error).stack}\n`);
+  process.exitCode = 3;
+}

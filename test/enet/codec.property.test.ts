@@ -19,10 +19,10 @@ import {
   headerSizeBytes,
   type WireCommand,
 } from '../support/fuzz-wire.js';
-import { fuzzParameters } from '../support/fuzz-seed.js';
+import { fuzzParameters, fuzzTimeoutMs } from '../support/fuzz-seed.js';
 
-/** Runs per property; 30 000 + 20 000 + 10 000 + 2 000 = 62 000 cases in this file. */
-export const CODEC_RUNS = { anyBytes: 30_000, roundTrip: 20_000, trailing: 10_000, knownVector: 2_000 } as const;
+/** Runs per property; 40 000 + 20 000 + 10 000 + 2 000 = 72 000 cases in this file. */
+const CODEC_RUNS = { anyBytes: 40_000, roundTrip: 20_000, trailing: 10_000, knownVector: 2_000 } as const;
 
 /** Raw bytes, or a valid datagram damaged by a few mutations, so that deep paths are reached too. */
 const arbDatagramBytes = (checksum: boolean): fc.Arbitrary<Uint8Array> =>
@@ -125,7 +125,7 @@ describe('decodeDatagram', () => {
       ),
       fuzzParameters(CODEC_RUNS.anyBytes, 1),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it('decodeDatagram: hand-assembled datagrams of all 12 commands decode to the same header, fields and payload lengths', () => {
     fc.assert(
@@ -153,7 +153,7 @@ describe('decodeDatagram', () => {
       ),
       fuzzParameters(CODEC_RUNS.roundTrip, 2),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it('decodeDatagram: bytes after the last whole command are trailingBytes, and the commands before them are unchanged', () => {
     const arbJunk = fc.oneof(
@@ -187,7 +187,7 @@ describe('decodeDatagram', () => {
       ),
       fuzzParameters(CODEC_RUNS.trailing, 3),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it('decodeDatagram: the golden CONNECT of reference §2.6 decodes to its documented fields, whatever the connectID bytes', () => {
     fc.assert(
@@ -234,7 +234,7 @@ describe('decodeDatagram', () => {
       }),
       fuzzParameters(CODEC_RUNS.knownVector, 4),
     );
-  });
+  }, fuzzTimeoutMs());
 });
 
 /** The decoder's view of a generated command: every field, dataLength = payload length. */

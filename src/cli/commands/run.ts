@@ -1,0 +1,148 @@
+// `enetsim run`: loads every scenario (reporting all input problems together, exit 2), runs each
+// with its seed or seeds, checks its expectations, and reports (exit 1 when any failed).
+import type { HostFactory } from '../../sim/sim-host.js';
+import type { CliIo } from '../io.js';
+import { render, type ReporterName } from '../report/index.js';
+import type { AssertionResult, InputProblem, RunReport, ScenarioResult } from '../result.js';
+import { check, labelOf, type CheckResult } from '../scenario/assertions.js';
+import { compileScenario } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/model.js';
+import { formatProblem } from '../scenario/source.js';
+import { narrate } from './explain.js';
+import { expandFiles } from './files.js';
+
+export interface RunOptions {
+  patterns: string[];
+  seed: number | null;
+  seeds: number;
+  reporter: ReporterName;
+  out: string | null;
+  trace: string | null;
+  quiet: boolean;
+  explain: boolean;
+  /** A factory that runs every host on another implementation (libenet), or null for the scenario's own. */
+  implementation: HostFactory | null;
+  implementationName: string | null;
+}
+
+export type LoadedScenarios = { ok: true; scenarios: Scenario[] } | { ok: false; problems: InputProblem[] };
+
+/** Loads every file; all problems of all files are returned together. */
+export function loadAll(patterns: readonly string[], io: CliIo): LoadedScenarios {
+  const expansion = expandFiles(patterns, io);
+  if (!expansion.ok) return { ok: false, problems: [{ position: null, message: expansion.message }] };
+  const problems: InputProblem[] = [];
+  const scenarios: Scenario[] = [];
+  for (const file of expansion.files) {
+    let text: string;
+    try {
+      text = io.readFile(file);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      problems.push({ position: null, message: `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${(error as Error).message})`}` });
+      continue;
+    }
+    const loaded = loadScenario(file, text);
+    if (loaded.ok) scenarios.push(loaded.scenario);
+    else problems.push(...loaded.problems);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, scenarios };
+}
+
+export function printProblems(problems: readonly InputProblem[], io: CliIo): void {
+  for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
+  io.stderr(`enetsim: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the input; nothing was run\n`);
+}
+
+interface SeedRun {
+  seed: number;
+  checks: CheckResult[];
+  traceHash: string;
+  traceLines: string | null;
+  narration: string | null;
+}
+
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrace: boolean): SeedRun {
+  const { sim, idTimesMs } = compileScenario(scenario, { seed, ...(options.implementation !== null ? { implementation: options.implementation } : {}) });
+  sim.run(scenario.durationMs);
+  const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
+  const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
+  const traceLines = keepTrace ? sim.trace.toJsonLines() : null;
+  return {
+    seed,
+    checks,
+    traceHash: sim.trace.hash(),
+    traceLines,
+    narration: options.explain ? narrate(scenario, sim, idTimesMs) : null,
+  };
+}
+
+function seedsFor(scenario: Scenario, options: RunOptions): number[] {
+  const base = options.seed ?? scenario.seed;
+  return Array.from({ length: options.seeds }, (_, index) => (base + index) >>> 0);
+}
+
+function reproduceCommand(scenario: Scenario, seed: number, options: RunOptions): string {
+  const implementation = options.implementationName !== null ? ` --impl ${options.implementationName}` : '';
+  return `enetsim run ${scenario.file} --seed ${seed}${implementation}`;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, traceParts: string[]): ScenarioResult {
+  const startedMs = io.wallClockMs();
+  const seeds = seedsFor(scenario, options);
+  const runs = seeds.map((seed) => runSeed(scenario, seed, options, options.trace !== null));
+  for (const run of runs) {
+    if (run.traceLines !== null) traceParts.push(`${JSON.stringify({ kind: 'run', file: scenario.file, seed: run.seed, traceHash: run.traceHash })}\n${run.traceLines}`);
+    if (run.narration !== null) io.stdout(run.narration);
+  }
+  const assertions: AssertionResult[] = scenario.expectations.map((located, index) => {
+    const perSeed = runs.map((run) => run.checks[index]!);
+    const failedSeeds = runs.filter((run) => !run.checks[index]!.passed).map((run) => run.seed);
+    const shown = perSeed[runs.findIndex((run) => !run.checks[index]!.passed)] ?? perSeed.at(-1)!;
+    return {
+      label: labelOf(located.expectation, located.name),
+      kind: located.expectation.kind,
+      position: located.position,
+      passed: failedSeeds.length === 0,
+      expected: shown.expected,
+      observed: shown.observed,
+      heldCount: seeds.length - failedSeeds.length,
+      seedCount: seeds.length,
+      failedSeeds,
+    };
+  });
+  const failing = assertions.find((assertion) => !assertion.passed);
+  return {
+    file: scenario.file,
+    name: scenario.name,
+    seeds,
+    passed: failing === undefined,
+    assertions,
+    durationMs: scenario.durationMs,
+    wallMs: io.wallClockMs() - startedMs,
+    traceHashes: runs.map((run) => run.traceHash),
+    reproduce: failing === undefined ? null : reproduceCommand(scenario, failing.failedSeeds[0]!, options),
+  };
+}
+
+/** Runs the command; returns the exit code (0 pass, 1 an assertion failed, 2 bad input). */
+export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
+  const loaded = loadAll(options.patterns, io);
+  if (!loaded.ok) {
+    printProblems(loaded.problems, io);
+    return 2;
+  }
+  const traceParts: string[] = [];
+  const results = loaded.scenarios.map((scenario) => runScenario(scenario, options, io, traceParts));
+  const report: RunReport = { scenarios: results, passed: results.every((result) => result.passed) };
+  const rendered = render(report, options.reporter, { color: io.color && options.out === null, quiet: options.quiet });
+  if (options.out !== null) {
+    io.writeFile(options.out, rendered);
+    if (options.reporter !== 'pretty' || !options.quiet) io.stdout(render(report, 'pretty', { color: io.color, quiet: true }));
+  } else {
+    io.stdout(rendered);
+  }
+  if (options.trace !== null) io.writeFile(options.trace, traceParts.join(''));
+  return report.passed ? 0 : 1;
+}

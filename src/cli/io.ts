@@ -1,0 +1,16 @@
+// Everything the CLI touches outside itself, injected so tests run it in-process.
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Reads a UTF-8 file; throws an Error with a `code` ('ENOENT'...) when it cannot. */
+  readFile: (path: string) => string;
+  writeFile: (path: string, text: string) => void;
+  /** Paths under `directory`, recursively, relative to it (for globs). */
+  listFiles: (directory: string) => string[];
+  isDirectory: (path: string) => boolean;
+  /** Whether to use colour (decided from NO_COLOR / FORCE_COLOR / TTY by main.ts). */
+  color: boolean;
+  /** Milliseconds from some fixed point, for the report's wall time only. */
+  wallClockMs: () => number;
+}

@@ -1,0 +1,58 @@
+// What running scenarios produces, independent of how it is printed: the reporters (pretty, json,
+// junit, github) all read this model.
+
+/** Where something is in a scenario file (1-based line and column). */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** The outcome of one assertion over all the seeds it ran with. */
+export interface AssertionResult {
+  /** A short label: the kind and its subject, e.g. "state client->server reaches STATE_CONNECTED". */
+  label: string;
+  /** The assertion kind (state, sequence, event, timeout, stat, converge, delivery). */
+  kind: string;
+  position: SourcePosition;
+  passed: boolean;
+  /** What was expected, in words with units ("within 500ms of 0s"). */
+  expected: string;
+  /** What was observed, in words with units ("reached STATE_CONNECTED at 124ms"), for the first failing seed or the last seed. */
+  observed: string;
+  /** Seeds it held for / seeds run. */
+  heldCount: number;
+  seedCount: number;
+  /** Seeds it failed for (empty when it passed). */
+  failedSeeds: number[];
+}
+
+/** One scenario file's run. */
+export interface ScenarioResult {
+  file: string;
+  name: string;
+  seeds: number[];
+  passed: boolean;
+  assertions: AssertionResult[];
+  /** Virtual time simulated per seed, ms. */
+  durationMs: number;
+  /** Wall time of the whole run (all seeds), ms: the only wall-clock figure, for the report. */
+  wallMs: number;
+  /** Trace hash of each seed's run (FNV-1a 64, hex). */
+  traceHashes: string[];
+  /** The command that reproduces a failing run (the first failing seed), or null. */
+  reproduce: string | null;
+}
+
+/** A problem with the input (scenario or flags): located, with a message a person can act on. */
+export interface InputProblem {
+  position: SourcePosition | null;
+  message: string;
+  /** The source line and a caret under the column, when known. */
+  excerpt?: string;
+}
+
+export interface RunReport {
+  scenarios: ScenarioResult[];
+  passed: boolean;
+}

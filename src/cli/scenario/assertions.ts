@@ -1,0 +1,325 @@
+// Evaluates a scenario's expectations against one run's trace and ledger. Each check returns what
+// it expected and what it observed, in words with units, so a failure explains itself.
+import { PacketFlag } from '../../enet/constants.js';
+import type { SentPacket } from '../../sim/ledger.js';
+import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../../sim/trace.js';
+import type { Bound, Expectation, StatUnit, Window } from './model.js';
+import { formatDuration } from './units.js';
+
+export interface CheckResult {
+  passed: boolean;
+  expected: string;
+  observed: string;
+}
+
+export interface RunData {
+  events: readonly TraceEvent[];
+  packets: readonly SentPacket[];
+  idTimesMs: ReadonlyMap<string, number>;
+  durationMs: number;
+}
+
+/** A one-line label for reports, e.g. "state client->server reaches STATE_CONNECTED". */
+export function labelOf(expectation: Expectation, name: string | null): string {
+  if (name !== null) return name;
+  switch (expectation.kind) {
+    case 'state':
+      return `state ${expectation.host}->${expectation.peer} ${expectation.mode} ${expectation.state}`;
+    case 'sequence':
+      return `sequence ${expectation.host}->${expectation.peer}`;
+    case 'event':
+      return `event ${expectation.type} on ${expectation.host}${expectation.peer !== null ? ` from ${expectation.peer}` : ''}`;
+    case 'timeout':
+      return `timeout ${expectation.host}->${expectation.peer}`;
+    case 'stat':
+      return `stat ${expectation.host}->${expectation.peer} ${expectation.stat}`;
+    case 'converge':
+      return `converge ${expectation.host}->${expectation.peer} ${expectation.stat}`;
+    case 'delivery':
+      return `delivery ${expectation.from}->${expectation.to}${expectation.channel !== null ? ` channel ${expectation.channel}` : ''}`;
+  }
+}
+
+export function check(expectation: Expectation, run: RunData): CheckResult {
+  switch (expectation.kind) {
+    case 'state':
+      return checkState(expectation, run);
+    case 'sequence':
+      return checkSequence(expectation, run);
+    case 'event':
+      return checkEvent(expectation, run);
+    case 'timeout':
+      return checkTimeout(expectation, run);
+    case 'stat':
+      return checkStat(expectation, run);
+    case 'converge':
+      return checkConverge(expectation, run);
+    case 'delivery':
+      return checkDelivery(expectation, run);
+  }
+}
+
+// ---- helpers -------------------------------------------------------------------------------------------
+
+function referenceMs(after: string | null, run: RunData): number {
+  return after === null ? 0 : (run.idTimesMs.get(after) ?? 0);
+}
+
+/** [from, to] in absolute virtual ms; `to` defaults to the end of the run. */
+function absolute(window: Window, run: RunData): [number, number] {
+  const reference = referenceMs(window.after, run);
+  return [reference + window.fromMs, window.toMs === null ? run.durationMs : reference + window.toMs];
+}
+
+function describeWindow(window: Window): string {
+  const reference = window.after === null ? 'the start' : `'${window.after}'`;
+  if (window.toMs === null && window.fromMs === 0) return window.after === null ? 'during the run' : `after ${reference}`;
+  if (window.fromMs === 0) return `within ${formatDuration(window.toMs!)} of ${reference}`;
+  return `between ${formatDuration(window.fromMs)} and ${window.toMs === null ? 'the end' : formatDuration(window.toMs)} after ${reference}`;
+}
+
+function states(run: RunData, host: string, peer: string): StateTraceEvent[] {
+  return run.events.filter((event): event is StateTraceEvent => event.kind === 'state' && event.host === host && event.peer === peer);
+}
+
+function history(transitions: readonly StateTraceEvent[]): string {
+  if (transitions.length === 0) return 'no state changes';
+  const shown = transitions.slice(0, 8).map((event) => `${event.to} at ${formatDuration(event.atMs)}`);
+  return shown.join(', ') + (transitions.length > 8 ? `, … (${transitions.length} in all)` : '');
+}
+
+function valueText(value: number, unit: StatUnit): string {
+  if (unit === 'ms') return formatDuration(value);
+  if (unit === 'loss') return `${value} (${((value / 65536) * 100).toFixed(2)}%)`;
+  return String(value);
+}
+
+function boundHolds(value: number, bound: Bound): boolean {
+  return (
+    (bound.above === null || value > bound.above) &&
+    (bound.below === null || value < bound.below) &&
+    (bound.equals === null || value === bound.equals) &&
+    (bound.atLeast === null || value >= bound.atLeast) &&
+    (bound.atMost === null || value <= bound.atMost)
+  );
+}
+
+function boundText(bound: Bound, format: (value: number) => string): string {
+  const parts: string[] = [];
+  if (bound.above !== null) parts.push(`above ${format(bound.above)}`);
+  if (bound.below !== null) parts.push(`below ${format(bound.below)}`);
+  if (bound.equals !== null) parts.push(`equal to ${format(bound.equals)}`);
+  if (bound.atLeast !== null) parts.push(`at least ${format(bound.atLeast)}`);
+  if (bound.atMost !== null) parts.push(`at most ${format(bound.atMost)}`);
+  return parts.join(' and ');
+}
+
+// ---- the checks ----------------------------------------------------------------------------------------
+
+function checkState(expectation: Extract<Expectation, { kind: 'state' }>, run: RunData): CheckResult {
+  const transitions = states(run, expectation.host, expectation.peer);
+  const subject = `${expectation.host}->${expectation.peer}`;
+  if (expectation.mode === 'is') {
+    const atMs = referenceMs(expectation.window.after, run) + expectation.atMs!;
+    const current = transitions.filter((event) => event.atMs <= atMs).at(-1)?.to ?? 'STATE_DISCONNECTED';
+    return { passed: current === expectation.state, expected: `${subject} in ${expectation.state} at ${formatDuration(atMs)}`, observed: `${current} at ${formatDuration(atMs)} (${history(transitions)})` };
+  }
+  const [fromMs, toMs] = absolute(expectation.window, run);
+  const hits = transitions.filter((event) => event.to === expectation.state && event.atMs >= fromMs && event.atMs <= toMs);
+  if (expectation.mode === 'reaches') {
+    return {
+      passed: hits.length > 0,
+      expected: `${subject} reaches ${expectation.state} ${describeWindow(expectation.window)}`,
+      observed: hits.length > 0 ? `reached it at ${formatDuration(hits[0]!.atMs)}` : `did not (${history(transitions)})`,
+    };
+  }
+  return {
+    passed: hits.length === 0,
+    expected: `${subject} never enters ${expectation.state} ${describeWindow(expectation.window)}`,
+    observed: hits.length === 0 ? `it did not (${history(transitions)})` : `entered it at ${formatDuration(hits[0]!.atMs)}${hits[0]!.cause !== undefined ? ` (${hits[0]!.cause})` : ''}`,
+  };
+}
+
+function checkSequence(expectation: Extract<Expectation, { kind: 'sequence' }>, run: RunData): CheckResult {
+  const seen = states(run, expectation.host, expectation.peer).map((event) => event.to);
+  const passed = seen.length === expectation.states.length && seen.every((state, index) => state === expectation.states[index]);
+  return { passed, expected: `${expectation.host}->${expectation.peer} goes through ${expectation.states.join(' → ')}`, observed: seen.length === 0 ? 'no state changes' : seen.join(' → ') };
+}
+
+function checkEvent(expectation: Extract<Expectation, { kind: 'event' }>, run: RunData): CheckResult {
+  const [fromMs, toMs] = absolute(expectation.window, run);
+  const matching = run.events.filter(
+    (event): event is HostTraceEvent =>
+      event.kind === 'event' &&
+      event.host === expectation.host &&
+      event.type === expectation.type &&
+      (expectation.peer === null || event.peer === expectation.peer) &&
+      (expectation.data === null || event.data === expectation.data) &&
+      (expectation.channel === null || event.channel === expectation.channel) &&
+      event.atMs >= fromMs &&
+      event.atMs <= toMs,
+  );
+  const count = matching.length;
+  const minimum = expectation.count ?? expectation.min ?? (expectation.max === null ? 1 : 0);
+  const maximum = expectation.count ?? expectation.max ?? Number.POSITIVE_INFINITY;
+  const what = `${expectation.type} event${expectation.peer !== null ? ` from ${expectation.peer}` : ''} on ${expectation.host}${expectation.data !== null ? ` with data ${expectation.data}` : ''}${expectation.channel !== null ? ` on channel ${expectation.channel}` : ''}`;
+  const expected = `${expectation.count !== null ? `exactly ${expectation.count}` : maximum === Number.POSITIVE_INFINITY ? `at least ${minimum}` : `${minimum} to ${maximum}`} ${what} ${describeWindow(expectation.window)}`;
+  const others = run.events.filter((event): event is HostTraceEvent => event.kind === 'event' && event.host === expectation.host && event.type === expectation.type);
+  const detail = matching.length > 0 ? `, first at ${formatDuration(matching[0]!.atMs)}` : others.length > 0 ? ` (${others.length} ${expectation.type} events in all, e.g. at ${formatDuration(others[0]!.atMs)} from ${others[0]!.peer}${others[0]!.data !== undefined ? ` with data ${others[0]!.data}` : ''})` : '';
+  return { passed: count >= minimum && count <= maximum, expected, observed: `${count}${detail}` };
+}
+
+function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, run: RunData): CheckResult {
+  const [fromMs, toMs] = absolute(expectation.window, run);
+  const transitions = states(run, expectation.host, expectation.peer);
+  const timeouts = transitions.filter((event) => event.cause === 'timeoutLimit' || event.cause === 'timeoutMaximum');
+  const first = timeouts[0];
+  const rule = first === undefined ? null : first.cause === 'timeoutLimit' ? 'limit' : 'maximum';
+  const inWindow = first !== undefined && first.atMs >= fromMs && first.atMs <= toMs;
+  const ruleOk = expectation.rule === 'any' || rule === expectation.rule;
+  const ruleText = expectation.rule === 'any' ? '' : ` by the ${expectation.rule} rule`;
+  return {
+    passed: inWindow && ruleOk,
+    expected: `${expectation.host} drops ${expectation.peer} by timeout${ruleText} ${describeWindow(expectation.window)}`,
+    observed:
+      first === undefined
+        ? `no timeout (${history(transitions)})`
+        : `timed out at ${formatDuration(first.atMs)} by the ${rule} rule (${rule === 'limit' ? 'backoff reached the limit and timeout_min passed' : 'timeout_max passed'})`,
+  };
+}
+
+function samples(run: RunData, host: string, peer: string, index: number): [number, number][] {
+  return run.events
+    .filter((event): event is StatsTraceEvent => event.kind === 'stats' && event.host === host && event.peer === peer)
+    .map((event) => [event.atMs, event.values[index]!]);
+}
+
+function aggregate(values: number[], how: string): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  switch (how) {
+    case 'min':
+      return sorted[0]!;
+    case 'max':
+      return sorted.at(-1)!;
+    case 'mean':
+      return values.reduce((sum, value) => sum + value, 0) / values.length;
+    case 'last':
+      return values.at(-1)!;
+    default: {
+      const percentile = Number(how.slice(1));
+      return sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
+    }
+  }
+}
+
+function checkStat(expectation: Extract<Expectation, { kind: 'stat' }>, run: RunData): CheckResult {
+  const series = samples(run, expectation.host, expectation.peer, expectation.statIndex);
+  const reference = referenceMs(expectation.after, run);
+  const format = (value: number) => valueText(value, expectation.unit);
+  const subject = `${expectation.host}->${expectation.peer} ${expectation.stat}`;
+  let chosen: number[];
+  let where: string;
+  if (expectation.atMs !== null) {
+    const atMs = reference + expectation.atMs;
+    const last = series.filter(([sampleMs]) => sampleMs <= atMs).at(-1);
+    chosen = last === undefined ? [] : [last[1]];
+    where = `at ${formatDuration(atMs)}`;
+  } else {
+    const [fromMs, toMs] = [reference + expectation.overMs![0], reference + expectation.overMs![1]];
+    chosen = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs).map(([, value]) => value);
+    where = `${expectation.aggregate} over ${formatDuration(fromMs)}..${formatDuration(toMs)}`;
+  }
+  const expected = `${subject} ${where} ${boundText(expectation.bound, format)}`;
+  if (chosen.length === 0) return { passed: false, expected, observed: 'no sample (the peer did not exist then)' };
+  const value = aggregate(chosen, expectation.aggregate);
+  return { passed: boundHolds(value, expectation.bound), expected, observed: `${format(value)}${chosen.length > 1 ? ` from ${chosen.length} samples` : ''}` };
+}
+
+function checkConverge(expectation: Extract<Expectation, { kind: 'converge' }>, run: RunData): CheckResult {
+  const series = samples(run, expectation.host, expectation.peer, expectation.statIndex);
+  const reference = referenceMs(expectation.after, run);
+  const format = (value: number) => valueText(value, expectation.unit);
+  const band = expectation.low === expectation.high ? format(expectation.low) : `[${format(expectation.low)}, ${format(expectation.high)}]`;
+  const expected = `${expectation.host}->${expectation.peer} ${expectation.stat} reaches ${band} within ${formatDuration(expectation.withinMs)} of ${expectation.after === null ? 'the start' : `'${expectation.after}'`}${expectation.holdMs > 0 ? ` and stays there for ${formatDuration(expectation.holdMs)}` : ''}`;
+  const inBand = (value: number) => value >= expectation.low && value <= expectation.high;
+  const after = series.filter(([atMs]) => atMs >= reference);
+  const deadline = reference + expectation.withinMs;
+  for (let index = 0; index < after.length; index++) {
+    const [enteredMs, value] = after[index]!;
+    if (enteredMs > deadline) break;
+    if (!inBand(value)) continue;
+    const holdEnd = enteredMs + expectation.holdMs;
+    const left = after.slice(index).find(([atMs, sample]) => atMs <= holdEnd && !inBand(sample));
+    if (left === undefined && holdEnd <= run.durationMs) return { passed: true, expected, observed: `entered at ${formatDuration(enteredMs)} and stayed` };
+    if (left === undefined) return { passed: false, expected, observed: `entered at ${formatDuration(enteredMs)}, but the run ended before the hold time` };
+    index = after.indexOf(left);
+  }
+  const values = after.filter(([atMs]) => atMs <= deadline + expectation.holdMs).map(([, value]) => value);
+  const range = values.length === 0 ? 'no samples' : `values ${format(Math.min(...values))}..${format(Math.max(...values))}, last ${format(values.at(-1)!)}`;
+  const enteredLate = after.find(([atMs, value]) => atMs > deadline && inBand(value));
+  return { passed: false, expected, observed: `did not settle in time (${range})${enteredLate !== undefined ? `; it entered the band at ${formatDuration(enteredLate[0])}` : ''}` };
+}
+
+function checkDelivery(expectation: Extract<Expectation, { kind: 'delivery' }>, run: RunData): CheckResult {
+  const packets = run.packets.filter(
+    (packet) => packet.from === expectation.from && packet.to === expectation.to && !packet.refused && (expectation.channel === null || packet.channel === expectation.channel),
+  );
+  const subject = `${expectation.from}->${expectation.to}${expectation.channel !== null ? ` channel ${expectation.channel}` : ''}`;
+  const expectedParts: string[] = [];
+  const observedParts: string[] = [];
+  let passed = packets.length > 0;
+  if (packets.length === 0) observedParts.push('no packets were sent');
+  if (expectation.exactlyOnceInOrder) {
+    const reliable = packets.filter((packet) => packet.flags & PacketFlag.reliable);
+    const missing = reliable.filter((packet) => packet.receivedAtMs.length === 0);
+    const twice = reliable.filter((packet) => packet.receivedAtMs.length > 1);
+    const outOfOrder = countOutOfOrder(reliable);
+    expectedParts.push('every reliable packet delivered exactly once, in order per channel');
+    observedParts.push(
+      `${reliable.length} reliable: ${missing.length} missing${missing.length > 0 ? ` (first sent at ${formatDuration(missing[0]!.sentAtMs)})` : ''}, ${twice.length} duplicated, ${outOfOrder} out of order`,
+    );
+    passed &&= reliable.length > 0 && missing.length === 0 && twice.length === 0 && outOfOrder === 0;
+  }
+  if (expectation.ratio !== null) {
+    const delivered = packets.filter((packet) => packet.receivedAtMs.length > 0).length;
+    const ratio = packets.length === 0 ? 0 : delivered / packets.length;
+    expectedParts.push(`delivered ratio ${boundText(expectation.ratio, (value) => value.toFixed(3))}`);
+    observedParts.push(`${delivered}/${packets.length} delivered (${ratio.toFixed(3)})`);
+    passed &&= boundHolds(ratio, expectation.ratio);
+  }
+  if (expectation.latency !== null) {
+    const latencies = packets.filter((packet) => packet.receivedAtMs.length > 0).map((packet) => packet.receivedAtMs[0]! - packet.sentAtMs);
+    const { percentile, belowMs, aboveMs } = expectation.latency;
+    const value = latencies.length === 0 ? Number.NaN : aggregate(latencies, `p${percentile}`);
+    expectedParts.push(`p${percentile} one-way latency${belowMs !== null ? ` below ${formatDuration(belowMs)}` : ''}${aboveMs !== null ? ` above ${formatDuration(aboveMs)}` : ''}`);
+    observedParts.push(latencies.length === 0 ? 'no packet delivered' : `p${percentile} ${formatDuration(value)} over ${latencies.length} packets`);
+    passed &&= latencies.length > 0 && (belowMs === null || value < belowMs) && (aboveMs === null || value > aboveMs);
+  }
+  if (expectation.duplicatesMax !== null) {
+    const duplicated = packets.filter((packet) => packet.receivedAtMs.length > 1).length;
+    expectedParts.push(`at most ${expectation.duplicatesMax} packets delivered twice`);
+    observedParts.push(`${duplicated} delivered twice`);
+    passed &&= duplicated <= expectation.duplicatesMax;
+  }
+  return { passed, expected: `${subject}: ${expectedParts.join('; ')}`, observed: observedParts.join('; ') };
+}
+
+/** Reliable packets (per channel) whose first receipt came before that of a packet sent earlier. */
+function countOutOfOrder(reliable: readonly SentPacket[]): number {
+  const byChannel = new Map<number, SentPacket[]>();
+  for (const packet of reliable) {
+    if (packet.receivedAtMs.length === 0) continue;
+    const list = byChannel.get(packet.channel) ?? [];
+    list.push(packet);
+    byChannel.set(packet.channel, list);
+  }
+  let count = 0;
+  for (const list of byChannel.values()) {
+    let latestMs = -1;
+    for (const packet of list) {
+      if (packet.receivedAtMs[0]! < latestMs) count++;
+      latestMs = Math.max(latestMs, packet.receivedAtMs[0]!);
+    }
+  }
+  return count;
+}

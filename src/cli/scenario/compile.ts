@@ -1,0 +1,205 @@
+// Turns a loaded Scenario into a Simulation: hosts, initial links, and the timeline's actions
+// scheduled at their times. Workloads draw sizes from their own random streams (forked by the
+// entry's index), so adding a timeline entry never changes another entry's draws.
+import { PacketFlag } from '../../enet/constants.js';
+import type { RandomStream } from '../../sim/random.js';
+import type { HostFactory } from '../../sim/sim-host.js';
+import { Simulation } from '../../sim/simulation.js';
+import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
+
+export interface CompileOptions {
+  seed: number;
+  /** Overrides every host's implementation (e.g. libenet); default: the TypeScript core with each host's protocol. */
+  implementation?: HostFactory;
+}
+
+export interface CompiledScenario {
+  sim: Simulation;
+  /** Virtual time of each timeline id. */
+  idTimesMs: Map<string, number>;
+}
+
+export function compileScenario(scenario: Scenario, options: CompileOptions): CompiledScenario {
+  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs });
+  for (const host of scenario.hosts) {
+    sim.addHost(host.name, {
+      peerCount: host.peerCount,
+      channelLimit: host.channelLimit,
+      incomingBandwidth: host.incomingBandwidthBytesPerSecond,
+      outgoingBandwidth: host.outgoingBandwidthBytesPerSecond,
+      ...(host.mtuBytes !== null ? { mtu: host.mtuBytes } : {}),
+      checksum: host.checksum,
+      implementation: options.implementation ?? host.protocol,
+      port: host.port,
+      service: {
+        ...(host.service.hz !== null ? { hz: host.service.hz } : { intervalMs: host.service.intervalMs ?? 16 }),
+        phaseMs: host.service.phaseMs,
+        jitterMs: host.service.jitterMs,
+        onReceive: host.service.onReceive,
+        maxEventsPerFrame: host.service.maxEventsPerFrame,
+      },
+    });
+  }
+  applyLinks(sim, scenario.links, 0);
+  const idTimesMs = new Map<string, number>();
+  scenario.timeline.forEach((entry, index) => {
+    if (entry.id !== null) idTimesMs.set(entry.id, entry.atMs);
+    const random = sim.random.fork(`timeline/${index}`);
+    sim.at(Math.round(entry.atMs), () => perform(sim, entry.action, random, scenario.durationMs));
+  });
+  return { sim, idTimesMs };
+}
+
+function applyLinks(sim: Simulation, settings: readonly LinkSetting[], rampMs: number): void {
+  for (const { target, config } of settings) {
+    if (target.kind === 'default') sim.defaultLink(config, rampMs);
+    else for (const [from, to] of directions(target)) sim.link(from, to, config, rampMs);
+  }
+}
+
+function directions(target: LinkTarget): [string, string][] {
+  if (target.kind === 'direction') return [[target.from, target.to]];
+  if (target.kind === 'both') {
+    return [
+      [target.a, target.b],
+      [target.b, target.a],
+    ];
+  }
+  return [];
+}
+
+function sizeOf(size: PacketSize, random: RandomStream): number {
+  if ('fixedBytes' in size) return size.fixedBytes;
+  const span = Math.floor(size.maxBytes) - Math.floor(size.minBytes) + 1;
+  return Math.floor(size.minBytes) + (random.nextU32() % span);
+}
+
+/** Connects use Godot's meaning of 0 channels: the maximum, 255. */
+const GODOT_ALL_CHANNELS = 255;
+
+function perform(sim: Simulation, action: Action, random: RandomStream, durationMs: number): void {
+  switch (action.kind) {
+    case 'connect':
+      sim.host(action.from).connect(action.to, action.channels > 0 ? action.channels : GODOT_ALL_CHANNELS, action.data);
+      return;
+    case 'send':
+      for (let index = 0; index < action.count; index++) sim.host(action.from).send(action.to, action.channel, sizeOf(action.size, random), action.flags, 'send');
+      return;
+    case 'stream':
+      startStream(sim, action, random, durationMs);
+      return;
+    case 'bulk': {
+      const host = sim.host(action.from);
+      const flags = action.flags === 0 ? PacketFlag.reliable : action.flags;
+      for (let sentBytes = 0; sentBytes < action.totalBytes; sentBytes += action.packetBytes) {
+        host.send(action.to, action.channel, Math.min(action.packetBytes, action.totalBytes - sentBytes), flags, 'bulk');
+      }
+      return;
+    }
+    case 'broadcast':
+      sim.host(action.from).broadcast(action.channel, sizeOf(action.size, random), action.flags);
+      return;
+    case 'link':
+      applyLinks(sim, action.settings, action.rampMs);
+      return;
+    case 'partition':
+      sim.partition(action.a, action.b, action.oneWay);
+      return;
+    case 'heal':
+      sim.heal(action.a, action.b, action.oneWay);
+      return;
+    case 'hold':
+      sim.hold(action.from, action.to);
+      return;
+    case 'release':
+      sim.release(action.from, action.to);
+      return;
+    case 'lag_spike':
+      lagSpike(sim, action.target, action.extraMs, action.forMs);
+      return;
+    default:
+      performHostAction(sim, action);
+  }
+}
+
+function performHostAction(sim: Simulation, action: Action): void {
+  switch (action.kind) {
+    case 'pause':
+      sim.host(action.host).pause();
+      return;
+    case 'resume':
+      sim.host(action.host).resume();
+      return;
+    case 'crash':
+      sim.host(action.host).crash();
+      return;
+    case 'restart':
+      sim.host(action.host).restart();
+      return;
+    case 'throttle_configure':
+      sim.host(action.host).throttleConfigure(action.peer, action.intervalMs, action.acceleration, action.deceleration);
+      return;
+    case 'set_timeout':
+      sim.host(action.host).setTimeout(action.peer, action.timeout, action.minMs, action.maxMs);
+      return;
+    case 'ping_interval':
+      sim.host(action.host).pingInterval(action.peer, action.intervalMs);
+      return;
+    case 'ping':
+      sim.host(action.host).ping(action.peer);
+      return;
+    case 'reset':
+      sim.host(action.host).reset(action.peer);
+      return;
+    case 'peer_disconnect':
+      sim.host(action.host).disconnect(action.peer, action.data);
+      return;
+    case 'peer_disconnect_later':
+      sim.host(action.host).disconnectLater(action.peer, action.data);
+      return;
+    case 'peer_disconnect_now':
+      sim.host(action.host).disconnectNow(action.peer, action.data);
+      return;
+    case 'bandwidth_limit':
+      sim.host(action.host).bandwidthLimit(action.incomingBytesPerSecond, action.outgoingBytesPerSecond);
+      return;
+    case 'channel_limit':
+      sim.host(action.host).channelLimit(action.limit);
+      return;
+    default:
+      throw new Error(`compile: unhandled action ${action.kind}`);
+  }
+}
+
+/** Packet k of a stream goes at start + floor(k·1000/rate) ms, while the sender has a peer for the receiver. */
+function startStream(sim: Simulation, action: Extract<Action, { kind: 'stream' }>, random: RandomStream, durationMs: number): void {
+  const startMs = sim.nowMs;
+  const endMs = action.forMs === null ? durationMs : Math.min(durationMs, startMs + action.forMs);
+  let index = 0;
+  const next = () => {
+    const host = sim.host(action.from);
+    if (!host.crashed && host.peerIndexOf(action.to) !== null) host.send(action.to, action.channel, sizeOf(action.size, random), action.flags, 'stream');
+    index++;
+    const atMs = startMs + Math.floor((index * 1000) / action.ratePerSecond);
+    if (atMs < endMs) sim.at(atMs, next);
+  };
+  next();
+}
+
+/** Adds `extraMs` of latency to the target directions for `forMs`, then takes it away again. */
+function lagSpike(sim: Simulation, target: LinkTarget, extraMs: number, forMs: number): void {
+  const pairs = target.kind === 'default' ? allPairs(sim) : directions(target);
+  for (const [from, to] of pairs) {
+    const baseMs = sim.network.configOf(from, to, sim.nowMs).latencyMs ?? 0;
+    sim.link(from, to, { latencyMs: baseMs + extraMs });
+    sim.at(sim.nowMs + Math.round(forMs), () => {
+      const nowMs = sim.network.configOf(from, to, sim.nowMs).latencyMs ?? 0;
+      sim.link(from, to, { latencyMs: Math.max(0, nowMs - extraMs) });
+    });
+  }
+}
+
+function allPairs(sim: Simulation): [string, string][] {
+  const names = sim.hostNames;
+  return names.flatMap((from) => names.filter((to) => to !== from).map((to): [string, string] => [from, to]));
+}

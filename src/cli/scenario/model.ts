@@ -1,0 +1,106 @@
+// A scenario after loading: every default resolved, every value in base units (ms, bytes, bit/s,
+// percent), every reference checked. The compiler (compile.ts) and the assertions read only this.
+import type { LinkConfig } from '../../sim/link-config.js';
+import type { SourcePosition } from '../result.js';
+
+export interface ScenarioHost {
+  name: string;
+  peerCount: number;
+  channelLimit: number;
+  incomingBandwidthBytesPerSecond: number;
+  outgoingBandwidthBytesPerSecond: number;
+  mtuBytes: number | null;
+  checksum: boolean;
+  protocol: '1.3.17' | '1.3.18';
+  port: number;
+  service: {
+    intervalMs: number | null;
+    hz: number | null;
+    phaseMs: number;
+    jitterMs: number;
+    onReceive: boolean;
+    maxEventsPerFrame: number;
+  };
+}
+
+export type LinkTarget = { kind: 'default' } | { kind: 'direction'; from: string; to: string } | { kind: 'both'; a: string; b: string };
+
+export interface LinkSetting {
+  target: LinkTarget;
+  config: LinkConfig;
+}
+
+export type PacketSize = { fixedBytes: number } | { minBytes: number; maxBytes: number };
+
+export type Action =
+  | { kind: 'connect'; from: string; to: string; channels: number; data: number }
+  | { kind: 'send'; from: string; to: string; channel: number; size: PacketSize; flags: number; count: number }
+  | { kind: 'stream'; from: string; to: string; channel: number; size: PacketSize; ratePerSecond: number; flags: number; forMs: number | null }
+  | { kind: 'bulk'; from: string; to: string; channel: number; totalBytes: number; packetBytes: number; flags: number }
+  | { kind: 'broadcast'; from: string; channel: number; size: PacketSize; flags: number }
+  | { kind: 'link'; settings: LinkSetting[]; rampMs: number }
+  | { kind: 'partition' | 'heal'; a: string; b: string; oneWay: boolean }
+  | { kind: 'hold' | 'release'; from: string; to: string }
+  | { kind: 'lag_spike'; target: LinkTarget; extraMs: number; forMs: number }
+  | { kind: 'pause' | 'resume' | 'crash' | 'restart'; host: string }
+  | { kind: 'throttle_configure'; host: string; peer: string; intervalMs: number; acceleration: number; deceleration: number }
+  | { kind: 'set_timeout'; host: string; peer: string; timeout: number; minMs: number; maxMs: number }
+  | { kind: 'ping_interval'; host: string; peer: string; intervalMs: number }
+  | { kind: 'ping' | 'reset'; host: string; peer: string }
+  | { kind: 'peer_disconnect' | 'peer_disconnect_later' | 'peer_disconnect_now'; host: string; peer: string; data: number }
+  | { kind: 'bandwidth_limit'; host: string; incomingBytesPerSecond: number; outgoingBytesPerSecond: number }
+  | { kind: 'channel_limit'; host: string; limit: number };
+
+export interface TimelineEntry {
+  atMs: number;
+  id: string | null;
+  action: Action;
+  position: SourcePosition;
+}
+
+/** A time window relative to a reference (the start, or a timeline id's time). */
+export interface Window {
+  after: string | null;
+  fromMs: number;
+  toMs: number | null;
+}
+
+/** A numeric bound in the statistic's own unit (ms for times, raw ENet values otherwise). */
+export interface Bound {
+  above: number | null;
+  below: number | null;
+  equals: number | null;
+  atLeast: number | null;
+  atMost: number | null;
+}
+
+export type Expectation =
+  | { kind: 'state'; host: string; peer: string; mode: 'reaches' | 'never' | 'is'; state: string; atMs: number | null; window: Window }
+  | { kind: 'sequence'; host: string; peer: string; states: string[] }
+  | { kind: 'event'; host: string; type: 'connect' | 'disconnect' | 'receive'; peer: string | null; data: number | null; channel: number | null; count: number | null; min: number | null; max: number | null; window: Window }
+  | { kind: 'timeout'; host: string; peer: string; rule: 'limit' | 'maximum' | 'any'; window: Window }
+  | { kind: 'stat'; host: string; peer: string; stat: string; statIndex: number; atMs: number | null; overMs: [number, number] | null; aggregate: string; after: string | null; bound: Bound; unit: StatUnit }
+  | { kind: 'converge'; host: string; peer: string; stat: string; statIndex: number; low: number; high: number; withinMs: number; holdMs: number; after: string | null; unit: StatUnit }
+  | { kind: 'delivery'; from: string; to: string; channel: number | null; exactlyOnceInOrder: boolean; ratio: Bound | null; latency: { percentile: number; belowMs: number | null; aboveMs: number | null } | null; duplicatesMax: number | null };
+
+export type StatUnit = 'ms' | 'count' | 'loss';
+
+export interface LocatedExpectation {
+  expectation: Expectation;
+  name: string | null;
+  position: SourcePosition;
+}
+
+export interface Scenario {
+  file: string;
+  name: string;
+  description: string | null;
+  seed: number;
+  durationMs: number;
+  epochMs: number;
+  statsIntervalMs: number;
+  hosts: ScenarioHost[];
+  links: LinkSetting[];
+  timeline: TimelineEntry[];
+  expectations: LocatedExpectation[];
+}

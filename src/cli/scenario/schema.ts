@@ -1,0 +1,352 @@
+// The scenario format's single source of truth: a zod schema. It validates scenarios, converts
+// values with units into numbers in base units (ms, bytes, bit/s, percent), and generates the JSON
+// Schema that editors use (`enetsim schema`). docs/scenarios.md documents every key (a test checks
+// that each key of this schema appears there).
+import { z } from 'zod';
+import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
+
+/** A value with a unit, converted to its base unit (see units.ts). */
+function unit(kind: UnitKind, description?: string) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((raw, context) => {
+      const parsed = parseUnit(kind, raw);
+      if (!parsed.ok) {
+        context.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      }
+      return parsed.value;
+    })
+    .meta({ unit: kind, description: description ?? UNIT_DESCRIPTIONS[kind] });
+}
+
+const duration = (description?: string) => unit('duration', description);
+const percent = (description?: string) => unit('percent', description);
+const size = (description?: string) => unit('size', description);
+const bitrate = (description?: string) => unit('bitrate', description);
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const hostName = z.string().regex(NAME, 'a host name: letters, digits, _ and -, starting with a letter or _');
+/** "a->b": host a's peer for host b. */
+export const peerRef = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]*->[A-Za-z_][A-Za-z0-9_-]*$/, 'a peer: "host->remote", e.g. client->server (the client\'s peer for the server)');
+/** "a->b" (one direction), "a<->b" (both) or "default". */
+export const linkRef = z
+  .string()
+  .regex(/^(default|[A-Za-z_][A-Za-z0-9_-]*(->|<->)[A-Za-z_][A-Za-z0-9_-]*)$/, 'a link: "default", "a->b" (one direction) or "a<->b" (both)');
+
+export const PEER_STATES = [
+  'STATE_DISCONNECTED',
+  'STATE_CONNECTING',
+  'STATE_ACKNOWLEDGING_CONNECT',
+  'STATE_CONNECTION_PENDING',
+  'STATE_CONNECTION_SUCCEEDED',
+  'STATE_CONNECTED',
+  'STATE_DISCONNECT_LATER',
+  'STATE_DISCONNECTING',
+  'STATE_ACKNOWLEDGING_DISCONNECT',
+  'STATE_ZOMBIE',
+] as const;
+export const peerState = z.enum(PEER_STATES);
+
+export const STATISTICS = [
+  'PEER_PACKET_LOSS',
+  'PEER_PACKET_LOSS_VARIANCE',
+  'PEER_PACKET_LOSS_EPOCH',
+  'PEER_ROUND_TRIP_TIME',
+  'PEER_ROUND_TRIP_TIME_VARIANCE',
+  'PEER_LAST_ROUND_TRIP_TIME',
+  'PEER_LAST_ROUND_TRIP_TIME_VARIANCE',
+  'PEER_PACKET_THROTTLE',
+  'PEER_PACKET_THROTTLE_LIMIT',
+  'PEER_PACKET_THROTTLE_COUNTER',
+  'PEER_PACKET_THROTTLE_EPOCH',
+  'PEER_PACKET_THROTTLE_ACCELERATION',
+  'PEER_PACKET_THROTTLE_DECELERATION',
+  'PEER_PACKET_THROTTLE_INTERVAL',
+] as const;
+export const statistic = z.enum(STATISTICS);
+
+/** Packet flags in Godot's words. `unreliable` is no flag at all (plain sequenced unreliable). */
+export const flag = z.enum(['reliable', 'unsequenced', 'unreliable_fragment', 'unreliable']);
+
+// ---- hosts -------------------------------------------------------------------------------------------
+
+export const serviceSchema = z
+  .strictObject({
+    rate: unit('frequency', 'frames per second, e.g. 60Hz (frame k at phase + floor(k·1000/rate) ms)').optional(),
+    every: duration('time between frames, e.g. 16ms').optional(),
+    phase: duration('delay of the first frame').optional(),
+    jitter: duration('each frame is late by a uniform 0..jitter').optional(),
+    on_receive: z.boolean().meta({ description: 'also service as soon as a datagram arrives' }).optional(),
+    max_events: z.number().int().min(1).max(100_000).meta({ description: 'service() calls per frame while events come (default 1000)' }).optional(),
+  })
+  .meta({ description: 'when the application calls service()' });
+
+export const hostSchema = z
+  .strictObject({
+    peers: z.number().int().min(1).max(4095).meta({ description: 'peer slots (max_peers), default 32' }).optional(),
+    channels: z.number().int().min(0).max(255).meta({ description: 'channel limit (max_channels), 0 = 255, default 0' }).optional(),
+    bandwidth: z
+      .strictObject({
+        in: bitrate('downstream bandwidth ENet assumes (in_bandwidth); 0bit/s = unlimited').optional(),
+        out: bitrate('upstream bandwidth ENet assumes (out_bandwidth); 0bit/s = unlimited').optional(),
+      })
+      .optional(),
+    mtu: size('ENet host MTU (default 1392B for 1.3.18, 1400B for 1.3.17)').optional(),
+    checksum: z.boolean().meta({ description: 'ENet CRC-32 checksums; both ends must agree' }).optional(),
+    protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4)' }).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    service: z
+      .union([z.string(), z.number(), serviceSchema])
+      .meta({ description: 'service cadence: "60Hz", "16ms", or an object' })
+      .optional(),
+  })
+  .meta({ description: 'an ENet host and its game loop' });
+
+// ---- links -------------------------------------------------------------------------------------------
+
+const jitterObject = z.strictObject({
+  amount: duration('scale of the extra one-way delay (uniform: ±amount; normal: σ; pareto/exponential: mean)'),
+  distribution: z.enum(['uniform', 'normal', 'pareto', 'exponential']).optional(),
+  correlation: percent('how much each delay resembles the previous one').optional(),
+  reorder: z.boolean().meta({ description: 'let jitter reorder datagrams (netem); default false keeps order' }).optional(),
+  percent: percent('share of datagrams that get jitter (default 100%)').optional(),
+  max: duration('cap on the extra delay').optional(),
+});
+
+const lossObject = z.discriminatedUnion('model', [
+  z.strictObject({ model: z.literal('bernoulli'), rate: percent('loss probability per datagram') }),
+  z.strictObject({
+    model: z.literal('gilbert-elliott'),
+    enter_burst: percent('good → bad per datagram (netem p)'),
+    exit_burst: percent('bad → good per datagram (netem r); mean burst = 100% / exit_burst'),
+    loss_in_good: percent('loss probability in the good state (default 0%)').optional(),
+    loss_in_bad: percent('loss probability in the bad state (default 100%)').optional(),
+  }),
+  z.strictObject({
+    model: z.literal('netem4'),
+    p13: percent(),
+    p31: percent().optional(),
+    p32: percent().optional(),
+    p23: percent().optional(),
+    p14: percent().optional(),
+  }),
+  z.strictObject({ model: z.literal('every'), n: z.number().int().min(1), offset: z.number().int().min(0).optional() }),
+]);
+
+export const linkSchema = z
+  .strictObject({
+    preset: z.string().meta({ description: 'start from a named preset (enetsim presets)' }).optional(),
+    latency: duration('one-way base delay').optional(),
+    jitter: z.union([z.string(), z.number(), jitterObject]).meta({ description: 'extra one-way delay: "5ms" (uniform ±5ms) or an object' }).optional(),
+    loss: z.union([z.string(), z.number(), lossObject]).meta({ description: 'loss: "1%" (independent) or a model object' }).optional(),
+    duplicate: z
+      .union([z.string(), z.number(), z.strictObject({ rate: percent(), delay: duration('how much later the copy arrives').optional() })])
+      .meta({ description: 'duplication: "1%" or { rate, delay }' })
+      .optional(),
+    corrupt: percent('share of datagrams with one bit flipped').optional(),
+    reorder: z
+      .union([z.string(), z.number(), z.strictObject({ rate: percent(), gap: z.number().int().min(1).optional() })])
+      .meta({ description: 'netem reorder: "25%" or { rate, gap }: these skip the delay' })
+      .optional(),
+    mtu: size('largest datagram the path carries; larger ones are dropped').optional(),
+    bandwidth: bitrate('bottleneck rate; datagrams queue behind it').optional(),
+    overhead: size('bytes added per datagram on the wire (default 28B: IPv4 + UDP)').optional(),
+    queue: size('queue limit in bytes behind the bottleneck (tail drop)').optional(),
+    queue_datagrams: z.number().int().min(1).meta({ description: 'queue limit in datagrams (default 1000)' }).optional(),
+  })
+  .meta({ description: 'one direction of a link (or both, for "a<->b" and "default")' });
+
+// ---- timeline ----------------------------------------------------------------------------------------
+
+const sizeSpec = z.union([z.string(), z.number(), z.strictObject({ min: size(), max: size() })]);
+const flags = z.array(flag).meta({ description: 'packet flags: reliable, unsequenced, unreliable_fragment, unreliable' });
+
+export const ACTIONS = {
+  connect: z.strictObject({ from: hostName, to: hostName, channels: z.number().int().min(0).max(255).optional(), data: z.number().int().min(0).max(0xffffffff).optional() }),
+  send: z.strictObject({
+    from: hostName,
+    to: hostName,
+    channel: z.number().int().min(0).max(254).optional(),
+    size: sizeSpec,
+    flags: flags.optional(),
+    count: z.number().int().min(1).max(1_000_000).optional(),
+  }),
+  stream: z.strictObject({
+    from: hostName,
+    to: hostName,
+    channel: z.number().int().min(0).max(254).optional(),
+    size: sizeSpec,
+    rate: unit('packetRate'),
+    flags: flags.optional(),
+    for: duration('how long the stream runs (default: to the end)').optional(),
+  }),
+  bulk: z.strictObject({
+    from: hostName,
+    to: hostName,
+    channel: z.number().int().min(0).max(254).optional(),
+    total: size('bytes to transfer'),
+    packet: size('bytes per packet'),
+    flags: flags.optional(),
+  }),
+  broadcast: z.strictObject({ from: hostName, channel: z.number().int().min(0).max(254).optional(), size: sizeSpec, flags: flags.optional() }),
+  link: z.record(linkRef, linkSchema).meta({ description: 'change links: { "a->b": { knobs } }' }),
+  partition: z.strictObject({ between: z.tuple([hostName, hostName]).optional(), from: hostName.optional(), to: hostName.optional() }),
+  heal: z.strictObject({ between: z.tuple([hostName, hostName]).optional(), from: hostName.optional(), to: hostName.optional() }),
+  hold: z.strictObject({ from: hostName, to: hostName }),
+  release: z.strictObject({ from: hostName, to: hostName }),
+  lag_spike: z.strictObject({ link: linkRef, extra: duration('added one-way delay'), for: duration('how long the spike lasts') }),
+  pause: z.strictObject({ host: hostName }),
+  resume: z.strictObject({ host: hostName }),
+  crash: z.strictObject({ host: hostName }),
+  restart: z.strictObject({ host: hostName }),
+  throttle_configure: z.strictObject({
+    peer: peerRef,
+    interval: duration(),
+    acceleration: z.number().int().min(0).max(32),
+    deceleration: z.number().int().min(0).max(32),
+  }),
+  set_timeout: z.strictObject({ peer: peerRef, timeout: z.number().int().min(0), min: duration(), max: duration() }),
+  ping_interval: z.strictObject({ peer: peerRef, interval: duration() }),
+  ping: z.strictObject({ peer: peerRef }),
+  peer_disconnect: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  peer_disconnect_later: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  peer_disconnect_now: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  reset: z.strictObject({ peer: peerRef }),
+  bandwidth_limit: z.strictObject({ host: hostName, in: bitrate().optional(), out: bitrate().optional() }),
+  channel_limit: z.strictObject({ host: hostName, limit: z.number().int().min(0).max(255) }),
+} as const;
+export type ActionName = keyof typeof ACTIONS;
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+
+export const timelineEntrySchema = z
+  .strictObject({
+    at: duration('when, from the start of the run'),
+    id: z.string().regex(NAME).meta({ description: 'a name assertions can refer to (after: id)' }).optional(),
+    ramp: duration('for link changes: move linearly to the new values over this time').optional(),
+    ...Object.fromEntries(ACTION_NAMES.map((name) => [name, ACTIONS[name].optional()])),
+  })
+  .meta({ description: 'one timeline entry: `at`, optional `id`, and exactly one action' });
+
+// ---- expectations ------------------------------------------------------------------------------------
+
+const window = {
+  after: z.string().regex(NAME).meta({ description: 'a timeline id: times count from that entry (default: the start)' }).optional(),
+  within: duration('from the reference time').optional(),
+  between: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).meta({ description: '[from, to] durations from the reference time' }).optional(),
+};
+const bound = {
+  above: z.union([z.string(), z.number()]).optional(),
+  below: z.union([z.string(), z.number()]).optional(),
+  equals: z.union([z.string(), z.number()]).optional(),
+  at_least: z.union([z.string(), z.number()]).optional(),
+  at_most: z.union([z.string(), z.number()]).optional(),
+};
+
+export const EXPECTATIONS = {
+  state: z.strictObject({
+    peer: peerRef,
+    reaches: peerState.optional(),
+    never: peerState.optional(),
+    is: peerState.optional(),
+    at: duration().optional(),
+    ...window,
+  }),
+  sequence: z.strictObject({ peer: peerRef, states: z.array(peerState).min(1) }),
+  event: z.strictObject({
+    host: hostName,
+    type: z.enum(['connect', 'disconnect', 'receive']),
+    peer: hostName.meta({ description: 'the remote host' }).optional(),
+    data: z.number().int().min(0).max(0xffffffff).optional(),
+    channel: z.number().int().min(0).max(254).optional(),
+    count: z.number().int().min(0).optional(),
+    min: z.number().int().min(0).optional(),
+    max: z.number().int().min(0).optional(),
+    ...window,
+  }),
+  timeout: z.strictObject({
+    peer: peerRef,
+    rule: z.enum(['limit', 'maximum', 'any']).meta({ description: 'which ENet rule: limit (backoff + timeout_min), maximum (timeout_max)' }).optional(),
+    ...window,
+  }),
+  stat: z.strictObject({
+    peer: peerRef,
+    stat: statistic,
+    at: duration().optional(),
+    over: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).optional(),
+    aggregate: z.enum(['min', 'max', 'mean', 'last', 'p50', 'p90', 'p95', 'p99']).optional(),
+    after: window.after,
+    ...bound,
+  }),
+  converge: z.strictObject({
+    peer: peerRef,
+    stat: statistic,
+    to: z.union([z.string(), z.number()]).optional(),
+    band: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).optional(),
+    within: duration('time allowed to enter the band'),
+    hold: duration('time it must then stay in the band').optional(),
+    after: window.after,
+  }),
+  delivery: z.strictObject({
+    from: hostName,
+    to: hostName,
+    channel: z.number().int().min(0).max(254).optional(),
+    reliable: z.enum(['exactly_once_in_order']).optional(),
+    ratio: z.strictObject(bound).optional(),
+    latency: z
+      .strictObject({
+        percentile: z.number().min(0).max(100).meta({ description: 'e.g. 95 for p95' }),
+        below: duration().optional(),
+        above: duration().optional(),
+      })
+      .optional(),
+    duplicates: z.number().int().min(0).meta({ description: 'at most this many packets delivered more than once' }).optional(),
+  }),
+} as const;
+export type ExpectationName = keyof typeof EXPECTATIONS;
+export const EXPECTATION_NAMES = Object.keys(EXPECTATIONS) as ExpectationName[];
+
+export const expectationSchema = z
+  .strictObject({
+    name: z.string().meta({ description: 'a label for reports' }).optional(),
+    ...Object.fromEntries(EXPECTATION_NAMES.map((name) => [name, EXPECTATIONS[name].optional()])),
+  })
+  .meta({ description: 'one assertion: exactly one kind' });
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().min(1).meta({ description: 'what the scenario shows' }),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).max(0xffffffff).meta({ description: 'master random seed (default 1)' }).optional(),
+    duration: duration('virtual time to simulate'),
+    epoch: duration('ENet clock at the start (default 1000s); set near 4294967296ms to cross the 32-bit wrap').optional(),
+    stats_interval: duration('statistics sampling period (default 100ms)').optional(),
+    hosts: z.record(hostName, hostSchema).meta({ description: 'the hosts, by name' }),
+    links: z.record(linkRef, linkSchema).meta({ description: 'link settings: "default", "a->b", "a<->b"' }).optional(),
+    timeline: z.array(timelineEntrySchema).optional(),
+    expect: z.array(expectationSchema).optional(),
+  })
+  .meta({ description: 'an enetsim scenario' });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type ScenarioParsed = z.output<typeof scenarioSchema>;
+
+/** The JSON Schema (draft 2020-12) of the scenario format, for editors. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, {
+    io: 'input',
+    override: (context) => {
+      const meta = z.globalRegistry.get(context.zodSchema) as { unit?: UnitKind } | undefined;
+      if (meta?.unit !== undefined) {
+        const json = context.jsonSchema as Record<string, unknown>;
+        delete json['anyOf'];
+        delete json['unit'];
+        json['type'] = 'string';
+        json['pattern'] = unitPattern(meta.unit);
+      }
+    },
+  }) as Record<string, unknown>;
+}
