@@ -119,12 +119,19 @@ function unionProblems(issue: Extract<Issue, { code: 'invalid_union' }>, path: P
     const hint = guess !== null ? ` (did you mean '${guess}'?)` : ` (expected one of: ${options.join(', ')})`;
     return [source.problemAt(path, `${describe(value)} is not a known ${String(issue.discriminator)}${hint}`)];
   }
-  const branches = issue.errors.filter((branch) => !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
+  const branches = issue.errors.filter((branch) => !branch.every(isTypeMismatch));
   if (branches.length > 0) {
     const best = branches.reduce((a, b) => (b.length < a.length ? b : a));
     return best.flatMap((inner) => problemsOfIssue({ ...inner, path: [...path, ...inner.path] } as Issue, source, schema, data));
   }
   return [source.problemAt(path, `${where(path)} cannot be ${describe(value)}`)];
+}
+
+/** An issue that only says "this option takes another type" (possibly through a nested union). */
+function isTypeMismatch(issue: Issue): boolean {
+  if (issue.path.length > 0) return false;
+  if (issue.code === 'invalid_type') return true;
+  return issue.code === 'invalid_union' && !('discriminator' in issue && issue.discriminator !== undefined) && issue.errors.every((branch) => branch.every(isTypeMismatch));
 }
 
 function where(path: readonly PathKey[]): string {

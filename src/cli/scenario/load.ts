@@ -9,6 +9,7 @@ import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, scenarioSchema, type ScenarioParsed } from './schema.js';
+import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
 import { ScenarioSource, type PathKey } from './source.js';
 import { didYouMean, formatDuration, parseUnit, type UnitKind } from './units.js';
 
@@ -53,10 +54,7 @@ class Checker {
   }
 
   host(name: string, path: readonly PathKey[]): string {
-    if (!(name in this.parsed.hosts)) {
-      const guess = didYouMean(name, Object.keys(this.parsed.hosts));
-      this.fail(path, `unknown host '${name}'${guess !== null ? ` (did you mean '${guess}'?)` : ` (hosts: ${Object.keys(this.parsed.hosts).join(', ')})`}`);
-    }
+    if (!(name in this.parsed.hosts)) this.fail(path, unknownHostMessage(name, Object.keys(this.parsed.hosts)));
     return name;
   }
 
@@ -93,14 +91,15 @@ export function loadScenario(file: string, text: string): LoadResult {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, problems: [source.problemAt([], 'a scenario is a YAML mapping with name, duration, hosts, links, timeline and expect')] };
   }
+  const references = referenceProblems(data as Record<string, unknown>, source);
   const validated = scenarioSchema.safeParse(data);
   if (!validated.success) {
     const problems = validated.error.issues.flatMap((issue) => problemsOfIssue(issue, source, scenarioSchema, data));
-    return { ok: false, problems: sortProblems(problems) };
+    return { ok: false, problems: sortProblems([...problems, ...references]) };
   }
   const checker = new Checker(source, validated.data);
   const scenario = buildScenario(checker, file, validated.data);
-  if (checker.problems.length > 0) return { ok: false, problems: sortProblems(checker.problems) };
+  if (checker.problems.length > 0 || references.length > 0) return { ok: false, problems: sortProblems([...checker.problems, ...references]) };
   return { ok: true, scenario, source };
 }
 
@@ -165,8 +164,6 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
 function buildService(checker: Checker, raw: unknown, path: PathKey[]): ScenarioHost['service'] {
   const service: ScenarioHost['service'] = { intervalMs: SCENARIO_DEFAULTS.serviceIntervalMs, hz: null, phaseMs: 0, jitterMs: 0, onReceive: false, maxEventsPerFrame: SCENARIO_DEFAULTS.maxEventsPerFrame };
   if (raw === undefined) return service;
-  if (typeof raw === 'string' && /hz$/i.test(raw.trim())) return { ...service, intervalMs: null, hz: checker.unit('frequency', raw, path) };
-  if (typeof raw === 'string' || typeof raw === 'number') return { ...service, intervalMs: checker.unit('duration', raw, path) };
   const object = raw as { rate?: number; every?: number; phase?: number; jitter?: number; on_receive?: boolean; max_events?: number };
   if (object.rate !== undefined && object.every !== undefined) checker.fail(path, 'service: give either rate (Hz) or every (a duration), not both');
   return {
@@ -198,19 +195,13 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
   if (knobs['jitter'] !== undefined) config.jitter = jitterOf(checker, knobs['jitter'], at('jitter'));
   if (knobs['loss'] !== undefined) config.loss = lossOf(checker, knobs['loss'], at('loss'));
   if (knobs['duplicate'] !== undefined) {
-    const value = knobs['duplicate'];
-    config.duplicate =
-      typeof value === 'object' && value !== null
-        ? { percent: (value as { rate: number }).rate, ...((value as { delay?: number }).delay !== undefined ? { delayMs: (value as { delay: number }).delay } : {}) }
-        : { percent: checker.unit('percent', value, at('duplicate')) };
+    const value = knobs['duplicate'] as { rate: number; delay?: number };
+    config.duplicate = { percent: value.rate, ...(value.delay !== undefined ? { delayMs: value.delay } : {}) };
   }
   if (knobs['corrupt'] !== undefined) config.corrupt = { percent: knobs['corrupt'] as number };
   if (knobs['reorder'] !== undefined) {
-    const value = knobs['reorder'];
-    config.reorder =
-      typeof value === 'object' && value !== null
-        ? { percent: (value as { rate: number }).rate, ...((value as { gap?: number }).gap !== undefined ? { gap: (value as { gap: number }).gap } : {}) }
-        : { percent: checker.unit('percent', value, at('reorder')) };
+    const value = knobs['reorder'] as { rate: number; gap?: number };
+    config.reorder = { percent: value.rate, ...(value.gap !== undefined ? { gap: value.gap } : {}) };
   }
   if (knobs['mtu'] !== undefined) config.mtuBytes = knobs['mtu'] as number;
   const queueKnobs = ['overhead', 'queue', 'queue_datagrams'].filter((key) => knobs[key] !== undefined);
@@ -230,7 +221,8 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
 }
 
 function jitterOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig['jitter'] {
-  if (typeof value !== 'object' || value === null) return { ms: checker.unit('duration', value, path), distribution: 'uniform' };
+  void checker;
+  void path;
   const object = value as { amount: number; distribution?: 'uniform' | 'normal' | 'pareto' | 'exponential'; correlation?: number; reorder?: boolean; percent?: number; max?: number };
   return {
     ms: object.amount,
@@ -243,7 +235,8 @@ function jitterOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig
 }
 
 function lossOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig['loss'] {
-  if (typeof value !== 'object' || value === null) return { model: 'bernoulli', percent: checker.unit('percent', value, path) };
+  void checker;
+  void path;
   const object = value as Record<string, number | string>;
   switch (object['model']) {
     case 'bernoulli':
@@ -286,14 +279,10 @@ function flagsOf(flags: readonly string[] | undefined): number {
 }
 
 function sizeOf(checker: Checker, raw: unknown, path: PathKey[]): PacketSize {
-  if (typeof raw === 'object' && raw !== null) {
-    const { min, max } = raw as { min: number; max: number };
-    if (min > max) checker.fail(path, `size: min ${min}B is larger than max ${max}B`);
-    return { minBytes: min, maxBytes: max };
-  }
-  const bytes = checker.unit('size', raw, path);
-  if (bytes > 32 * 1024 * 1024) checker.fail(path, `size ${bytes}B is larger than ENet's maximum packet size (32MiB)`);
-  return { fixedBytes: Math.floor(bytes) };
+  const { min, max } = raw as { min: number; max: number };
+  if (min > max) checker.fail(path, `size: min ${min}B is larger than max ${max}B`);
+  if (max > 32 * 1024 * 1024) checker.fail(path, `size ${max}B is larger than ENet's maximum packet size (32MiB)`);
+  return min === max ? { fixedBytes: Math.floor(min) } : { minBytes: min, maxBytes: max };
 }
 
 function buildEntry(checker: Checker, entry: Record<string, unknown>, index: number, durationMs: number): TimelineEntry {
@@ -419,10 +408,7 @@ function boundOf(checker: Checker, spec: Record<string, unknown>, path: PathKey[
 
 function windowOf(checker: Checker, spec: Record<string, unknown>, path: PathKey[], ids: readonly string[]): Window {
   const after = (spec['after'] as string | undefined) ?? null;
-  if (after !== null && !ids.includes(after)) {
-    const guess = didYouMean(after, ids);
-    checker.fail([...path, 'after'], `unknown timeline id '${after}'${guess !== null ? ` (did you mean '${guess}'?)` : ids.length > 0 ? ` (ids: ${ids.join(', ')})` : ' (no timeline entry has an id)'}`);
-  }
+  if (after !== null && !ids.includes(after)) checker.fail([...path, 'after'], unknownIdMessage(after, ids));
   if (spec['within'] !== undefined && spec['between'] !== undefined) checker.fail(path, 'give within or between, not both');
   if (spec['between'] !== undefined) {
     const [from, to] = spec['between'] as [unknown, unknown];

@@ -99,7 +99,11 @@ export const hostSchema = z
     protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4)' }).optional(),
     port: z.number().int().min(1).max(65535).optional(),
     service: z
-      .union([z.string(), z.number(), serviceSchema])
+      .union([
+        unit('frequency').transform((rate) => ({ rate })),
+        duration().transform((every) => ({ every })),
+        serviceSchema,
+      ])
       .meta({ description: 'service cadence: "60Hz", "16ms", or an object' })
       .optional(),
   })
@@ -140,15 +144,21 @@ export const linkSchema = z
   .strictObject({
     preset: z.string().meta({ description: 'start from a named preset (enetsim presets)' }).optional(),
     latency: duration('one-way base delay').optional(),
-    jitter: z.union([z.string(), z.number(), jitterObject]).meta({ description: 'extra one-way delay: "5ms" (uniform ±5ms) or an object' }).optional(),
-    loss: z.union([z.string(), z.number(), lossObject]).meta({ description: 'loss: "1%" (independent) or a model object' }).optional(),
+    jitter: z
+      .union([duration().transform((amount) => ({ amount })), jitterObject])
+      .meta({ description: 'extra one-way delay: "5ms" (uniform ±5ms) or an object' })
+      .optional(),
+    loss: z
+      .union([percent().transform((rate) => ({ model: 'bernoulli' as const, rate })), lossObject])
+      .meta({ description: 'loss: "1%" (independent) or a model object' })
+      .optional(),
     duplicate: z
-      .union([z.string(), z.number(), z.strictObject({ rate: percent(), delay: duration('how much later the copy arrives').optional() })])
+      .union([percent().transform((rate) => ({ rate })), z.strictObject({ rate: percent(), delay: duration('how much later the copy arrives').optional() })])
       .meta({ description: 'duplication: "1%" or { rate, delay }' })
       .optional(),
     corrupt: percent('share of datagrams with one bit flipped').optional(),
     reorder: z
-      .union([z.string(), z.number(), z.strictObject({ rate: percent(), gap: z.number().int().min(1).optional() })])
+      .union([percent().transform((rate) => ({ rate })), z.strictObject({ rate: percent(), gap: z.number().int().min(1).optional() })])
       .meta({ description: 'netem reorder: "25%" or { rate, gap }: these skip the delay' })
       .optional(),
     mtu: size('largest datagram the path carries; larger ones are dropped').optional(),
@@ -161,7 +171,7 @@ export const linkSchema = z
 
 // ---- timeline ----------------------------------------------------------------------------------------
 
-const sizeSpec = z.union([z.string(), z.number(), z.strictObject({ min: size(), max: size() })]);
+const sizeSpec = z.union([size().transform((bytes) => ({ min: bytes, max: bytes })), z.strictObject({ min: size(), max: size() })]);
 const flags = z.array(flag).meta({ description: 'packet flags: reliable, unsequenced, unreliable_fragment, unreliable' });
 
 export const ACTIONS = {

@@ -72,7 +72,8 @@ export function parseUnit(kind: UnitKind, raw: unknown): UnitResult {
   if (factor === undefined) {
     const other = (Object.keys(SUFFIXES) as UnitKind[]).find((candidate) => SUFFIXES[candidate][suffix] !== undefined);
     const guess = closestSuffix(kind, suffix);
-    const hint = other !== undefined ? ` ("${suffix}" is a unit of ${other}, not of ${kind})` : guess !== null ? ` (did you mean "${number}${guess}"?)` : '';
+    if (guess !== null) return { ok: false, message: `"${raw}": did you mean "${number}${guess}"? (units are case-sensitive)` };
+    const hint = other !== undefined ? ` ("${suffix}" is a unit of ${other}, not of ${kind})` : '';
     return { ok: false, message: `"${raw}" is not ${UNIT_DESCRIPTIONS[kind]}${hint}` };
   }
   return { ok: true, value: Number(number) * factor };
