@@ -1,4 +1,4 @@
-// The binary protocol between the TypeScript side and test/oracle/libenet-driver.c.
+// The binary protocol between the TypeScript side and native/libenet-driver.c.
 //
 //   request  = u32 bodyBytes, u8 opCode, arguments
 //   response = u32 bodyBytes, u8 status (0 ok, 1 refused), payload or UTF-8 message
