@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <enet/enet.h>
+#include <enet/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -719,6 +720,71 @@ write_event (writer * out, const host_slot * slot, int result, ENetEvent * event
     return 0;
 }
 
+/* Which timeout rule would drop each peer, predicted before every service call from exactly the
+   state enet_protocol_check_timeouts sees (it runs at the same service time, before any datagram of
+   the call is received): 1 = the limit rule (backoff limit and timeout_min), 2 = timeout_max.
+   libenet has no hook for its state changes; this lets the simulator name the rule, as the
+   TypeScript core reports it. Sticky until read by peer_states. */
+static enet_uint8 timeoutCauses [MAX_HOSTS][ENET_PROTOCOL_MAXIMUM_PEER_ID];
+
+static enet_uint8
+predict_timeout_cause (const ENetPeer * peer, enet_uint32 now)
+{
+    if (peer -> state == ENET_PEER_STATE_DISCONNECTED || peer -> state == ENET_PEER_STATE_ZOMBIE ||
+        enet_list_empty (& peer -> sentReliableCommands) || ENET_TIME_LESS (now, peer -> nextTimeout))
+      return 0;
+    enet_uint32 earliestTimeout = peer -> earliestTimeout;
+    for (ENetListIterator current = enet_list_begin (& peer -> sentReliableCommands);
+         current != enet_list_end (& peer -> sentReliableCommands);
+         current = enet_list_next (current))
+    {
+        const ENetOutgoingCommand * command = (const ENetOutgoingCommand *) current;
+        if (ENET_TIME_DIFFERENCE (now, command -> sentTime) < command -> roundTripTimeout)
+          continue;
+        if (earliestTimeout == 0 || ENET_TIME_LESS (command -> sentTime, earliestTimeout))
+          earliestTimeout = command -> sentTime;
+        if (earliestTimeout == 0)
+          continue;
+        if (ENET_TIME_DIFFERENCE (now, earliestTimeout) >= peer -> timeoutMaximum)
+          return 2;
+        if (command -> roundTripTimeout >= command -> roundTripTimeoutLimit &&
+            ENET_TIME_DIFFERENCE (now, earliestTimeout) >= peer -> timeoutMinimum)
+          return 1;
+    }
+    return 0;
+}
+
+static void
+predict_timeouts (host_slot * slot, enet_uint32 now)
+{
+    size_t slotIndex = (size_t) (slot - hosts);
+    for (size_t index = 0; index < slot -> host -> peerCount; ++ index)
+    {
+        enet_uint8 cause = predict_timeout_cause (& slot -> host -> peers [index], now);
+        if (cause != 0)
+          timeoutCauses [slotIndex][index] = cause;
+    }
+}
+
+/* u32 hostId → u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared on read) */
+static int
+op_peer_states (reader * in, writer * out)
+{
+    host_slot * slot = read_host (in);
+    read_end (in);
+    if (slot == NULL)
+      return -1;
+    size_t slotIndex = (size_t) (slot - hosts);
+    write_u32 (out, (enet_uint32) slot -> host -> peerCount);
+    for (size_t index = 0; index < slot -> host -> peerCount; ++ index)
+    {
+        write_u8 (out, (enet_uint8) slot -> host -> peers [index].state);
+        write_u8 (out, timeoutCauses [slotIndex][index]);
+        timeoutCauses [slotIndex][index] = 0;
+    }
+    return 0;
+}
+
 /* u32 hostId, u32 nowMs → u32 outboxDatagramCount, event (enet_host_service with timeout 0).
    The outbox count after the call lets the caller skip a take_sent that would return nothing. */
 static int
@@ -733,6 +799,7 @@ op_service (reader * in, writer * out)
     ENetEvent event;
     int result;
     memset (& event, 0, sizeof (event));
+    predict_timeouts (slot, nowMs);
     CHARGED (slot, result = enet_host_service (slot -> host, & event, 0));
     write_u32 (out, (enet_uint32) slot_socket (slot) -> outbox.datagramCount);
     return write_event (out, slot, result, & event);
@@ -1077,6 +1144,7 @@ static const op_entry ops [] = {
     [25] = { "call_counts", op_call_counts },
     [26] = { "compress_with_range_coder", op_compress_with_range_coder },
     [27] = { "peer_set_packet_throttle", op_peer_set_packet_throttle },
+    [40] = { "peer_states", op_peer_states },
 };
 
 #define OP_COUNT (sizeof (ops) / sizeof (ops [0]))

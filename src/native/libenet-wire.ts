@@ -35,6 +35,7 @@ export const OpCode = {
   callCounts: 25,
   compressWithRangeCoder: 26,
   peerSetPacketThrottle: 27,
+  peerStates: 40,
 } as const;
 
 export type OpName = keyof typeof OpCode;

@@ -18,6 +18,7 @@ import type {
   HostEventLike,
   HostLike,
   HostSnapshot,
+  PeerObservation,
   PeerSnapshot,
   SentDatagram,
   WireAddress,
@@ -604,6 +605,20 @@ export class LibenetHost implements HostLike {
 
   peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void {
     this.call('peerSetPacketThrottle', (w) => w.u32(peerIndex, 'peerIndex').u32(packetThrottle)).end();
+  }
+
+  observePeers(): PeerObservation {
+    const reader = this.call('peerStates', (w) => w);
+    const count = reader.u32();
+    const states: number[] = [];
+    const causes: (string | null)[] = [];
+    for (let index = 0; index < count; index++) {
+      states.push(reader.u8());
+      const cause = reader.u8();
+      causes.push(cause === 1 ? 'timeoutLimit' : cause === 2 ? 'timeoutMaximum' : null);
+    }
+    reader.end();
+    return { states, causes };
   }
 
   peer(peerIndex: number): PeerSnapshot {

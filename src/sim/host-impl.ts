@@ -106,6 +106,19 @@ export interface HostSnapshot {
   totalReceivedPackets: number;
 }
 
+/** What the application can observe of every peer slot after a call: its state, and why it changed. */
+export interface PeerObservation {
+  /** The state (0..9) of every slot, by slot index. */
+  states: number[];
+  /**
+   * Per slot, the reason for its state change since the previous observation (ENet's cause, e.g.
+   * 'timeoutLimit', 'disconnectReceived'), or null. The TypeScript core reports every cause;
+   * libenet has no hook, so only the timeout rules are reported for it (predicted by the driver
+   * from the state libenet's timeout check sees).
+   */
+  causes: (string | null)[];
+}
+
 /**
  * The operations of an ENet host, each one the C API call named beside it. Calls that make libenet
  * read the clock take `nowMs` (the value enet_time_get returns during that call).
@@ -154,6 +167,8 @@ export interface HostLike {
   peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void;
 
   peer(peerIndex: number): PeerSnapshot;
+  /** Every slot's state and the cause of its latest changes (see PeerObservation). */
+  observePeers(): PeerObservation;
   host(): HostSnapshot;
   destroy(): void;
 }

@@ -18,6 +18,8 @@ export interface SentPacket {
   /** The workload (stream name, "send", "bulk", "broadcast") that sent it. */
   source: string;
   tagged: boolean;
+  /** ENet refused the send (enet_peer_send returned -1: not connected, bad channel...): it never left. */
+  refused: boolean;
   /** Times it was handed to the receiving application (more than one means duplication). */
   receivedAtMs: number[];
 }
@@ -36,7 +38,7 @@ export class Ledger {
   untaggedReceipts = 0;
 
   /** Builds a tagged payload of `sizeBytes` and records the send. */
-  recordSend(record: Omit<SentPacket, 'id' | 'tagged' | 'receivedAtMs'>): Uint8Array {
+  recordSend(record: Omit<SentPacket, 'id' | 'tagged' | 'receivedAtMs' | 'refused'>): Uint8Array {
     if (this.packets.length >= LEDGER_PACKETS_MAX) throw new Error(`ledger: more than ${LEDGER_PACKETS_MAX} packets sent`);
     const id = this.nextId++;
     const payload = new Uint8Array(record.sizeBytes);
@@ -47,8 +49,14 @@ export class Ledger {
       view.setUint32(4, checkWord(id), false);
     }
     for (let index = tagged ? TAG_SIZE_BYTES : 0; index < payload.length; index++) payload[index] = (id + index) & 0xff;
-    this.packets.push({ ...record, id, tagged, receivedAtMs: [] });
+    this.packets.push({ ...record, id, tagged, refused: false, receivedAtMs: [] });
     return payload;
+  }
+
+  /** Marks the most recent send as refused by ENet. */
+  markLastRefused(): void {
+    const last = this.packets[this.packets.length - 1];
+    if (last !== undefined) last.refused = true;
   }
 
   /** Matches a received payload to its send; returns the record or null for foreign data. */

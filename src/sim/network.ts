@@ -96,6 +96,11 @@ export class Network {
     return direction.link.transmit(nowMs, bytes);
   }
 
+  /** The configuration in force on from → to now (defaults, overrides and any ramp applied). */
+  configOf(from: string, to: string, nowMs: number): LinkConfig {
+    return this.effective(this.direction(from, to), nowMs);
+  }
+
   /** The link of one direction (created on first use), for its statistics. */
   linkOf(from: string, to: string): Link {
     return this.direction(from, to).link;

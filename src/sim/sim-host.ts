@@ -69,7 +69,6 @@ export class SimHost {
   private readonly peerStates = new Map<number, number>();
   private readonly trackedPeers = new Set<number>();
   private restarts = 0;
-  private hooked = false;
 
   constructor(
     readonly name: string,
@@ -100,30 +99,9 @@ export class SimHost {
     const impl = this.factory(config);
     this.peerStates.clear();
     this.trackedPeers.clear();
-    this.installStateHook(impl);
     return impl;
   }
 
-  /** The TypeScript core reports each transition with ENet's reason; other implementations are polled. */
-  private installStateHook(impl: HostLike): void {
-    const core = (impl as { core?: { onPeerStateChange: unknown } }).core;
-    this.hooked = core !== undefined;
-    if (core === undefined) return;
-    core.onPeerStateChange = (peerIndex: number, from: number, to: number, cause: string) => {
-      // Peers are tracked (sampled, named) from connect() and events alone, as for libenet hosts,
-      // so both implementations sample the same peers.
-      this.peerStates.set(peerIndex, to);
-      this.context.trace.record({
-        kind: 'state',
-        atMs: this.context.nowMs,
-        host: this.name,
-        peer: this.peerName(peerIndex),
-        from: PEER_STATE_NAMES[from]!,
-        to: PEER_STATE_NAMES[to]!,
-        cause,
-      });
-    };
-  }
 
   private requireImpl(action: string): HostLike {
     if (this.impl === null) throw new Error(`${this.name}: cannot ${action} while the host is crashed`);
@@ -180,15 +158,23 @@ export class SimHost {
     }
   }
 
-  /** Records state changes of every peer slot this host has used since the last check. */
+  /**
+   * Records the state changes the application could observe (get_state) since the last check, for
+   * every slot, with the implementation's reason. States passed through inside one call (ZOMBIE on
+   * the way to DISCONNECTED, say) are not observable and are not recorded; the same rule holds for
+   * every implementation, so traces of the TypeScript core and of libenet compare.
+   */
   detectStateChanges(): void {
     const impl = this.impl;
-    if (impl === null || this.hooked) return;
-    for (const peerIndex of this.trackedPeers) {
-      const state = impl.peer(peerIndex).state;
+    if (impl === null) return;
+    const { states, causes } = impl.observePeers();
+    for (let peerIndex = 0; peerIndex < states.length; peerIndex++) {
+      const state = states[peerIndex]!;
       const previous = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
       if (state === previous) continue;
       this.peerStates.set(peerIndex, state);
+      if (state !== PeerState.STATE_DISCONNECTED) this.trackedPeers.add(peerIndex);
+      const cause = causes[peerIndex];
       this.context.trace.record({
         kind: 'state',
         atMs: this.context.nowMs,
@@ -196,6 +182,7 @@ export class SimHost {
         peer: this.peerName(peerIndex),
         from: PEER_STATE_NAMES[previous]!,
         to: PEER_STATE_NAMES[state]!,
+        ...(cause !== null && cause !== undefined ? { cause } : {}),
       });
     }
   }
@@ -268,7 +255,9 @@ export class SimHost {
     const peerIndex = this.peerIndexOf(remote);
     if (peerIndex === null) return -1;
     const payload = this.context.ledger.recordSend({ from: this.name, to: remote, channel, flags, sizeBytes, sentAtMs: this.context.nowMs, source });
-    return impl.peerSend(peerIndex, channel, flags, payload);
+    const result = impl.peerSend(peerIndex, channel, flags, payload);
+    if (result < 0) this.context.ledger.markLastRefused();
+    return result;
   }
 
   disconnect(remote: string, data = 0): boolean {

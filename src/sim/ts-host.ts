@@ -3,7 +3,7 @@
 import { Host } from '../enet/host.js';
 import { Packet } from '../enet/peer.js';
 import type { ProtocolProfile } from '../enet/constants.js';
-import type { HostConfigLike, HostEventLike, HostLike, HostSnapshot, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
+import type { HostConfigLike, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
 
 export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = '1.3.17'): HostLike & { core: Host } {
@@ -23,6 +23,18 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
   if (config.maximumPacketSize !== undefined) host.maximumPacketSize = config.maximumPacketSize;
   if (config.maximumWaitingData !== undefined) host.maximumWaitingData = config.maximumWaitingData;
   if (config.duplicatePeers !== undefined) host.duplicatePeers = config.duplicatePeers;
+  // The cause reported for a slot is the first since the last observation, except that a timeout
+  // rule wins: it is the reason the application cares about.
+  const causes: (string | null)[] = host.peers.map(() => null);
+  host.onPeerStateChange = (peerIndex, _from, _to, cause) => {
+    const previous = causes[peerIndex];
+    if (previous === null || previous === undefined || cause.startsWith('timeout')) causes[peerIndex] = cause;
+  };
+  const observePeers = (): PeerObservation => {
+    const observed = { states: host.peers.map((peer) => peer.state as number), causes: [...causes] };
+    causes.fill(null);
+    return observed;
+  };
   const toLike = (event: HostEvent): HostEventLike => {
     const peerIndex = event.peer?.incomingPeerID ?? -1;
     switch (event.type) {
@@ -117,6 +129,7 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
         totalWaitingData: p.totalWaitingData,
       };
     },
+    observePeers,
     host: (): HostSnapshot => ({
       peerCount: host.peerCount,
       channelLimit: host.channelLimit,

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from 'vitest';
 
-import type { HostEventLike, HostLike, HostSnapshot, PeerSnapshot, SentDatagram, WireAddress } from '../support/host-like.js';
+import type { HostEventLike, HostLike, HostSnapshot, PeerObservation,
+  PeerSnapshot, SentDatagram, WireAddress } from '../support/host-like.js';
 import { ipv4Address, runLockstep, type LockstepHost } from '../support/lockstep.js';
 
 /**
@@ -86,6 +87,9 @@ class EchoHost implements HostLike {
   }
   peerSetPacketThrottle(): void {
     unsupported();
+  }
+  observePeers(): PeerObservation {
+    return unsupported();
   }
   peerThrottleConfigure(): void {
     unsupported();
