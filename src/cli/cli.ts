@@ -1,6 +1,7 @@
 // enetsim's command line: yargs commands over injected IO, so tests run it in-process.
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
+import { diffCommand } from './commands/diff.js';
 import { runCommand, loadAll, printProblems } from './commands/run.js';
 import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
@@ -53,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
+          .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core or Debian's real libenet 1.3.17 (default: each host's impl)" })
           .check((args) => {
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
             if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
@@ -69,11 +71,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             trace: args.trace ?? null,
             quiet: args.quiet,
             explain: args.explain,
-            implementation: null,
-            implementationName: null,
+            implementationName: args.impl ?? null,
           },
           io,
         );
+      },
+    )
+    .command(
+      'diff <files..>',
+      'run scenarios on the TypeScript core and on the real libenet 1.3.17 and report the first divergence (exit 0 identical, 1 diverged, 2 invalid input)',
+      (command) =>
+        command
+          .positional('files', { type: 'string', array: true })
+          .option('seed', { type: 'number', describe: 'override the scenario seed' }),
+      (args) => {
+        exitCode = diffCommand(args.files ?? [], args.seed ?? null, io);
       },
     )
     .command(

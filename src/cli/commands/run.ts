@@ -1,6 +1,8 @@
 // `enetsim run`: loads every scenario (reporting all input problems together, exit 2), runs each
 // with its seed or seeds, checks its expectations, and reports (exit 1 when any failed).
+import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
 import type { HostFactory } from '../../sim/sim-host.js';
+import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo } from '../io.js';
 import { render, type ReporterName } from '../report/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioResult } from '../result.js';
@@ -21,9 +23,39 @@ export interface RunOptions {
   trace: string | null;
   quiet: boolean;
   explain: boolean;
-  /** A factory that runs every host on another implementation (libenet), or null for the scenario's own. */
-  implementation: HostFactory | null;
-  implementationName: string | null;
+  /** Runs every host on this implementation (`--impl`), or null for each host's own `impl`. */
+  implementationName: 'typescript' | 'libenet' | null;
+}
+
+/** The libenet driver, started only when some host needs it. */
+export interface LibenetSession {
+  factory: HostFactory;
+  close(): void;
+}
+
+export type LibenetStart = { ok: true; session: LibenetSession } | { ok: false; message: string };
+
+export function startLibenet(): LibenetStart {
+  const availability = libenetAvailability();
+  if (!availability.ok) {
+    return { ok: false, message: `the real libenet cannot run here: ${availability.reason}
+(impl: libenet and --impl libenet need gcc, pkg-config and Debian's libenet-dev: apt-get install -y gcc pkg-config libenet-dev)` };
+  }
+  const driver = new LibenetDriver(availability.driverPath);
+  return { ok: true, session: { factory: (config) => driver.createHost(config), close: () => driver.close() } };
+}
+
+/** Hosts run per scenario and flag: the scenario's own choice, or all on one implementation. */
+export function hostFactories(options: Pick<RunOptions, 'implementationName'>, libenet: LibenetSession | null): { implementation?: HostFactory; libenet?: HostFactory } {
+  if (options.implementationName === 'libenet') return { implementation: libenet!.factory };
+  if (options.implementationName === 'typescript') return { libenet: (config) => createTsHost(config, '1.3.17') };
+  return libenet === null ? {} : { libenet: libenet.factory };
+}
+
+export function needsLibenet(scenarios: readonly Scenario[], options: Pick<RunOptions, 'implementationName'>): boolean {
+  if (options.implementationName === 'libenet') return true;
+  if (options.implementationName === 'typescript') return false;
+  return scenarios.some((scenario) => scenario.hosts.some((host) => host.impl === 'libenet'));
 }
 
 export type LoadedScenarios = { ok: true; scenarios: Scenario[] } | { ok: false; problems: InputProblem[] };
@@ -63,8 +95,8 @@ interface SeedRun {
   narration: string | null;
 }
 
-function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrace: boolean): SeedRun {
-  const { sim, idTimesMs } = compileScenario(scenario, { seed, ...(options.implementation !== null ? { implementation: options.implementation } : {}) });
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrace: boolean, libenet: LibenetSession | null): SeedRun {
+  const { sim, idTimesMs } = compileScenario(scenario, { seed, ...hostFactories(options, libenet) });
   sim.run(scenario.durationMs);
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
   const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
@@ -88,10 +120,10 @@ function reproduceCommand(scenario: Scenario, seed: number, options: RunOptions)
   return `enetsim run ${scenario.file} --seed ${seed}${implementation}`;
 }
 
-export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, traceParts: string[]): ScenarioResult {
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, traceParts: string[], libenet: LibenetSession | null): ScenarioResult {
   const startedMs = io.wallClockMs();
   const seeds = seedsFor(scenario, options);
-  const runs = seeds.map((seed) => runSeed(scenario, seed, options, options.trace !== null));
+  const runs = seeds.map((seed) => runSeed(scenario, seed, options, options.trace !== null, libenet));
   for (const run of runs) {
     if (run.traceLines !== null) traceParts.push(`${JSON.stringify({ kind: 'run', file: scenario.file, seed: run.seed, traceHash: run.traceHash })}\n${run.traceLines}`);
     if (run.narration !== null) io.stdout(run.narration);
@@ -133,8 +165,22 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     printProblems(loaded.problems, io);
     return 2;
   }
+  let libenet: LibenetSession | null = null;
+  if (needsLibenet(loaded.scenarios, options)) {
+    const started = startLibenet();
+    if (!started.ok) {
+      io.stderr(`enetsim: ${started.message}\n`);
+      return 2;
+    }
+    libenet = started.session;
+  }
   const traceParts: string[] = [];
-  const results = loaded.scenarios.map((scenario) => runScenario(scenario, options, io, traceParts));
+  let results: ScenarioResult[];
+  try {
+    results = loaded.scenarios.map((scenario) => runScenario(scenario, options, io, traceParts, libenet));
+  } finally {
+    libenet?.close();
+  }
   const report: RunReport = { scenarios: results, passed: results.every((result) => result.passed) };
   const rendered = render(report, options.reporter, { color: io.color && options.out === null, quiet: options.quiet });
   if (options.out !== null) {

@@ -9,8 +9,10 @@ import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './mo
 
 export interface CompileOptions {
   seed: number;
-  /** Overrides every host's implementation (e.g. libenet); default: the TypeScript core with each host's protocol. */
+  /** Overrides every host's implementation; default: each host's own (`impl`, `protocol`). */
   implementation?: HostFactory;
+  /** Creates hosts on the real libenet, for hosts with `impl: libenet`. */
+  libenet?: HostFactory;
 }
 
 export interface CompiledScenario {
@@ -29,7 +31,7 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
       outgoingBandwidth: host.outgoingBandwidthBytesPerSecond,
       ...(host.mtuBytes !== null ? { mtu: host.mtuBytes } : {}),
       checksum: host.checksum,
-      implementation: options.implementation ?? host.protocol,
+      implementation: options.implementation ?? (host.impl === 'libenet' ? requireLibenet(options, host.name) : host.protocol),
       port: host.port,
       service: {
         ...(host.service.hz !== null ? { hz: host.service.hz } : { intervalMs: host.service.intervalMs ?? 16 }),
@@ -48,6 +50,11 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
     sim.at(Math.round(entry.atMs), () => perform(sim, entry.action, random, scenario.durationMs));
   });
   return { sim, idTimesMs };
+}
+
+function requireLibenet(options: CompileOptions, hostName: string): HostFactory {
+  if (options.libenet === undefined) throw new Error(`host ${hostName} needs libenet, but no libenet factory was given`);
+  return options.libenet;
 }
 
 function applyLinks(sim: Simulation, settings: readonly LinkSetting[], rampMs: number): void {

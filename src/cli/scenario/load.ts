@@ -147,6 +147,10 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
 function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]): ScenarioHost {
   const path: PathKey[] = ['hosts', name];
   const service = buildService(checker, host.service, [...path, 'service']);
+  const impl = host.impl ?? 'typescript';
+  if (impl === 'libenet' && host.protocol === '1.3.18') {
+    checker.fail([...path, 'protocol'], "impl libenet runs Debian's libenet 1.3.17: protocol must be 1.3.17 (or left out)");
+  }
   return {
     name,
     peerCount: host.peers ?? SCENARIO_DEFAULTS.peerCount,
@@ -155,7 +159,8 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     outgoingBandwidthBytesPerSecond: Math.floor((host.bandwidth?.out ?? 0) / 8),
     mtuBytes: host.mtu ?? null,
     checksum: host.checksum ?? false,
-    protocol: host.protocol ?? SCENARIO_DEFAULTS.protocol,
+    protocol: host.protocol ?? (impl === 'libenet' ? '1.3.17' : SCENARIO_DEFAULTS.protocol),
+    impl,
     port: host.port ?? SCENARIO_DEFAULTS.port,
     service,
   };

@@ -12,6 +12,8 @@ export interface ScenarioHost {
   mtuBytes: number | null;
   checksum: boolean;
   protocol: '1.3.17' | '1.3.18';
+  /** Which implementation runs the host. */
+  impl: 'typescript' | 'libenet';
   port: number;
   service: {
     intervalMs: number | null;

@@ -96,7 +96,11 @@ export const hostSchema = z
       .optional(),
     mtu: size('ENet host MTU (default 1392B for 1.3.18, 1400B for 1.3.17)').optional(),
     checksum: z.boolean().meta({ description: 'ENet CRC-32 checksums; both ends must agree' }).optional(),
-    protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4)' }).optional(),
+    protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4; 1.3.17 with impl libenet)' }).optional(),
+    impl: z
+      .enum(['typescript', 'libenet'])
+      .meta({ description: "which implementation runs this host: enetsim's TypeScript ENet (default) or Debian's real libenet 1.3.17 through the C driver" })
+      .optional(),
     port: z.number().int().min(1).max(65535).optional(),
     service: z
       .union([
