@@ -1,6 +1,7 @@
 // enetsim's command line: yargs commands over injected IO, so tests run it in-process.
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
+import { conformanceCommand } from './commands/conformance.js';
 import { diffCommand } from './commands/diff.js';
 import { runCommand, loadAll, printProblems } from './commands/run.js';
 import type { CliIo } from './io.js';
@@ -86,6 +87,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('seed', { type: 'number', describe: 'override the scenario seed' }),
       (args) => {
         exitCode = diffCommand(args.files ?? [], args.seed ?? null, io);
+      },
+    )
+    .command(
+      'conformance',
+      'run generated random scenarios on the TypeScript core and on libenet 1.3.17 and require identical traces (exit 0 all identical, 1 a divergence)',
+      (command) =>
+        command
+          .option('seeds', { type: 'number', default: 200, describe: 'how many seeds' })
+          .option('from', { type: 'number', default: 1, describe: 'the first seed' }),
+      (args) => {
+        exitCode = conformanceCommand(args.seeds, args.from, io);
       },
     )
     .command(

@@ -62,7 +62,11 @@ export interface HostOptions {
   profile?: ProtocolProfile;
   /** host->randomSeed right after creation: connect ids are drawn from it. */
   randomSeed: number;
-  /** Overrides the profile's default MTU (1392 for 1.3.18, 1400 for 1.3.17). */
+  /**
+   * Sets `host->mtu` after creation, as C code does (default 1392 for 1.3.18, 1400 for 1.3.17).
+   * Like libenet, peer slots were reset with the default: a 1.3.17 slot uses the default MTU until
+   * it is reset (its first connection), a 1.3.18 slot takes the host's MTU at connect.
+   */
   mtu?: number;
   /** Appends an ENet CRC-32 to every datagram and requires it on receipt (both ends must agree). */
   checksum?: boolean;
@@ -123,7 +127,10 @@ export class Host implements PeerHost {
     this.channelLimit = clampChannelLimit(options.channelLimit ?? 0);
     this.incomingBandwidth = (options.incomingBandwidth ?? 0) >>> 0;
     this.outgoingBandwidth = (options.outgoingBandwidth ?? 0) >>> 0;
-    this.mtu = options.mtu ?? (this.profile === '1.3.17' ? Defaults.hostMtuBytes1317 : Defaults.hostMtuBytes1318);
+    // Peer slots are reset at creation with ENet's default MTU; a custom MTU is `host->mtu = X` after
+    // enet_host_create, the only way the C API offers. 1.3.17 slots keep the default until they are
+    // reset again (their first connection uses it); 1.3.18 re-reads host->mtu at connect.
+    this.mtu = this.profile === '1.3.17' ? Defaults.hostMtuBytes1317 : Defaults.hostMtuBytes1318;
     this.randomSeed = options.randomSeed >>> 0;
     this.checksumEnabled = options.checksum ?? false;
     this.receiveBufferSizeBytes = options.receiveBufferSizeBytes ?? Defaults.hostReceiveBufferSizeBytes;
@@ -133,6 +140,7 @@ export class Host implements PeerHost {
       peer.reset();
       this.peers.push(peer);
     }
+    if (options.mtu !== undefined) this.mtu = options.mtu;
   }
 
   get peerCount(): number {

@@ -178,6 +178,9 @@ const INTEGER_FIELDS = new Set(['n', 'offset', 'gap', 'mtuBytes', 'overheadBytes
 
 function interpolate(from: unknown, to: unknown, fraction: number, field = ''): unknown {
   if (typeof to === 'number') {
+    // A knob that did not exist before ramps from 0 when 0 means "none" (a percentage, a delay);
+    // anything else (a rate, a queue limit, a reorder gap) has no zero to start from and applies at once.
+    if (typeof from !== 'number' && !/percent$|^ms$|Ms$/i.test(field)) return to;
     const start = typeof from === 'number' ? from : 0;
     const value = start + (to - start) * fraction;
     return INTEGER_FIELDS.has(field) ? Math.round(value) : value;

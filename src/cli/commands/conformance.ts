@@ -1,0 +1,193 @@
+// The differential conformance suite: a seeded generator of random scenarios (links that change
+// over time, every packet kind and size, fragments, and the API calls a game makes), each run once
+// on the TypeScript core (as ENet 1.3.17) and once on the real libenet 1.3.17, with identical
+// datagram bytes, events and state timelines required.
+import { PacketFlag } from '../../enet/constants.js';
+import type { LinkConfig } from '../../sim/link-config.js';
+import { RandomStream } from '../../sim/random.js';
+import type { HostFactory } from '../../sim/sim-host.js';
+import { Simulation } from '../../sim/simulation.js';
+import { createTsHost } from '../../sim/ts-host.js';
+import type { CliIo } from '../io.js';
+import { firstDivergence, type Divergence } from './diff.js';
+import { startLibenet } from './run.js';
+
+/** Bounds of one generated scenario, so every seed stays small and fast. */
+export const GENERATED = {
+  clientsMax: 3,
+  durationMsMin: 3000,
+  durationMsMax: 9000,
+  actionsMax: 60,
+  packetBytesMax: 20_000,
+} as const;
+
+class Draw {
+  constructor(private readonly random: RandomStream) {}
+  int(min: number, max: number): number {
+    return min + (this.random.nextU32() % (max - min + 1));
+  }
+  chance(percent: number): boolean {
+    return this.random.nextU32() % 100 < percent;
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.random.nextU32() % items.length]!;
+  }
+}
+
+function randomLink(draw: Draw): LinkConfig {
+  const config: LinkConfig = { latencyMs: draw.int(1, 120) };
+  if (draw.chance(50)) {
+    config.jitter = { ms: draw.int(1, 30), distribution: draw.pick(['uniform', 'normal', 'pareto', 'exponential'] as const), reorder: draw.chance(40), correlationPercent: draw.pick([0, 0, 25, 75]) };
+  }
+  if (draw.chance(60)) {
+    config.loss = draw.chance(70)
+      ? { model: 'bernoulli', percent: draw.int(0, 15) }
+      : { model: 'gilbert-elliott', goodToBadPercent: draw.int(1, 5), badToGoodPercent: draw.int(10, 60) };
+  }
+  if (draw.chance(15)) config.duplicate = { percent: draw.int(1, 10), delayMs: draw.int(0, 20) };
+  if (draw.chance(10)) config.corrupt = { percent: draw.int(1, 5) };
+  if (draw.chance(10)) config.reorder = { percent: draw.int(5, 30), gap: draw.int(1, 4) };
+  if (draw.chance(20)) config.bandwidth = { rateBitsPerSecond: draw.pick([64_000, 256_000, 1_000_000, 5_000_000]), queueBytes: draw.pick([8192, 32_768, 131_072]) };
+  if (draw.chance(8)) config.mtuBytes = draw.int(600, 1500);
+  return config;
+}
+
+const FLAGS = [PacketFlag.reliable, 0, PacketFlag.unsequenced, PacketFlag.unreliableFragment, PacketFlag.reliable | PacketFlag.unsequenced];
+
+/** Builds seed `seed`'s scenario with every host created by `factory`. */
+export function generatedSimulation(seed: number, factory: HostFactory): { sim: Simulation; durationMs: number } {
+  const draw = new Draw(RandomStream.root(`conformance/${seed}`));
+  const sim = new Simulation({ seed, statsIntervalMs: 250, statsOnChange: false, epochMs: draw.chance(10) ? 0xffff_ffff - draw.int(0, 10_000) : draw.int(1, 2 ** 31) });
+  const checksum = draw.chance(30);
+  const names = ['server', ...Array.from({ length: draw.int(1, GENERATED.clientsMax) }, (_, index) => `client${index + 1}`)];
+  for (const name of names) {
+    sim.addHost(name, {
+      implementation: factory,
+      peerCount: name === 'server' ? draw.int(2, 6) : draw.int(1, 2),
+      channelLimit: draw.pick([0, 1, 2, 4]),
+      incomingBandwidth: draw.chance(15) ? draw.pick([16_000, 64_000, 256_000]) : 0,
+      outgoingBandwidth: draw.chance(15) ? draw.pick([16_000, 64_000, 256_000]) : 0,
+      checksum,
+      ...(draw.chance(15) ? { mtu: draw.int(576, 1400) } : {}),
+      service: { intervalMs: draw.pick([1, 5, 10, 16, 33]), phaseMs: draw.int(0, 7), jitterMs: draw.pick([0, 0, 2]), onReceive: draw.chance(15) },
+    });
+  }
+  sim.defaultLink(randomLink(draw));
+  const durationMs = draw.int(GENERATED.durationMsMin, GENERATED.durationMsMax);
+  for (const client of names.slice(1)) sim.at(draw.int(0, 300), () => sim.host(client).connect('server', draw.int(1, 4), draw.int(0, 0xffff)));
+  const actionCount = draw.int(5, GENERATED.actionsMax);
+  for (let index = 0; index < actionCount; index++) {
+    const atMs = draw.int(200, durationMs);
+    const client = draw.pick(names.slice(1));
+    const [from, to] = draw.chance(60) ? [client, 'server'] : ['server', client];
+    const action = randomAction(draw, sim, from, to, durationMs);
+    sim.at(atMs, action);
+  }
+  return { sim, durationMs };
+}
+
+function randomAction(draw: Draw, sim: Simulation, from: string, to: string, durationMs: number): () => void {
+  const kind = draw.int(0, 99);
+  const host = () => sim.host(from);
+  if (kind < 50) {
+    // A burst or stream of packets of one kind.
+    const flags = draw.pick(FLAGS);
+    const size = draw.chance(20) ? draw.int(1400, GENERATED.packetBytesMax) : draw.int(1, 1300);
+    const count = draw.int(1, 80);
+    const channel = draw.int(0, 3);
+    const everyMs = draw.int(0, 50);
+    return () => {
+      for (let index = 0; index < count; index++) {
+        sim.at(sim.nowMs + index * everyMs, () => {
+          if (!host().crashed && host().peerIndexOf(to) !== null) host().send(to, channel, size, flags, 'generated');
+        });
+      }
+    };
+  }
+  if (kind < 58) {
+    const change = randomLink(draw);
+    const rampMs = draw.chance(30) ? draw.int(100, 2000) : 0;
+    return () => sim.link(from, to, change, rampMs);
+  }
+  if (kind < 61) return () => host().throttleConfigure(to, draw.int(100, 6000), draw.int(0, 8), draw.int(0, 8));
+  if (kind < 64) {
+    const limit = draw.int(1, 32);
+    const minimumMs = draw.int(limit, 6000);
+    return () => host().setTimeout(to, limit, minimumMs, draw.int(minimumMs, 20_000));
+  }
+  if (kind < 67) return () => host().pingInterval(to, draw.pick([0, 100, 250, 1000]));
+  if (kind < 69) return () => host().ping(to);
+  if (kind < 72) return () => host().disconnect(to, draw.int(0, 1000));
+  if (kind < 75) return () => host().disconnectLater(to, draw.int(0, 1000));
+  if (kind < 77) return () => host().disconnectNow(to, draw.int(0, 1000));
+  if (kind < 79) return () => host().reset(to);
+  if (kind < 83) return () => host().bandwidthLimit(draw.pick([0, 32_000, 128_000]), draw.pick([0, 32_000, 128_000]));
+  if (kind < 85) return () => host().channelLimit(draw.int(0, 4));
+  if (kind < 89) {
+    const pauseMs = draw.int(100, 8000);
+    return () => {
+      host().pause();
+      sim.at(Math.min(durationMs, sim.nowMs + pauseMs), () => host().resume());
+    };
+  }
+  if (kind < 94) {
+    const client = from === 'server' ? to : from;
+    return () => {
+      if (sim.host(client).peerIndexOf('server') === null) sim.host(client).connect('server', draw.int(1, 4), draw.int(0, 99));
+    };
+  }
+  const healMs = draw.int(100, 6000);
+  return () => {
+    sim.partition(from, to, draw.chance(30));
+    sim.at(Math.min(durationMs, sim.nowMs + healMs), () => sim.heal(from, to));
+  };
+}
+
+export interface SeedOutcome {
+  seed: number;
+  identical: boolean;
+  eventCount: number;
+  divergence: Divergence | null;
+}
+
+/** Runs seed `seed` on both implementations. */
+export function runConformanceSeed(seed: number, libenet: HostFactory): SeedOutcome {
+  const ours = generatedSimulation(seed, (config) => createTsHost(config, '1.3.17'));
+  ours.sim.run(ours.durationMs);
+  const theirs = generatedSimulation(seed, libenet);
+  theirs.sim.run(theirs.durationMs);
+  const divergence = firstDivergence(ours.sim.trace.events, theirs.sim.trace.events);
+  return { seed, identical: divergence === null, eventCount: ours.sim.trace.events.length, divergence };
+}
+
+/** `enetsim conformance --seeds N [--from S]`: prints the match rate and the first divergent seed. */
+export function conformanceCommand(seedCount: number, firstSeed: number, io: CliIo): 0 | 1 | 2 {
+  const started = startLibenet();
+  if (!started.ok) {
+    io.stderr(`enetsim: ${started.message}\n`);
+    return 2;
+  }
+  let identical = 0;
+  let events = 0;
+  let firstFailure: SeedOutcome | null = null;
+  const startedMs = io.wallClockMs();
+  try {
+    for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
+      const outcome = runConformanceSeed(seed, started.session.factory);
+      events += outcome.eventCount;
+      if (outcome.identical) identical++;
+      else firstFailure ??= outcome;
+      if ((seed - firstSeed + 1) % 500 === 0) io.stderr(`conformance: ${seed - firstSeed + 1}/${seedCount} seeds, ${identical} identical\n`);
+    }
+  } finally {
+    started.session.close();
+  }
+  const seconds = ((io.wallClockMs() - startedMs) / 1000).toFixed(1);
+  io.stdout(`conformance: ${identical}/${seedCount} seeds identical (${((identical / seedCount) * 100).toFixed(2)}%), seeds ${firstSeed}..${firstSeed + seedCount - 1}, ${events} trace events compared, ${seconds}s\n`);
+  if (firstFailure !== null) {
+    const { divergence } = firstFailure;
+    io.stdout(`first divergent seed: ${firstFailure.seed} at trace event ${divergence!.index}\n  TypeScript: ${JSON.stringify(divergence!.typescript)}\n  libenet:    ${JSON.stringify(divergence!.libenet)}\n  reproduce: enetsim conformance --from ${firstFailure.seed} --seeds 1\n`);
+    return 1;
+  }
+  return 0;
+}
