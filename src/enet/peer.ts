@@ -620,7 +620,9 @@ export class Peer extends ListNode {
         break;
       }
       case Command.sendUnsequenced:
-        insertAfter = channel.incomingUnreliableCommands.end().prev;
+        // ENet inserts after the list's end sentinel, i.e. at the FRONT of the queue, so an
+        // unsequenced packet is dispatched ahead of unreliable ones waiting for a reliable packet.
+        insertAfter = channel.incomingUnreliableCommands.end();
         break;
       default:
         return discard;

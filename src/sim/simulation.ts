@@ -178,6 +178,14 @@ export class Simulation {
     return { nowMs: this.nowMs, stoppedBy };
   }
 
+  /** Destroys every host's ENet host (frees driver slots for libenet hosts). The simulation cannot run after. */
+  destroy(): void {
+    for (const host of this.hosts.values()) {
+      host.impl?.destroy();
+      host.impl = null;
+    }
+  }
+
   // ---- internals -------------------------------------------------------------------------------------
 
   private startGameLoop(host: SimHost): void {

@@ -156,6 +156,8 @@ export function runConformanceSeed(seed: number, libenet: HostFactory): SeedOutc
   ours.sim.run(ours.durationMs);
   const theirs = generatedSimulation(seed, libenet);
   theirs.sim.run(theirs.durationMs);
+  theirs.sim.destroy();
+  ours.sim.destroy();
   const divergence = firstDivergence(ours.sim.trace.events, theirs.sim.trace.events);
   return { seed, identical: divergence === null, eventCount: ours.sim.trace.events.length, divergence };
 }

@@ -66,6 +66,7 @@ function runBoth(scenario: Scenario, seed: number, libenetFactory: Parameters<ty
   ours.run(scenario.durationMs);
   const theirs = compileScenario(scenario, { seed, implementation: libenetFactory! }).sim;
   theirs.run(scenario.durationMs);
+  theirs.destroy();
   return { ours, theirs };
 }
 

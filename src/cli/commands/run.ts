@@ -98,6 +98,7 @@ interface SeedRun {
 function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrace: boolean, libenet: LibenetSession | null): SeedRun {
   const { sim, idTimesMs } = compileScenario(scenario, { seed, ...hostFactories(options, libenet) });
   sim.run(scenario.durationMs);
+  sim.destroy();
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
   const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
   const traceLines = keepTrace ? sim.trace.toJsonLines() : null;
