@@ -8,6 +8,7 @@ import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
 import { LINK_PRESETS } from './scenario/presets.js';
 import { scenarioJsonSchema } from './scenario/schema.js';
+import { didYouMean } from './scenario/units.js';
 
 export type { CliIo } from './io.js';
 
@@ -36,14 +37,22 @@ function presetsCommand(io: CliIo): ExitCode {
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
+const COMMANDS = ['run', 'diff', 'conformance', 'validate', 'schema', 'presets'];
+
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
+    const guess = didYouMean(first, COMMANDS);
+    io.stderr(`enetsim: unknown command '${first}'${guess !== null ? ` (did you mean '${guess}'?)` : ''}; the commands are ${COMMANDS.join(', ')}\nRun "enetsim --help" for usage.\n`);
+    return ExitCode.invalidInput;
+  }
   let exitCode: ExitCode = ExitCode.ok;
   let failed = false;
   const parser = yargs([...argv])
     .scriptName('enetsim')
     .usage('enetsim: a deterministic network-conditions simulator and test harness for ENet\n\nUsage: $0 <command> [options]')
     .command(
-      'run <files..>',
+      'run [files..]',
       'run scenarios and check their expectations (exit 0 pass, 1 an assertion failed, 2 invalid input)',
       (command) =>
         command
@@ -62,6 +71,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             return true;
           }),
       (args) => {
+        if (failed) return;
+        if ((args.files ?? []).length === 0) {
+          io.stderr('enetsim: run needs at least one scenario file (a path, a directory or a glob such as scenarios/**/*.yaml)\n');
+          exitCode = ExitCode.invalidInput;
+          return;
+        }
         exitCode = runCommand(
           {
             patterns: args.files ?? [],
@@ -86,6 +101,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .positional('files', { type: 'string', array: true })
           .option('seed', { type: 'number', describe: 'override the scenario seed' }),
       (args) => {
+        if (failed) return;
         exitCode = diffCommand(args.files ?? [], args.seed ?? null, io);
       },
     )
@@ -97,6 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('seeds', { type: 'number', default: 200, describe: 'how many seeds' })
           .option('from', { type: 'number', default: 1, describe: 'the first seed' }),
       (args) => {
+        if (failed) return;
         exitCode = conformanceCommand(args.seeds, args.from, io);
       },
     )
@@ -105,6 +122,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       'check scenarios without running them (exit 0 valid, 2 invalid)',
       (command) => command.positional('files', { type: 'string', array: true }),
       (args) => {
+        if (failed) return;
         exitCode = validateCommand(args.files ?? [], io);
       },
     )
@@ -118,10 +136,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .help()
     .strict()
     .demandCommand(1, 'give a command: run, validate, schema or presets (see --help)')
-    .recommendCommands()
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {
+      // yargs may report several problems of one command line; the first says what to fix.
+      if (failed) return;
       failed = true;
       io.stderr(`enetsim: ${message ?? error?.message ?? 'invalid arguments'}\nRun "enetsim --help" for usage.\n`);
     });

@@ -58,6 +58,8 @@ export interface ActionTraceEvent {
   host?: string;
   action: string;
   detail?: Record<string, unknown>;
+  /** The scenario timeline id of the entry that did it, if it has one. */
+  id?: string;
 }
 
 export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent;

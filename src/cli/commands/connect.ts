@@ -1,6 +1,5 @@
 // `enetsim connect HOST:PORT`: an "ENet netcat" to smoke-test a real ENet server (a Godot game
 // server, for instance): connect, optionally send one packet, print what comes back, disconnect.
-import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 
@@ -14,6 +13,7 @@ import {
   isLoopbackAddress,
   packetKind,
   parseHostPort,
+  resolveHostAddress,
   type SocketAddress,
 } from '../../native/udp.js';
 import {
@@ -123,17 +123,6 @@ function readPayload(options: ConnectOptions): { ok: true; value: Uint8Array | n
   }
 }
 
-/** A literal stays as it is; a name is looked up (the first address the resolver gives). */
-async function resolveTarget(host: string, port: number): Promise<{ ok: true; value: SocketAddress } | { ok: false; message: string }> {
-  if (addressFamily(host) !== null) return { ok: true, value: { address: host, port } };
-  try {
-    const { address } = await lookup(host);
-    return { ok: true, value: { address, port } };
-  } catch (error) {
-    return { ok: false, message: `cannot resolve '${host}': ${(error as { code?: string }).code ?? (error as Error).message}` };
-  }
-}
-
 /** Loopback targets are reached from the loopback address of their family; others from any address. */
 function bindAddressFor(target: SocketAddress): string {
   const ipv6 = addressFamily(target.address) === 'IPv6';
@@ -162,20 +151,19 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
   if (!parsed.ok) return usageError(io, 'connect', parsed.reason);
   const payload = readPayload(options);
   if (!payload.ok) return usageError(io, 'connect', payload.message);
-  const compressor = await compressorFor(options.compress);
-  if (!compressor.ok) return usageError(io, 'connect', compressor.message);
-  const target = await resolveTarget(parsed.host, parsed.port);
-  if (!target.ok) {
-    io.stderr(`enetsim connect: ${target.message}\n`);
+  const resolved = await resolveHostAddress(parsed.host);
+  if (!resolved.ok) {
+    io.stderr(`enetsim connect: ${resolved.reason}\n`);
     return NetworkExitCode.failed;
   }
+  const target = { address: resolved.address, port: parsed.port };
   let udp: UdpHost;
   try {
     udp = await UdpHost.open({
-      bindAddress: bindAddressFor(target.value),
+      bindAddress: bindAddressFor(target),
       peerCount: 1,
       checksum: options.checksum,
-      compressor: compressor.value,
+      compressor: compressorFor(options.compress),
       serviceIntervalMs: options.intervalMs,
       profile: options.profile,
     });
@@ -183,7 +171,7 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
     io.stderr(`enetsim connect: ${(error as Error).message}\n`);
     return NetworkExitCode.failed;
   }
-  return runSession(udp, target.value, payload.value, options, io, signal);
+  return runSession(udp, target, payload.value, options, io, signal);
 }
 
 async function runSession(udp: UdpHost, target: SocketAddress, payload: Uint8Array | null, options: ConnectOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {

@@ -74,7 +74,7 @@ function describeEvent(event: TraceEvent, retransmissions: Map<string, number>):
 /** The narrated timeline of one run. */
 export function narrate(scenario: Scenario, sim: Simulation, idTimesMs: ReadonlyMap<string, number>): string {
   const lines: string[] = [describeScenario(scenario).trimEnd(), `Narrated run (seed ${sim.options.seed}):`];
-  const ids = new Map([...idTimesMs].map(([id, atMs]) => [atMs, id]));
+  void idTimesMs;
   const retransmissions = new Map<string, number>();
   const throttles = new Map<string, number>();
   let omitted = 0;
@@ -92,7 +92,7 @@ export function narrate(scenario: Scenario, sim: Simulation, idTimesMs: Readonly
       omitted++;
       continue;
     }
-    const label = event.kind === 'action' && ids.has(event.atMs) ? ` [${ids.get(event.atMs)}]` : '';
+    const label = event.kind === 'action' && event.id !== undefined ? ` [${event.id}]` : '';
     lines.push(`  ${formatDuration(event.atMs).padStart(9)}${label} ${text}`);
   }
   if (omitted > 0) lines.push(`  … ${omitted} more lines (use --trace FILE for everything)`);

@@ -118,7 +118,8 @@ function seedsFor(scenario: Scenario, options: RunOptions): number[] {
 
 function reproduceCommand(scenario: Scenario, seed: number, options: RunOptions): string {
   const implementation = options.implementationName !== null ? ` --impl ${options.implementationName}` : '';
-  return `enetsim run ${scenario.file} --seed ${seed}${implementation}`;
+  const file = /^[\w./-]+$/.test(scenario.file) ? scenario.file : `'${scenario.file.replace(/'/g, `'\\''`)}'`;
+  return `enetsim run ${file} --seed ${seed}${implementation}`;
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, traceParts: string[], libenet: LibenetSession | null): ScenarioResult {

@@ -6,7 +6,7 @@ import { Protocol, type ProtocolProfile } from '../../enet/constants.js';
 import { crc32 } from '../../enet/crc32.js';
 import type { Compressor } from '../../enet/host.js';
 import type { Peer } from '../../enet/peer.js';
-import { loadRangeCoder } from '../../native/compression.js';
+import { RangeCoder } from '../../enet/range-coder.js';
 import {
   SENDABLE_FLAGS,
   SERVICE_INTERVAL_MS_MAX,
@@ -199,11 +199,9 @@ export function firstProblem(checks: readonly FlagCheck[]): FlagCheck {
   return checks.find((check) => !check.ok) ?? { ok: true };
 }
 
-/** Loads the compressor a --compress name asks for; null for 'none'. */
-export async function compressorFor(name: CompressionName): Promise<{ ok: true; value: Compressor | null } | { ok: false; message: string }> {
-  if (name === 'none') return { ok: true, value: null };
-  const loaded = await loadRangeCoder();
-  return loaded.ok ? loaded : { ok: false, message: `--compress range-coder is not available: ${loaded.reason}` };
+/** A new compressor for a --compress name (one per host: it keeps a workspace); null for 'none'. */
+export function compressorFor(name: CompressionName): Compressor | null {
+  return name === 'range-coder' ? new RangeCoder() : null;
 }
 
 /** Resolves when `signal` aborts (at once when it already has). */
@@ -245,8 +243,6 @@ function checkServeOptions(options: ServeOptions): FlagCheck {
 export async function serveCommand(options: ServeOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
   const problem = checkServeOptions(options);
   if (!problem.ok) return usageError(io, 'serve', problem.message);
-  const compressor = await compressorFor(options.compress);
-  if (!compressor.ok) return usageError(io, 'serve', compressor.message);
   let udp: UdpHost;
   try {
     udp = await UdpHost.open({
@@ -255,7 +251,7 @@ export async function serveCommand(options: ServeOptions, io: NetworkIo, signal:
       peerCount: options.peers,
       channelLimit: options.channels,
       checksum: options.checksum,
-      compressor: compressor.value,
+      compressor: compressorFor(options.compress),
       maximumPacketSizeBytes: options.maxPacketBytes,
       maximumWaitingDataBytes: options.maxWaitingBytes,
       duplicatePeers: options.duplicatePeers,

@@ -47,7 +47,13 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
   scenario.timeline.forEach((entry, index) => {
     if (entry.id !== null) idTimesMs.set(entry.id, entry.atMs);
     const random = sim.random.fork(`timeline/${index}`);
-    sim.at(Math.round(entry.atMs), () => perform(sim, entry.action, random, scenario.durationMs));
+    sim.at(Math.round(entry.atMs), () => {
+      const firstEvent = sim.trace.events.length;
+      perform(sim, entry.action, random, scenario.durationMs);
+      // Label what this entry did with its id, for --explain and trace readers.
+      if (entry.id === null) return;
+      for (const event of sim.trace.events.slice(firstEvent)) if (event.kind === 'action') event.id = entry.id;
+    });
   });
   return { sim, idTimesMs };
 }

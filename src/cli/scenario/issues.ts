@@ -64,7 +64,14 @@ function valueAt(data: unknown, path: readonly PathKey[]): unknown {
 export function problemsOfIssue(issue: Issue, source: ScenarioSource, schema: AnySchema, data: unknown): InputProblem[] {
   const path = issue.path as PathKey[];
   const where = path.length === 0 ? 'the scenario' : `'${path.join('.')}'`;
+  if (path.length > 0 && valueAt(data, path) === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    return [source.problemAt(path.slice(0, -1), `missing required key '${String(path[path.length - 1])}'`)];
+  }
   switch (issue.code) {
+    case 'invalid_key': {
+      const key = String(path[path.length - 1]);
+      return issue.issues.map((inner) => source.problemAt(path, `'${key}' is not ${inner.message}`, 'key'));
+    }
     case 'unrecognized_keys': {
       const allowed = allowedKeysAt(schema, path);
       return issue.keys.map((key) => {
@@ -93,7 +100,8 @@ export function problemsOfIssue(issue: Issue, source: ScenarioSource, schema: An
     case 'too_big': {
       const value = valueAt(data, path);
       const limit = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-      const relation = issue.code === 'too_small' ? (Array.isArray(value) ? `have at least ${limit} items` : `be at least ${limit}`) : `be at most ${limit}`;
+      if (issue.code === 'too_small' && value === '') return [source.problemAt(path, `${where} must not be empty`)];
+      const relation = issue.code === 'too_small' ? (Array.isArray(value) ? `have at least ${limit} item${limit === '1' ? '' : 's'}` : `be at least ${limit}`) : `be at most ${limit}`;
       return [source.problemAt(path, `${where} must ${relation}, got ${describe(Array.isArray(value) ? value.length : value)}`)];
     }
     case 'invalid_format':
@@ -103,8 +111,10 @@ export function problemsOfIssue(issue: Issue, source: ScenarioSource, schema: An
   }
 }
 
+const TYPE_WORDS: Record<string, string> = { array: 'list', tuple: 'list', object: 'mapping', record: 'mapping', map: 'mapping', int: 'whole number' };
 function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+  const word = TYPE_WORDS[type] ?? type;
+  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
 /**

@@ -53,8 +53,8 @@ class Checker {
     return parsed.value;
   }
 
-  host(name: string, path: readonly PathKey[]): string {
-    if (!(name in this.parsed.hosts)) this.fail(path, unknownHostMessage(name, Object.keys(this.parsed.hosts)));
+  host(name: string, path: readonly PathKey[], which: 'value' | 'key' = 'value'): string {
+    if (!(name in this.parsed.hosts)) this.fail(path, unknownHostMessage(name, Object.keys(this.parsed.hosts)), which);
     return name;
   }
 
@@ -67,17 +67,17 @@ class Checker {
     return { host, peer };
   }
 
-  linkTarget(reference: string, path: readonly PathKey[]): LinkTarget {
+  linkTarget(reference: string, path: readonly PathKey[], which: 'value' | 'key' = 'value'): LinkTarget {
     if (reference === 'default') return { kind: 'default' };
     if (reference.includes('<->')) {
       const [a, b] = reference.split('<->') as [string, string];
-      this.host(a, path);
-      this.host(b, path);
+      this.host(a, path, which);
+      this.host(b, path, which);
       return { kind: 'both', a, b };
     }
     const [from, to] = reference.split('->') as [string, string];
-    this.host(from, path);
-    this.host(to, path);
+    this.host(from, path, which);
+    this.host(to, path, which);
     return { kind: 'direction', from, to };
   }
 }
@@ -118,7 +118,7 @@ function sortProblems(problems: InputProblem[]): InputProblem[] {
 function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario {
   const hosts = Object.entries(parsed.hosts).map(([name, host]) => buildHost(checker, name, host));
   const links = Object.entries(parsed.links ?? {}).map(([reference, knobs]) => ({
-    target: checker.linkTarget(reference, ['links', reference]),
+    target: checker.linkTarget(reference, ['links', reference], 'key'),
     config: buildLinkConfig(checker, knobs, ['links', reference]),
   }));
   const timeline = (parsed.timeline ?? []).map((entry, index) => buildEntry(checker, entry as unknown as Record<string, unknown>, index, parsed.duration));
@@ -328,7 +328,7 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
       return { kind: 'broadcast', from: host('from'), channel: channel(), size: sizeOf(checker, spec['size'], [...path, 'size']), flags: flagsOf(spec['flags'] as string[]) };
     case 'link': {
       const settings: LinkSetting[] = Object.entries(spec).map(([reference, knobs]) => ({
-        target: checker.linkTarget(reference, [...path, reference]),
+        target: checker.linkTarget(reference, [...path, reference], 'key'),
         config: buildLinkConfig(checker, knobs as Knobs, [...path, reference]),
       }));
       return { kind: 'link', settings, rampMs: (entry['ramp'] as number | undefined) ?? 0 };

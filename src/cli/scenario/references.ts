@@ -26,17 +26,17 @@ class ReferenceChecker {
     private readonly ids: readonly string[],
   ) {}
 
-  host(value: unknown, path: PathKey[]): void {
+  host(value: unknown, path: PathKey[], which: 'value' | 'key' = 'value'): void {
     if (typeof value === 'string' && /^[A-Za-z_][\w-]*$/.test(value) && !this.hosts.includes(value)) {
-      this.problems.push(this.source.problemAt(path, unknownHostMessage(value, this.hosts)));
+      this.problems.push(this.source.problemAt(path, unknownHostMessage(value, this.hosts), which));
     }
   }
 
   /** "a->b", "a<->b" or (for links) "default". */
-  pair(value: unknown, path: PathKey[]): void {
+  pair(value: unknown, path: PathKey[], which: 'value' | 'key' = 'value'): void {
     if (typeof value !== 'string' || value === 'default') return;
     const parts = value.split(/<->|->/);
-    if (parts.length === 2) for (const part of parts) this.host(part, path);
+    if (parts.length === 2) for (const part of parts) this.host(part, path, which);
   }
 
   id(value: unknown, path: PathKey[]): void {
@@ -59,11 +59,11 @@ export function referenceProblems(data: Record<string, unknown>, source: Scenari
   const timeline = Array.isArray(data['timeline']) ? data['timeline'] : [];
   const ids = timeline.flatMap((entry) => (isRecord(entry) && typeof entry['id'] === 'string' ? [entry['id']] : []));
   const checker = new ReferenceChecker(source, hosts, ids);
-  if (isRecord(data['links'])) for (const key of Object.keys(data['links'])) checker.pair(key, ['links', key]);
+  if (isRecord(data['links'])) for (const key of Object.keys(data['links'])) checker.pair(key, ['links', key], 'key');
   timeline.forEach((entry, index) => {
     if (!isRecord(entry)) return;
     for (const [action, spec] of Object.entries(entry)) {
-      if (action === 'link' && isRecord(spec)) for (const key of Object.keys(spec)) checker.pair(key, ['timeline', index, 'link', key]);
+      if (action === 'link' && isRecord(spec)) for (const key of Object.keys(spec)) checker.pair(key, ['timeline', index, 'link', key], 'key');
       else checker.fields(spec, ['timeline', index, action]);
     }
   });

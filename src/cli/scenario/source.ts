@@ -21,8 +21,7 @@ export class ScenarioSource {
   /** Problems the YAML parser found (syntax, duplicate keys...). */
   syntaxProblems(): InputProblem[] {
     return this.document.errors.map((error) => {
-      const [start] = error.linePos ?? [];
-      const position = start !== undefined ? { file: this.file, line: start.line, column: start.col } : null;
+      const position = this.positionAt(error.pos[0]);
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return this.problem(position, `invalid YAML: ${message}`);
     });

@@ -65,6 +65,7 @@ export function parseUnit(kind: UnitKind, raw: unknown): UnitResult {
     return { ok: false, message: `${raw} needs a unit: write "${raw}${EXAMPLE_SUFFIX[kind]}" (${UNIT_DESCRIPTIONS[kind]})` };
   }
   if (typeof raw !== 'string') return { ok: false, message: `expected ${UNIT_DESCRIPTIONS[kind]}` };
+  if (/^\s*-/.test(raw)) return { ok: false, message: `"${raw}": a ${kind === 'packetRate' ? 'packet rate' : kind} cannot be negative` };
   const match = new RegExp(`^${NUMBER} ?([A-Za-z/%]+)$`).exec(raw.trim());
   if (match === null) return { ok: false, message: `"${raw}" is not ${UNIT_DESCRIPTIONS[kind]}` };
   const [, number, suffix] = match as unknown as [string, string, string];
@@ -76,6 +77,7 @@ export function parseUnit(kind: UnitKind, raw: unknown): UnitResult {
     const hint = other !== undefined ? ` ("${suffix}" is a unit of ${other}, not of ${kind})` : '';
     return { ok: false, message: `"${raw}" is not ${UNIT_DESCRIPTIONS[kind]}${hint}` };
   }
+  if (kind === 'percent' && Number(number) > 100) return { ok: false, message: `"${raw}" is more than 100%` };
   return { ok: true, value: Number(number) * factor };
 }
 

@@ -1,0 +1,126 @@
+// A CliIo for in-process CLI tests: it captures stdout and stderr, reads files relative to a working
+// directory of the test's choosing, and writes files only inside its own temporary directory (a
+// test that asks the CLI to write anywhere else fails instead of touching the repository).
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli, type ExitCode } from '../../src/cli/cli.js';
+import type { CliIo } from '../../src/cli/io.js';
+
+/** The repository root (where package.json is), for tests that read the repository's own files. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface FakeIoOptions {
+  /** Whether the CLI may use colour (main.ts decides this from NO_COLOR / FORCE_COLOR); default false. */
+  color?: boolean;
+  /** The directory relative paths are read from; default: the fake's own temporary directory. */
+  cwd?: string;
+}
+
+/** A {@link CliIo} that records what the CLI prints and keeps the files it writes in a temp dir. */
+export class FakeIo implements CliIo {
+  /** The temporary directory this fake owns; the only place writeFile may write to. */
+  readonly dir: string;
+  readonly cwd: string;
+  readonly color: boolean;
+  /** Every path the CLI wrote, as it gave them. */
+  readonly written: string[] = [];
+  private stdoutChunks: string[] = [];
+  private stderrChunks: string[] = [];
+
+  constructor(options: FakeIoOptions = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'enetsim-cli-'));
+    this.cwd = options.cwd ?? this.dir;
+    this.color = options.color ?? false;
+  }
+
+  /** Everything written to stdout so far. */
+  get out(): string {
+    return this.stdoutChunks.join('');
+  }
+
+  /** Everything written to stderr so far. */
+  get err(): string {
+    return this.stderrChunks.join('');
+  }
+
+  stdout = (text: string): void => {
+    this.stdoutChunks.push(text);
+  };
+
+  stderr = (text: string): void => {
+    this.stderrChunks.push(text);
+  };
+
+  readFile = (path: string): string => readFileSync(this.resolve(path), 'utf8');
+
+  writeFile = (path: string, text: string): void => {
+    const target = this.resolve(path);
+    if (!this.owns(target)) throw new Error(`test io: refusing to write ${target} outside ${this.dir}`);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    this.written.push(path);
+  };
+
+  listFiles = (directory: string): string[] =>
+    (readdirSync(this.resolve(directory), { recursive: true }) as string[]).map((file) => file.split(sep).join('/'));
+
+  isDirectory = (path: string): boolean => {
+    try {
+      return statSync(this.resolve(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+
+  /** A fixed wall clock, so reports are the same on every run. */
+  wallClockMs = (): number => 0;
+
+  /** Writes `text` to `name` in the temp dir (for scenarios made by a test); returns `name`. */
+  put(name: string, text: string): string {
+    const target = join(this.dir, name);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    return name;
+  }
+
+  /** Reads a file from the temp dir (one the CLI wrote). */
+  read(name: string): string {
+    return readFileSync(join(this.dir, name), 'utf8');
+  }
+
+  /** Forgets what was printed, so one fake can serve several runs. */
+  clearOutput(): void {
+    this.stdoutChunks = [];
+    this.stderrChunks = [];
+  }
+
+  /** Removes the temp dir. */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private resolve(path: string): string {
+    return resolve(this.cwd, path);
+  }
+
+  private owns(path: string): boolean {
+    const inside = relative(this.dir, path);
+    return inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep);
+  }
+}
+
+/** What one CLI invocation did. */
+export interface CliRun {
+  code: ExitCode;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI with `argv` on `io` and returns the exit code and what this run printed. */
+export async function runWith(io: FakeIo, argv: readonly string[]): Promise<CliRun> {
+  io.clearOutput();
+  const code = await runCli(argv, io);
+  return { code, out: io.out, err: io.err };
+}
