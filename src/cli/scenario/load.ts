@@ -8,7 +8,7 @@ import type { InputProblem } from '../result.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
-import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, scenarioSchema, type ScenarioParsed } from './schema.js';
+import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
 import { ScenarioSource, type PathKey } from './source.js';
 import { didYouMean, formatDuration, parseUnit, type UnitKind } from './units.js';
@@ -95,12 +95,35 @@ export function loadScenario(file: string, text: string): LoadResult {
   const validated = scenarioSchema.safeParse(data);
   if (!validated.success) {
     const problems = validated.error.issues.flatMap((issue) => problemsOfIssue(issue, source, scenarioSchema, data));
-    return { ok: false, problems: sortProblems([...problems, ...references]) };
+    return { ok: false, problems: sortProblems([...problems, ...references, ...meaningOfValidParts(source, data as Record<string, unknown>)]) };
   }
   const checker = new Checker(source, validated.data);
   const scenario = buildScenario(checker, file, validated.data);
   if (checker.problems.length > 0 || references.length > 0) return { ok: false, problems: sortProblems([...checker.problems, ...references]) };
   return { ok: true, scenario, source };
+}
+
+/**
+ * When the scenario as a whole fails the schema, the meaning checks still run on every timeline
+ * entry and expectation that is valid on its own, so one run reports every problem.
+ */
+function meaningOfValidParts(source: ScenarioSource, data: Record<string, unknown>): InputProblem[] {
+  const hosts = typeof data['hosts'] === 'object' && data['hosts'] !== null ? (data['hosts'] as Parsed['hosts']) : {};
+  const checker = new Checker(source, { hosts } as Parsed);
+  const duration = durationSchema.safeParse(data['duration']);
+  const durationMs = duration.success ? duration.data : Number.POSITIVE_INFINITY;
+  const timeline = Array.isArray(data['timeline']) ? data['timeline'] : [];
+  const ids = timeline.flatMap((entry) => (typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string' ? [(entry as { id: string }).id] : []));
+  timeline.forEach((entry, index) => {
+    const parsed = timelineEntrySchema.safeParse(entry);
+    if (parsed.success) buildEntry(checker, parsed.data as unknown as Record<string, unknown>, index, durationMs);
+  });
+  const expectations = Array.isArray(data['expect']) ? data['expect'] : [];
+  expectations.forEach((entry, index) => {
+    const parsed = expectationSchema.safeParse(entry);
+    if (parsed.success) buildExpectation(checker, parsed.data as unknown as Record<string, unknown>, index, ids);
+  });
+  return checker.problems;
 }
 
 function sortProblems(problems: InputProblem[]): InputProblem[] {

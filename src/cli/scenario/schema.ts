@@ -329,13 +329,15 @@ export const expectationSchema = z
   })
   .meta({ description: 'one assertion: exactly one kind' });
 
+export const durationSchema = duration('virtual time to simulate');
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
     name: z.string().min(1).meta({ description: 'what the scenario shows' }),
     description: z.string().optional(),
     seed: z.number().int().min(0).max(0xffffffff).meta({ description: 'master random seed (default 1)' }).optional(),
-    duration: duration('virtual time to simulate'),
+    duration: durationSchema,
     epoch: duration('ENet clock at the start (default 1000s); set near 4294967296ms to cross the 32-bit wrap').optional(),
     stats_interval: duration('statistics sampling period (default 100ms)').optional(),
     hosts: z.record(hostName, hostSchema).meta({ description: 'the hosts, by name' }),
