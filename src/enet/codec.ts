@@ -189,20 +189,6 @@ const FIELD_LAYOUTS: Record<number, readonly (readonly [string, number, 1 | 2 | 
     ['connectID', 40, 'native'],
     ['data', 44, 4],
   ],
-  [Command.verifyConnect]: [
-    ['outgoingPeerID', 4, 2],
-    ['incomingSessionID', 6, 1],
-    ['outgoingSessionID', 7, 1],
-    ['mtu', 8, 4],
-    ['windowSize', 12, 4],
-    ['channelCount', 16, 4],
-    ['incomingBandwidth', 20, 4],
-    ['outgoingBandwidth', 24, 4],
-    ['packetThrottleInterval', 28, 4],
-    ['packetThrottleAcceleration', 32, 4],
-    ['packetThrottleDeceleration', 36, 4],
-    ['connectID', 40, 'native'],
-  ],
   [Command.disconnect]: [['data', 4, 4]],
   [Command.ping]: [],
   [Command.sendReliable]: [['dataLength', 4, 2]],
@@ -232,6 +218,8 @@ const FIELD_LAYOUTS: Record<number, readonly (readonly [string, number, 1 | 2 | 
     ['packetThrottleDeceleration', 12, 4],
   ],
 };
+// VERIFY_CONNECT is CONNECT without its trailing `data`; the unreliable fragment shares the fragment layout.
+FIELD_LAYOUTS[Command.verifyConnect] = FIELD_LAYOUTS[Command.connect]!.slice(0, -1);
 FIELD_LAYOUTS[Command.sendUnreliableFragment] = FIELD_LAYOUTS[Command.sendFragment]!;
 
 const PAYLOAD_COMMANDS = new Set<number>([

@@ -3,6 +3,7 @@
 // Schema that editors use (`enetsim schema`). docs/scenarios.md documents every key (a test checks
 // that each key of this schema appears there).
 import { z } from 'zod';
+import { PEER_STATISTIC_NAMES } from '../../sim/statistics.js';
 import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
 
 /** A value with a unit, converted to its base unit (see units.ts). */
@@ -50,22 +51,8 @@ export const PEER_STATES = [
 ] as const;
 export const peerState = z.enum(PEER_STATES);
 
-export const STATISTICS = [
-  'PEER_PACKET_LOSS',
-  'PEER_PACKET_LOSS_VARIANCE',
-  'PEER_PACKET_LOSS_EPOCH',
-  'PEER_ROUND_TRIP_TIME',
-  'PEER_ROUND_TRIP_TIME_VARIANCE',
-  'PEER_LAST_ROUND_TRIP_TIME',
-  'PEER_LAST_ROUND_TRIP_TIME_VARIANCE',
-  'PEER_PACKET_THROTTLE',
-  'PEER_PACKET_THROTTLE_LIMIT',
-  'PEER_PACKET_THROTTLE_COUNTER',
-  'PEER_PACKET_THROTTLE_EPOCH',
-  'PEER_PACKET_THROTTLE_ACCELERATION',
-  'PEER_PACKET_THROTTLE_DECELERATION',
-  'PEER_PACKET_THROTTLE_INTERVAL',
-] as const;
+/** Godot's PeerStatistic names, index-aligned with the values the simulator samples. */
+export const STATISTICS = PEER_STATISTIC_NAMES;
 export const statistic = z.enum(STATISTICS);
 
 /** Packet flags in Godot's words. `unreliable` is no flag at all (plain sequenced unreliable). */
