@@ -600,9 +600,9 @@ export class Peer extends ListNode {
       case Command.sendFragment:
       case Command.sendReliable: {
         if (reliableSequenceNumber === channel.incomingReliableSequenceNumber) return discard;
-        const position = findReliableInsertPosition(channel, reliableSequenceNumber);
-        if (position === null) return discard;
-        insertAfter = position;
+        const place = locateReliable(channel, reliableSequenceNumber);
+        if (place.match !== null) return discard;
+        insertAfter = place.insertAfter;
         break;
       }
       case Command.sendUnreliable:
@@ -614,9 +614,9 @@ export class Peer extends ListNode {
         ) {
           return discard;
         }
-        const position = findUnreliableInsertPosition(channel, reliableSequenceNumber, unreliableSequenceNumber);
-        if (position === null) return discard;
-        insertAfter = position;
+        const place = locateUnreliable(channel, reliableSequenceNumber, unreliableSequenceNumber);
+        if (place.match !== null) return discard;
+        insertAfter = place.insertAfter;
         break;
       }
       case Command.sendUnsequenced:
@@ -657,8 +657,18 @@ function disconnectCommand(flag: number, data: number): Uint8Array {
   return command;
 }
 
-/** Walks the reliable queue from the back: the node to insert after, or null for a duplicate. */
-function findReliableInsertPosition(channel: Channel, reliableSequenceNumber: number): ListNode | null {
+/** Where a command belongs in a channel's queue: the queued command with the same sequence numbers, or the node to insert after. */
+export interface QueuePlace {
+  match: IncomingCommand | null;
+  insertAfter: ListNode;
+}
+
+/**
+ * Walks the reliable queue from the back to where `reliableSequenceNumber` belongs, with ENet's
+ * wrap-aware ordering (commands before the channel's delivered sequence sort after the others).
+ * The same walk serves enet_peer_queue_incoming_command and enet_protocol_handle_send_fragment.
+ */
+export function locateReliable(channel: Channel, reliableSequenceNumber: number): QueuePlace {
   const queue = channel.incomingReliableCommands;
   let currentCommand = queue.end().prev;
   for (; currentCommand !== queue.end(); currentCommand = currentCommand.prev) {
@@ -670,20 +680,23 @@ function findReliableInsertPosition(channel: Channel, reliableSequenceNumber: nu
     }
     if (incomingCommand.reliableSequenceNumber <= reliableSequenceNumber) {
       if (incomingCommand.reliableSequenceNumber < reliableSequenceNumber) break;
-      return null;
+      return { match: incomingCommand, insertAfter: currentCommand };
     }
   }
-  return currentCommand;
+  return { match: null, insertAfter: currentCommand };
 }
 
-/** Walks the unreliable queue from the back: the node to insert after, or null for a duplicate. */
-function findUnreliableInsertPosition(channel: Channel, reliableSequenceNumber: number, unreliableSequenceNumber: number): ListNode | null {
+/**
+ * Walks the unreliable queue from the back to where (reliable, unreliable) sequence numbers
+ * belong; serves enet_peer_queue_incoming_command and enet_protocol_handle_send_unreliable_fragment.
+ * ENet's own walk tests the *arriving* command's type for "unsequenced" (never true on this
+ * path), so queued unsequenced commands take part in the ordering; kept as ENet does it.
+ */
+export function locateUnreliable(channel: Channel, reliableSequenceNumber: number, unreliableSequenceNumber: number): QueuePlace {
   const queue = channel.incomingUnreliableCommands;
   let currentCommand = queue.end().prev;
   for (; currentCommand !== queue.end(); currentCommand = currentCommand.prev) {
     const incomingCommand = currentCommand as IncomingCommand;
-    // ENet tests the *arriving* command's type here (always false on this path), so queued
-    // unsequenced commands take part in the ordering walk; kept as ENet does it.
     if (reliableSequenceNumber >= channel.incomingReliableSequenceNumber) {
       if (incomingCommand.reliableSequenceNumber < channel.incomingReliableSequenceNumber) continue;
     } else if (incomingCommand.reliableSequenceNumber >= channel.incomingReliableSequenceNumber) {
@@ -693,10 +706,10 @@ function findUnreliableInsertPosition(channel: Channel, reliableSequenceNumber: 
     if (incomingCommand.reliableSequenceNumber > reliableSequenceNumber) continue;
     if (incomingCommand.unreliableSequenceNumber <= unreliableSequenceNumber) {
       if (incomingCommand.unreliableSequenceNumber < unreliableSequenceNumber) break;
-      return null;
+      return { match: incomingCommand, insertAfter: currentCommand };
     }
   }
-  return currentCommand;
+  return { match: null, insertAfter: currentCommand };
 }
 
 // ENet: peer.c enet_peer_remove_incoming_commands

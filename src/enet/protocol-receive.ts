@@ -22,7 +22,7 @@ import { Field, encodeHandshake, readU16, readU32, readU32Native, writeU32Native
 import { crc32 } from './crc32.js';
 import { EventType, type HostEvent } from './events.js';
 import type { Host, WireAddress } from './host.js';
-import { Channel, DISCARDED, type IncomingCommand, Peer } from './peer.js';
+import { Channel, DISCARDED, type IncomingCommand, Peer, locateReliable, locateUnreliable } from './peer.js';
 import { transition } from './peer-state.js';
 import { mulU32, timeDifferenceMs, timeLess } from './time.js';
 
@@ -466,6 +466,11 @@ function fragmentFieldsInvalid(host: Host, fragment: FragmentFields, reliable: b
   );
 }
 
+/** A fragment must belong to the queued packet with its sequence numbers: same kind, length and count. */
+function sameFragmentedPacket(queued: IncomingCommand, commandNumber: number, fragment: FragmentFields): boolean {
+  return queued.commandNumber === commandNumber && fragment.totalLength === queued.packet.data.length && fragment.fragmentCount === queued.fragmentCount;
+}
+
 /** Copies one fragment into its reassembly buffer once; returns true when the packet is complete. */
 function storeFragment(startCommand: IncomingCommand, fragment: FragmentFields, data: Uint8Array): boolean {
   const word = fragment.fragmentNumber >>> 5;
@@ -488,28 +493,9 @@ function handleSendFragment(host: Host, peer: Peer, data: Uint8Array, offset: nu
   if (outsideReceiveWindow(channel, startSequenceNumber)) return fragment.fragmentLength;
   if (fragmentFieldsInvalid(host, fragment, true)) return HANDLE_ERROR;
 
-  let startCommand: IncomingCommand | null = null;
-  const queue = channel.incomingReliableCommands;
-  for (let current = queue.end().prev; current !== queue.end(); current = current.prev) {
-    const incomingCommand = current as IncomingCommand;
-    if (startSequenceNumber >= channel.incomingReliableSequenceNumber) {
-      if (incomingCommand.reliableSequenceNumber < channel.incomingReliableSequenceNumber) continue;
-    } else if (incomingCommand.reliableSequenceNumber >= channel.incomingReliableSequenceNumber) {
-      break;
-    }
-    if (incomingCommand.reliableSequenceNumber <= startSequenceNumber) {
-      if (incomingCommand.reliableSequenceNumber < startSequenceNumber) break;
-      if (
-        incomingCommand.commandNumber !== Command.sendFragment ||
-        fragment.totalLength !== incomingCommand.packet.data.length ||
-        fragment.fragmentCount !== incomingCommand.fragmentCount
-      ) {
-        return HANDLE_ERROR;
-      }
-      startCommand = incomingCommand;
-      break;
-    }
-  }
+  const { match } = locateReliable(channel, startSequenceNumber);
+  if (match !== null && !sameFragmentedPacket(match, Command.sendFragment, fragment)) return HANDLE_ERROR;
+  let startCommand: IncomingCommand | null = match;
   if (startCommand === null) {
     const queued = peer.queueIncomingCommand(
       Command.sendFragment,
@@ -543,30 +529,9 @@ function handleSendUnreliableFragment(host: Host, peer: Peer, data: Uint8Array, 
   }
   if (fragmentFieldsInvalid(host, fragment, false)) return HANDLE_ERROR;
 
-  let startCommand: IncomingCommand | null = null;
-  const queue = channel.incomingUnreliableCommands;
-  for (let current = queue.end().prev; current !== queue.end(); current = current.prev) {
-    const incomingCommand = current as IncomingCommand;
-    if (reliableSequenceNumber >= channel.incomingReliableSequenceNumber) {
-      if (incomingCommand.reliableSequenceNumber < channel.incomingReliableSequenceNumber) continue;
-    } else if (incomingCommand.reliableSequenceNumber >= channel.incomingReliableSequenceNumber) {
-      break;
-    }
-    if (incomingCommand.reliableSequenceNumber < reliableSequenceNumber) break;
-    if (incomingCommand.reliableSequenceNumber > reliableSequenceNumber) continue;
-    if (incomingCommand.unreliableSequenceNumber <= startSequenceNumber) {
-      if (incomingCommand.unreliableSequenceNumber < startSequenceNumber) break;
-      if (
-        incomingCommand.commandNumber !== Command.sendUnreliableFragment ||
-        fragment.totalLength !== incomingCommand.packet.data.length ||
-        fragment.fragmentCount !== incomingCommand.fragmentCount
-      ) {
-        return HANDLE_ERROR;
-      }
-      startCommand = incomingCommand;
-      break;
-    }
-  }
+  const { match } = locateUnreliable(channel, reliableSequenceNumber, startSequenceNumber);
+  if (match !== null && !sameFragmentedPacket(match, Command.sendUnreliableFragment, fragment)) return HANDLE_ERROR;
+  let startCommand: IncomingCommand | null = match;
   if (startCommand === null) {
     const queued = peer.queueIncomingCommand(
       Command.sendUnreliableFragment,
