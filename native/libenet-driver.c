@@ -1109,6 +1109,75 @@ op_compress_with_range_coder (reader * in, writer * out)
     return 0;
 }
 
+/* Raw range coder (compress.c), outside any host: one context from enet_range_coder_create, reused
+   for every call as a host reuses its compressor's context for every datagram. */
+#define MAX_CODER_BUFFERS 256u
+#define MAX_CODER_OUTPUT_BYTES (1u << 20)
+
+static void * rangeCoderContext;
+static ENetBuffer coderBuffers [MAX_CODER_BUFFERS];
+static enet_uint8 coderOutput [MAX_CODER_OUTPUT_BYTES];
+
+static int
+ensure_range_coder (const reader * in)
+{
+    if (rangeCoderContext == NULL)
+      rangeCoderContext = enet_range_coder_create ();
+    if (rangeCoderContext == NULL)
+      return refuse ("%s: enet_range_coder_create failed", in -> opName);
+    return 0;
+}
+
+/* u32 inLimit, u32 outLimit, u32 bufferCount, then per buffer u32 byteCount + bytes
+   → u32 resultBytes (enet_range_coder_compress's return value, 0 = failure), then the bytes.
+   Each buffer becomes one ENetBuffer, so the coder's step from buffer to buffer is exercised. Empty
+   buffers are refused: compress.c steps into the next buffer and reads a byte from it without
+   checking its length, which reads past an empty one. */
+static int
+op_range_coder_compress (reader * in, writer * out)
+{
+    enet_uint32 inLimit = read_u32 (in), outLimit = read_u32 (in), bufferCount = read_u32 (in);
+    if (bufferCount > MAX_CODER_BUFFERS)
+      fatal ("malformed range_coder_compress request: %u buffers (at most %u)", bufferCount, MAX_CODER_BUFFERS);
+    int hasEmptyBuffer = 0;
+    for (enet_uint32 index = 0; index < bufferCount; ++ index)
+    {
+        enet_uint32 byteCount = read_u32 (in);
+        coderBuffers [index].data = (void *) read_span (in, byteCount);
+        coderBuffers [index].dataLength = byteCount;
+        hasEmptyBuffer |= byteCount == 0;
+    }
+    read_end (in);
+    if (hasEmptyBuffer)
+      return refuse ("range_coder_compress: empty buffers are not allowed (compress.c reads one byte past them)");
+    if (outLimit > MAX_CODER_OUTPUT_BYTES)
+      return refuse ("range_coder_compress: outLimit %u exceeds %u", outLimit, MAX_CODER_OUTPUT_BYTES);
+    if (ensure_range_coder (in) < 0)
+      return -1;
+    size_t resultBytes = enet_range_coder_compress (rangeCoderContext, coderBuffers, bufferCount, inLimit, coderOutput, outLimit);
+    write_u32 (out, (enet_uint32) resultBytes);
+    write_bytes (out, coderOutput, resultBytes);
+    return 0;
+}
+
+/* u32 outLimit, u32 byteCount, bytes → u32 resultBytes (enet_range_coder_decompress's return
+   value, 0 = failure), then the bytes. inLimit is byteCount. */
+static int
+op_range_coder_decompress (reader * in, writer * out)
+{
+    enet_uint32 outLimit = read_u32 (in), byteCount = read_u32 (in);
+    const enet_uint8 * bytes = read_span (in, byteCount);
+    read_end (in);
+    if (outLimit > MAX_CODER_OUTPUT_BYTES)
+      return refuse ("range_coder_decompress: outLimit %u exceeds %u", outLimit, MAX_CODER_OUTPUT_BYTES);
+    if (ensure_range_coder (in) < 0)
+      return -1;
+    size_t resultBytes = enet_range_coder_decompress (rangeCoderContext, bytes, byteCount, coderOutput, outLimit);
+    write_u32 (out, (enet_uint32) resultBytes);
+    write_bytes (out, coderOutput, resultBytes);
+    return 0;
+}
+
 /* The op table: the code is the index. Append new ops at the end; never renumber. */
 typedef struct
 {
@@ -1145,6 +1214,8 @@ static const op_entry ops [] = {
     [26] = { "compress_with_range_coder", op_compress_with_range_coder },
     [27] = { "peer_set_packet_throttle", op_peer_set_packet_throttle },
     [40] = { "peer_states", op_peer_states },
+    [41] = { "range_coder_compress", op_range_coder_compress },
+    [42] = { "range_coder_decompress", op_range_coder_decompress },
 };
 
 #define OP_COUNT (sizeof (ops) / sizeof (ops [0]))

@@ -5,6 +5,7 @@ import { Defaults, PacketFlag, PeerState } from './constants.js';
 import { EventType } from './events.js';
 import { Host, type Datagram, type WireAddress } from './host.js';
 import { Packet, type Peer } from './peer.js';
+import { RangeCoder } from './range-coder.js';
 import type { ProtocolProfile } from './constants.js';
 
 export { EventType, PeerState };
@@ -252,8 +253,10 @@ export class ENetConnection {
   }
 
   /**
-   * Sets datagram compression. COMPRESS_NONE works; the range coder and Godot's FastLZ/zlib/Zstd
-   * wrappers are not implemented yet and throw rather than silently sending uncompressed.
+   * Sets datagram compression. COMPRESS_NONE and COMPRESS_RANGE_CODER (ENet's range coder,
+   * byte-identical to libenet's, so the peer may be libenet or Godot) work; Godot's own FastLZ,
+   * zlib and Zstd wrappers are not implemented and throw rather than silently sending uncompressed.
+   * Takes effect from the next datagram; both ends must use the same mode.
    */
   compress(mode: CompressionMode): void {
     if (this.host === null) return;
@@ -261,7 +264,11 @@ export class ENetConnection {
       this.host.compress(null);
       return;
     }
-    throw new Error(`ENetConnection.compress: mode ${mode} is not implemented yet (only COMPRESS_NONE)`);
+    if (mode === CompressionMode.COMPRESS_RANGE_CODER) {
+      this.host.compress(new RangeCoder());
+      return;
+    }
+    throw new Error(`ENetConnection.compress: mode ${mode} is not implemented (only COMPRESS_NONE and COMPRESS_RANGE_CODER)`);
   }
 
   /** Returns a host total and resets it to 0. */

@@ -6,6 +6,7 @@ export { Peer, Packet, type SendResult } from './peer.js';
 export { EventType, type HostEvent, type ServiceResult } from './events.js';
 export { decodeDatagram, type DecodeResult, type DecodedCommand, type DecodedHeader } from './codec.js';
 export { crc32 } from './crc32.js';
+export { RangeCoder, RANGE_CODER_SYMBOL_POOL_SIZE } from './range-coder.js';
 export type { TransitionCause } from './peer-state.js';
 export type { DatagramDropReason, CommandStopReason } from './protocol-receive.js';
 export {

@@ -36,6 +36,8 @@ export const OpCode = {
   compressWithRangeCoder: 26,
   peerSetPacketThrottle: 27,
   peerStates: 40,
+  rangeCoderCompress: 41,
+  rangeCoderDecompress: 42,
 } as const;
 
 export type OpName = keyof typeof OpCode;

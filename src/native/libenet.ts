@@ -187,7 +187,9 @@ export class LibenetDriver {
     );
     const hostId = reader.u32();
     reader.end();
-    return new LibenetHost(this, hostId);
+    const host = new LibenetHost(this, hostId);
+    if (config.compress === 'range-coder' && host.compressWithRangeCoder() !== 0) throw new Error('enet_host_compress_with_range_coder failed');
+    return host;
   }
 
   /** Sets the clock enet_time_get returns (calls that take `nowMs` set it themselves). */
@@ -215,6 +217,28 @@ export class LibenetDriver {
     }
     reader.end();
     return counts;
+  }
+
+  /**
+   * enet_range_coder_compress on the driver's one range coder context, with each of `buffers` as
+   * one ENetBuffer. Returns the compressed bytes, or null where libenet returns 0. `inLimitBytes`
+   * defaults to the total length (libenet only checks it for being positive). Empty buffers are
+   * refused: libenet would read past them.
+   */
+  rangeCoderCompress(buffers: readonly Uint8Array[], outLimitBytes: number, inLimitBytes?: number): Uint8Array | null {
+    const inLimit = inLimitBytes ?? buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+    const reader = this.request('rangeCoderCompress', (w) => {
+      w.u32(inLimit, 'inLimit').u32(outLimitBytes, 'outLimit').u32(buffers.length, 'bufferCount');
+      for (const buffer of buffers) w.bytes(buffer, 'buffer');
+      return w;
+    });
+    return readCoderResult(reader);
+  }
+
+  /** enet_range_coder_decompress of `input` into at most `outLimitBytes`; null where libenet returns 0. */
+  rangeCoderDecompress(input: Uint8Array, outLimitBytes: number): Uint8Array | null {
+    const reader = this.request('rangeCoderDecompress', (w) => w.u32(outLimitBytes, 'outLimit').bytes(input, 'input'));
+    return readCoderResult(reader);
   }
 
   /** Stops the driver process and removes its FIFOs. Idempotent. */
@@ -329,6 +353,14 @@ export class LibenetDriver {
       return '';
     }
   }
+}
+
+/** u32 resultBytes then the bytes; a result of 0 is libenet's failure value. */
+function readCoderResult(reader: FrameReader): Uint8Array | null {
+  const resultBytes = reader.u32();
+  const bytes = reader.copy(resultBytes);
+  reader.end();
+  return resultBytes === 0 ? null : bytes;
 }
 
 function requireDriverPath(): string {

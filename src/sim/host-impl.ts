@@ -37,6 +37,8 @@ export interface HostConfigLike {
   mtu?: number;
   /** Installs `enet_crc32` as `host->checksum`. */
   checksum?: boolean;
+  /** Installs ENet's range coder (enet_host_compress_with_range_coder). */
+  compress?: 'range-coder';
   /** Overrides `host->maximumPacketSize` / `host->maximumWaitingData` / `host->duplicatePeers`. */
   maximumPacketSize?: number;
   maximumWaitingData?: number;

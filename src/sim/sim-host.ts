@@ -40,6 +40,8 @@ export interface SimHostOptions {
   mtu?: number;
   /** ENet CRC-32 checksums (both ends must agree). Default false. */
   checksum?: boolean;
+  /** ENet's range-coder compression (both ends must agree). Default none. */
+  compress?: 'range-coder';
   service?: ServiceCadence;
 }
 
@@ -95,6 +97,7 @@ export class SimHost {
       randomSeed: this.random.fork(`enet-seed-${this.restarts}`).nextU32(),
       ...(this.options.mtu !== undefined ? { mtu: this.options.mtu } : {}),
       checksum: this.options.checksum ?? false,
+      ...(this.options.compress !== undefined ? { compress: this.options.compress } : {}),
     };
     const impl = this.factory(config);
     this.peerStates.clear();

@@ -2,6 +2,7 @@
 // drive libenet through the C driver.
 import { Host } from '../enet/host.js';
 import { Packet } from '../enet/peer.js';
+import { RangeCoder } from '../enet/range-coder.js';
 import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
@@ -23,6 +24,7 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
   if (config.maximumPacketSize !== undefined) host.maximumPacketSize = config.maximumPacketSize;
   if (config.maximumWaitingData !== undefined) host.maximumWaitingData = config.maximumWaitingData;
   if (config.duplicatePeers !== undefined) host.duplicatePeers = config.duplicatePeers;
+  if (config.compress === 'range-coder') host.compress(new RangeCoder());
   // The cause reported for a slot is the first since the last observation, except that a timeout
   // rule wins: it is the reason the application cares about.
   const causes: (string | null)[] = host.peers.map(() => null);

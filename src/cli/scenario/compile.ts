@@ -31,6 +31,7 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
       outgoingBandwidth: host.outgoingBandwidthBytesPerSecond,
       ...(host.mtuBytes !== null ? { mtu: host.mtuBytes } : {}),
       checksum: host.checksum,
+      ...(host.compress !== null ? { compress: host.compress } : {}),
       implementation: options.implementation ?? (host.impl === 'libenet' ? requireLibenet(options, host.name) : host.protocol),
       port: host.port,
       service: {

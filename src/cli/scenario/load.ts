@@ -182,6 +182,7 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     outgoingBandwidthBytesPerSecond: Math.floor((host.bandwidth?.out ?? 0) / 8),
     mtuBytes: host.mtu ?? null,
     checksum: host.checksum ?? false,
+    compress: host.compress === 'range-coder' ? 'range-coder' : null,
     protocol: host.protocol ?? (impl === 'libenet' ? '1.3.17' : SCENARIO_DEFAULTS.protocol),
     impl,
     port: host.port ?? SCENARIO_DEFAULTS.port,

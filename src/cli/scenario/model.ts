@@ -11,6 +11,7 @@ export interface ScenarioHost {
   outgoingBandwidthBytesPerSecond: number;
   mtuBytes: number | null;
   checksum: boolean;
+  compress: 'range-coder' | null;
   protocol: '1.3.17' | '1.3.18';
   /** Which implementation runs the host. */
   impl: 'typescript' | 'libenet';

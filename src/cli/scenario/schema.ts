@@ -83,6 +83,7 @@ export const hostSchema = z
       .optional(),
     mtu: size('ENet host MTU (default 1392B for 1.3.18, 1400B for 1.3.17)').optional(),
     checksum: z.boolean().meta({ description: 'ENet CRC-32 checksums; both ends must agree' }).optional(),
+    compress: z.enum(['none', 'range-coder']).meta({ description: "datagram compression: ENet's range coder (Godot COMPRESS_RANGE_CODER); both ends must agree (default none)" }).optional(),
     protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4; 1.3.17 with impl libenet)' }).optional(),
     impl: z
       .enum(['typescript', 'libenet'])
