@@ -34,6 +34,8 @@ export class Network {
   private defaults: LinkConfig = {};
   private defaultRamp: Ramp | null = null;
   private readonly directions = new Map<string, Direction>();
+  /** The same directions by source then target: no string is built per datagram. */
+  private readonly bySource = new Map<string, Map<string, Direction>>();
 
   constructor(private readonly random: RandomStream) {}
 
@@ -62,7 +64,7 @@ export class Network {
   }
 
   isPartitioned(from: string, to: string): boolean {
-    return this.directions.get(key(from, to))?.partitioned ?? false;
+    return this.bySource.get(from)?.get(to)?.partitioned ?? false;
   }
 
   hold(from: string, to: string): void {
@@ -71,7 +73,7 @@ export class Network {
   }
 
   isHeld(from: string, to: string): boolean {
-    return (this.directions.get(key(from, to))?.held ?? null) !== null;
+    return (this.bySource.get(from)?.get(to)?.held ?? null) !== null;
   }
 
   holdDatagram(from: string, to: string, datagram: { id: number; bytes: Uint8Array }): void {
@@ -90,9 +92,8 @@ export class Network {
 
   /** The fate of one datagram sent now on from → to (and of any duplicate of it). */
   transmit(from: string, to: string, nowMs: number, bytes: Uint8Array): LinkOutcome[] {
-    const name = key(from, to);
-    const direction = this.direction(from, to);
-    if (direction.ramp !== null || this.defaultRamp !== null) this.reconfigure(name, direction, nowMs);
+    const direction = this.bySource.get(from)?.get(to) ?? this.direction(from, to);
+    if (direction.ramp !== null || this.defaultRamp !== null) this.reconfigure(key(from, to), direction, nowMs);
     return direction.link.transmit(nowMs, bytes);
   }
 
@@ -114,6 +115,12 @@ export class Network {
       // adding hosts, never changes an existing link's draws.
       direction = { link: new Link(resolve(this.defaults, name), this.random.fork(name)), override: {}, ramp: null, partitioned: false, held: null };
       this.directions.set(name, direction);
+      let targets = this.bySource.get(from);
+      if (targets === undefined) {
+        targets = new Map();
+        this.bySource.set(from, targets);
+      }
+      targets.set(to, direction);
       this.reconfigure(name, direction, 0);
     }
     return direction;

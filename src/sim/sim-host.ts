@@ -70,6 +70,8 @@ export class SimHost {
   frameCount = 0;
   private readonly peerStates = new Map<number, number>();
   private readonly trackedPeers = new Set<number>();
+  /** Remote host names by slot, looked up once per connection of the slot. */
+  private readonly peerNames = new Map<number, string>();
   private restarts = 0;
 
   constructor(
@@ -102,6 +104,7 @@ export class SimHost {
     const impl = this.factory(config);
     this.peerStates.clear();
     this.trackedPeers.clear();
+    this.peerNames.clear();
     return impl;
   }
 
@@ -176,6 +179,8 @@ export class SimHost {
       const previous = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
       if (state === previous) continue;
       this.peerStates.set(peerIndex, state);
+      // A slot leaving DISCONNECTED may now talk to another host.
+      if (previous === PeerState.STATE_DISCONNECTED) this.peerNames.delete(peerIndex);
       if (state !== PeerState.STATE_DISCONNECTED) this.trackedPeers.add(peerIndex);
       const cause = causes[peerIndex];
       this.context.trace.record({
@@ -194,19 +199,23 @@ export class SimHost {
 
   /** "server" for a peer whose address is the server's, else "#<index>". */
   peerName(peerIndex: number): string {
+    const cached = this.peerNames.get(peerIndex);
+    if (cached !== undefined) return cached;
     const impl = this.impl;
     if (impl === null) return `#${peerIndex}`;
-    return this.context.nameAt(impl.peer(peerIndex).address) ?? `#${peerIndex}`;
+    const name = this.context.nameAt(impl.peer(peerIndex).address);
+    if (name === null) return `#${peerIndex}`;
+    this.peerNames.set(peerIndex, name);
+    return name;
   }
 
   /** The slot of the peer for host `remote`, or null when there is none (not connected or gone). */
   peerIndexOf(remote: string): number | null {
-    const impl = this.impl;
-    if (impl === null) return null;
-    const address = this.context.addressOf(remote);
+    if (this.impl === null) return null;
+    // From the observed states and the cached names: no snapshot of the ENet peer is needed.
     for (const peerIndex of this.trackedPeers) {
-      const peer = impl.peer(peerIndex);
-      if (peer.state !== PeerState.STATE_DISCONNECTED && peer.address.host === address.host && peer.address.port === address.port) return peerIndex;
+      const state = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
+      if (state !== PeerState.STATE_DISCONNECTED && this.peerName(peerIndex) === remote) return peerIndex;
     }
     return null;
   }
@@ -245,6 +254,7 @@ export class SimHost {
   connect(remote: string, channelCount: number, data = 0): boolean {
     const impl = this.requireImpl('connect');
     const peerIndex = impl.connect(this.context.addressOf(remote), channelCount, data);
+    if (peerIndex >= 0) this.peerNames.set(peerIndex, remote);
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'connect', detail: { peer: remote, channels: channelCount, data } });
     if (peerIndex < 0) return false;
     this.trackedPeers.add(peerIndex);

@@ -7,6 +7,8 @@ import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
 
+const NOTHING_SENT: SentDatagram[] = Object.freeze([]) as unknown as SentDatagram[];
+
 export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = '1.3.17'): HostLike & { core: Host } {
   const host = new Host({
     address: config.address,
@@ -28,14 +30,20 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
   // The cause reported for a slot is the first since the last observation, except that a timeout
   // rule wins: it is the reason the application cares about.
   const causes: (string | null)[] = host.peers.map(() => null);
+  // Observations are rebuilt only after a state change; between changes the last one is returned.
+  let changed = true;
+  let lastObservation: PeerObservation = { states: [], causes: [] };
   host.onPeerStateChange = (peerIndex, _from, _to, cause) => {
+    changed = true;
     const previous = causes[peerIndex];
     if (previous === null || previous === undefined || cause.startsWith('timeout')) causes[peerIndex] = cause;
   };
   const observePeers = (): PeerObservation => {
-    const observed = { states: host.peers.map((peer) => peer.state as number), causes: [...causes] };
+    if (!changed) return lastObservation;
+    lastObservation = { states: host.peers.map((peer) => peer.state as number), causes: [...causes] };
     causes.fill(null);
-    return observed;
+    changed = false;
+    return lastObservation;
   };
   const toLike = (event: HostEvent): HostEventLike => {
     const peerIndex = event.peer?.incomingPeerID ?? -1;
@@ -62,7 +70,10 @@ export function createTsHost(config: HostConfigLike, profile: ProtocolProfile = 
       return { result, event: toLike(event) };
     },
     flush: (nowMs) => host.flush(nowMs),
-    takeSent: (): SentDatagram[] => host.pollDatagrams().map((datagram) => ({ address: datagram.address, bytes: datagram.data })),
+    takeSent: (): SentDatagram[] => {
+      const sent = host.pollDatagrams();
+      return sent.length === 0 ? NOTHING_SENT : sent.map((datagram) => ({ address: datagram.address, bytes: datagram.data }));
+    },
     connect: (address, channelCount, data) => host.connect(address, channelCount, data)?.incomingPeerID ?? -1,
     broadcast: (channelID, flags, data) => host.broadcast(channelID, new Packet(data.slice(), flags)),
     bandwidthLimit: (incoming, outgoing) => host.bandwidthLimit(incoming, outgoing),
