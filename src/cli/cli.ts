@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
+import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
 import { runCommand, loadAll, printProblems } from './commands/run.js';
 import type { CliIo } from './io.js';
@@ -12,7 +13,7 @@ import { didYouMean } from './scenario/units.js';
 
 export type { CliIo } from './io.js';
 
-/** Exit codes: 0 success, 1 an assertion failed, 2 invalid input (usage or scenario). */
+/** Exit codes: 0 success, 1 an assertion failed (serve/connect: the network failed), 2 invalid input (usage or scenario). */
 export const ExitCode = { ok: 0, assertionFailed: 1, invalidInput: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -37,7 +38,7 @@ function presetsCommand(io: CliIo): ExitCode {
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
-const COMMANDS = ['run', 'diff', 'conformance', 'validate', 'schema', 'presets'];
+const COMMANDS = ['run', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const first = argv[0];
@@ -135,7 +136,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, 'give a command: run, validate, schema or presets (see --help)')
+    .demandCommand(1, 'give a command: run, validate, schema, presets, diff, conformance, serve or connect (see --help)')
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {
@@ -144,6 +145,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       failed = true;
       io.stderr(`enetsim: ${message ?? error?.message ?? 'invalid arguments'}\nRun "enetsim --help" for usage.\n`);
     });
+  registerNetworkCommands(parser, {
+    io,
+    interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
+    usageFailed: () => failed,
+    setExitCode: (code) => {
+      exitCode = code as ExitCode;
+    },
+  });
   const output = await new Promise<string>((resolve) => {
     void parser.parse([...argv], {}, (_error, _argv, text) => resolve(text));
   });

@@ -13,4 +13,6 @@ export interface CliIo {
   color: boolean;
   /** Milliseconds from some fixed point, for the report's wall time only. */
   wallClockMs: () => number;
+  /** For serve/connect: a signal aborted by Ctrl-C (SIGINT) or SIGTERM; called once per run, so other commands keep Node's default Ctrl-C. */
+  interruptSignal?: () => AbortSignal;
 }

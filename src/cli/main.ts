@@ -26,6 +26,13 @@ try {
     },
     color: colorWanted(),
     wallClockMs: () => performance.now(),
+    interruptSignal: () => {
+      const controller = new AbortController();
+      const abort = (): void => controller.abort();
+      process.once('SIGINT', abort);
+      process.once('SIGTERM', abort);
+      return controller.signal;
+    },
   });
 } catch (error) {
   // A bug, not bad input: say so plainly and ask for a report, without a stack trace by default.

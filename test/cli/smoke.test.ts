@@ -52,9 +52,11 @@ describe('the built enetsim binary', () => {
     expect(result.status).toBe(0);
   });
 
-  it('smoke: --help lists the four commands', () => {
+  it('smoke: --help lists every command', () => {
     const result = enetsim(['--help']);
-    for (const command of ['enetsim run <files..>', 'enetsim validate <files..>', 'enetsim schema', 'enetsim presets']) expect(result.stdout).toContain(command);
+    for (const command of ['enetsim run [files..]', 'enetsim diff <files..>', 'enetsim conformance', 'enetsim validate <files..>', 'enetsim schema', 'enetsim presets', 'enetsim serve', 'enetsim connect']) {
+      expect(result.stdout).toContain(command);
+    }
     expect(result.status).toBe(0);
   });
 

@@ -240,7 +240,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
     'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat)',
     (command) =>
       command
-        .positional('target', { type: 'string', demandOption: true, describe: 'HOST:PORT (IPv6 as [::1]:7777)' })
+        .positional('target', { type: 'string', describe: 'HOST:PORT (IPv6 as [::1]:7777)' })
         .option('channels', { type: 'number', default: d.channels, describe: 'channels to ask for (1..255)' })
         .option('data', { type: 'number', default: d.data, describe: '32-bit connect data' })
         .option('send', { type: 'string', describe: 'text to send once connected' })
@@ -258,6 +258,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
         .option('profile', { choices: ['1.3.17', '1.3.18'] as const, default: d.profile, describe: 'which ENet to behave as' }),
     async (args) => {
+      if (context.usageFailed?.() === true) return;
       if (Array.isArray(args.send) || Array.isArray(args['send-file'])) {
         context.setExitCode(usageError(context.io, 'connect', 'give --send or --send-file once'));
         return;
@@ -265,7 +266,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
       const signal = context.interruptSignal();
       const code = await connectCommand(
         {
-          target: args.target,
+          target: args.target ?? '',
           channels: args.channels,
           data: args.data,
           send: args.send ?? null,
@@ -292,8 +293,8 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
 }
 
 /**
- * Adds `serve` and `connect` to the enetsim parser. In src/cli/cli.ts, before `.version(...)`:
- * `registerNetworkCommands(parser, { io, interruptSignal, setExitCode: (code) => { exitCode = code as ExitCode; } })`.
+ * Adds `serve` and `connect` to the enetsim parser (src/cli/cli.ts):
+ * `registerNetworkCommands(parser, { io, interruptSignal, usageFailed: () => failed, setExitCode: (code) => { exitCode = code as ExitCode; } })`.
  */
 export function registerNetworkCommands<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   return registerConnectCommand(registerServeCommand(parser, context), context);

@@ -34,6 +34,12 @@ export interface NetworkCommandContext {
    */
   interruptSignal: () => AbortSignal;
   setExitCode: (code: number) => void;
+  /**
+   * True when yargs already reported a usage error for this command line. yargs still runs the
+   * handler after a `.fail()` that does not throw; the handlers then return at once, so that
+   * `serve --port 1 --bogus` reports the flag and does not start serving.
+   */
+  usageFailed?: () => boolean;
 }
 
 export type CompressionName = 'none' | 'range-coder';
@@ -269,9 +275,9 @@ export async function serveCommand(options: ServeOptions, io: NetworkIo, signal:
   printer.line(
     'listening',
     { address: local.address, port: local.port, family: local.family, peers: options.peers, channels, checksum: options.checksum, compress: options.compress, echo: options.echo },
-    `listening on ${formatEndpoint(local)} (${local.family}, ${options.peers} peers, ${channels} channels, checksum ${options.checksum ? 'on' : 'off'}, compression ${options.compress}${options.echo ? ', echo' : ''})` +
-      (isLoopbackAddress(local.address) ? '' : '\nwarning: listening beyond loopback: anyone who can reach this address can connect'),
+    `listening on ${formatEndpoint(local)} (${local.family}, ${options.peers} peers, ${channels} channels, checksum ${options.checksum ? 'on' : 'off'}, compression ${options.compress}${options.echo ? ', echo' : ''})`,
   );
+  if (!isLoopbackAddress(local.address)) printer.warning('listening beyond loopback: anyone who can reach this address can connect');
   udp.onEvent = (event) => {
     printer.event(event);
     if (options.echo && event.type === 'receive') echo(udp, printer, event.peer, event.channelID, event.packet.data, event.packet.flags);
@@ -317,6 +323,7 @@ export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
         .option('profile', { choices: ['1.3.17', '1.3.18'] as const, default: d.profile, describe: 'which ENet to behave as' }),
     async (args) => {
+      if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();
       const code = await serveCommand(
         {

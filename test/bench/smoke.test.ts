@@ -1,0 +1,87 @@
+// The benchmark keeps working: `npm run bench -- --smoke` runs every workload at a tiny size, as a
+// user would (a separate process), and its JSON has every figure. No timing thresholds: this checks
+// the figures exist and make sense, not how fast this machine is.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+import type { BenchReport, WorkloadFigures } from '../../bench/report.js';
+import type { Stat } from '../../bench/stats.js';
+import { libenetAvailability } from '../../src/native/libenet.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function expectPositive(figure: Stat, what: string): void {
+  for (const value of [figure.median, figure.min, figure.max]) {
+    expect(Number.isFinite(value), `${what} is finite`).toBe(true);
+    expect(value, `${what} is positive`).toBeGreaterThan(0);
+  }
+  expect(figure.values.length, `${what} has one value per repeat`).toBe(1);
+}
+
+test('bench --smoke: every workload reports every figure, the TS/libenet ratios and identical sweep traces', () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-bench-test-')), 'smoke.json');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  expect(run.status, `bench exited with ${run.status}:\n${run.stderr}`).toBe(0);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as BenchReport;
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+
+  expect(report.schema).toBe('enetsim-bench/1');
+  expect(report.errors).toEqual([]);
+  expect(report.options).toMatchObject({ smoke: true, repeats: 1 });
+  expect(report.workloads.map((workload) => workload.id)).toEqual(['W1', 'W1@1.3.18', 'W2', 'W3', 'W4', 'M1']);
+  for (const workload of report.workloads) {
+    const figures = workload.figures;
+    for (const key of ['wallMs', 'virtualPerWall', 'datagramsPerSecond', 'peakHeapBytes', 'peakRssBytes', 'tsEnetNsPerDatagram'] as const satisfies readonly (keyof WorkloadFigures)[]) {
+      expectPositive(figures[key], `${workload.id} ${key}`);
+    }
+    if (figures.virtualPerCpu !== null) expectPositive(figures.virtualPerCpu, `${workload.id} virtualPerCpu`);
+    expect(figures.peakRssBytes.median, `${workload.id}: RSS holds at least the heap`).toBeGreaterThan(figures.peakHeapBytes.median);
+    for (const run of workload.runs) {
+      expect(run.complete, `${workload.id} ran to completion`).toBe(true);
+      expect(run.datagrams.total, `${workload.id} simulated datagrams`).toBe(run.datagrams.sent + run.datagrams.delivered);
+      expect(run.datagrams.delivered, `${workload.id}: some datagrams are lost, none invented`).toBeLessThan(run.datagrams.sent + 1);
+    }
+  }
+
+  const libenet = libenetAvailability();
+  const compared = ['W1', 'W2', 'W3', 'M1'];
+  for (const workload of report.workloads) {
+    if (!compared.includes(workload.id) || (!libenet.ok && process.env.CI !== 'true')) {
+      expect(workload.comparison === null ? workload.comparisonNote : 'compared').toBeTruthy();
+      continue;
+    }
+    const comparison = workload.comparison;
+    expect(comparison, `${workload.id} has a TS/libenet comparison`).not.toBeNull();
+    expectPositive(comparison!.tsEnetNsPerDatagram, `${workload.id} TS ns/datagram`);
+    expectPositive(comparison!.libenetEnetNsPerDatagram, `${workload.id} libenet ns/datagram`);
+    expectPositive(comparison!.ratio, `${workload.id} TS/libenet`);
+    expect(comparison!.ratio.median).toBeCloseTo(comparison!.tsEnetNsPerDatagram.median / comparison!.libenetEnetNsPerDatagram.median, 6);
+    // Same workload, same seed, same protocol version: both implementations exchange the same datagrams.
+    expect(comparison!.libenetRuns[0]!.datagrams).toEqual(comparison!.tsRuns[0]!.datagrams);
+  }
+
+  const sweep = report.workloads.find((workload) => workload.id === 'W4')!.sweep!;
+  expect(sweep.deterministic).toBe(true);
+  expect(sweep.workers).toBe(2);
+  expect(sweep.traceHashes).toHaveLength(4);
+  expect(new Set(sweep.traceHashes).size, 'each throttle variant gives its own trace').toBe(4);
+  expectPositive(sweep.speedup, 'W4 speed-up');
+  expect(sweep.parallel[0]!.variants.map((variant) => variant.traceHash)).toEqual(sweep.traceHashes);
+
+  const idle = report.workloads.find((workload) => workload.id === 'M1')!.idleServer!;
+  expect(idle.connectedPeers).toBe(idle.clientCount);
+  expectPositive(idle.perPeerBytes, 'M1 heap per peer');
+  expect(idle.perPeerTotalBytes.median).toBeGreaterThan(idle.perPeerBytes.median);
+
+  expect(report.targets.map((target) => target.id)).toEqual(['W1', 'W1 ENet CPU', 'W2 ENet CPU', 'W2', 'W3', 'W4', 'M1']);
+  for (const heading of ['Simulator throughput', 'TS / libenet', 'W4 sweep', 'M1 heap per connected idle peer', 'Targets']) {
+    expect(run.stdout).toContain(heading);
+  }
+}, 600_000);

@@ -1,0 +1,309 @@
+// `enetsim serve` and `enetsim connect`, run in-process with injected output and an AbortSignal in
+// place of Ctrl-C, against each other (IPv4 and IPv6) and against the real libenet.
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import yargs from 'yargs';
+import { describe, expect, test } from 'vitest';
+
+import { CONNECT_DEFAULTS, connectCommand, registerNetworkCommands, type ConnectOptions } from '../../src/cli/commands/connect.js';
+import { SERVE_DEFAULTS, crc32Hex, serveCommand, type ServeOptions } from '../../src/cli/commands/serve.js';
+import { PacketFlag } from '../../src/enet/constants.js';
+import { UdpHost, type UdpHostEvent } from '../../src/native/udp.js';
+import { UdpPeerProcess } from '../../src/native/udp-peer.js';
+import { describeWithUdpPeer } from './udp-peer-vitest.js';
+
+/** Captured stdout/stderr of one command run, with a way to await a line. */
+class Captured {
+  stdout = '';
+  stderr = '';
+  private readonly waiters = new Set<() => void>();
+  readonly io = {
+    stdout: (text: string): void => {
+      this.stdout += text;
+      for (const waiter of [...this.waiters]) waiter();
+    },
+    stderr: (text: string): void => {
+      this.stderr += text;
+    },
+  };
+
+  get lines(): string[] {
+    return this.stdout.split('\n').filter((line) => line !== '');
+  }
+
+  json(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  waitFor(pattern: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const match = this.stdout.match(pattern);
+        if (match === null) return;
+        clearTimeout(deadline);
+        this.waiters.delete(check);
+        resolve(match);
+      };
+      const deadline = setTimeout(() => {
+        this.waiters.delete(check);
+        reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+}
+
+/** A running `serve` and the means to stop it as Ctrl-C would. */
+interface Serving {
+  output: Captured;
+  port: number;
+  interrupt: () => Promise<number>;
+}
+
+async function startServe(options: Partial<ServeOptions> = {}): Promise<Serving> {
+  const output = new Captured();
+  const controller = new AbortController();
+  const done = serveCommand({ ...SERVE_DEFAULTS, port: 0, intervalMs: 1, ...options }, output.io, controller.signal);
+  const match = await output.waitFor(options.json === true ? /"port":(\d+)/ : /listening on \S+:(\d+)/);
+  return {
+    output,
+    port: Number(match[1]),
+    interrupt: () => {
+      controller.abort();
+      return done;
+    },
+  };
+}
+
+function connectOptions(target: string, options: Partial<ConnectOptions> = {}): ConnectOptions {
+  return { ...CONNECT_DEFAULTS, target, intervalMs: 1, ...options };
+}
+
+async function runConnect(options: ConnectOptions, signal = new AbortController().signal): Promise<{ code: number; output: Captured }> {
+  const output = new Captured();
+  const code = await connectCommand(options, output.io, signal);
+  return { code, output };
+}
+
+describe('enetsim serve and connect', () => {
+  test('serve --echo and connect --send: the text comes back, disconnect data reaches serve, both exit 0', { timeout: 15_000 }, async () => {
+    const serving = await startServe({ echo: true });
+    try {
+      const { code, output } = await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { send: 'hello, "enet"\n', channels: 3, channel: 2, data: 5, count: 1, disconnectData: 9 }));
+      expect(output.stderr).toBe('');
+      expect(code).toBe(0);
+      const lines = output.lines;
+      expect(lines[0]).toBe(`connecting to 127.0.0.1:${serving.port} (3 channels, data 5)`);
+      expect(lines[1]).toMatch(new RegExp(`^connect     peer 0  127\\.0\\.0\\.1:${serving.port}  data 0  channels 3$`));
+      expect(lines[2]).toBe(`sent        channel 2  reliable  14 bytes  crc32 ${crc32Hex(new TextEncoder().encode('hello, "enet"\n'))}`);
+      expect(lines[3]).toMatch(/^receive     peer 0  127\.0\.0\.1:\d+  channel 2  reliable  14 bytes  crc32 [0-9a-f]{8}  "hello, \\"enet\\"\\n"$/);
+      expect(lines.at(-1)).toBe('shutdown: disconnected (data 9)');
+      await serving.output.waitFor(/disconnect .*data 9/);
+    } finally {
+      expect(await serving.interrupt()).toBe(0);
+    }
+    const lines = serving.output.lines;
+    expect(lines[0]).toMatch(/^listening on 127\.0\.0\.1:\d+ \(IPv4, 32 peers, 255 channels, checksum off, compression none, echo\)$/);
+    expect(lines[1]).toMatch(/^connect     peer 0  127\.0\.0\.1:\d+  data 5  channels 3$/);
+    expect(lines[2]).toMatch(/^receive     peer 0  127\.0\.0\.1:\d+  channel 2  reliable  14 bytes/);
+    expect(lines[3]).toMatch(/^disconnect  peer 0  127\.0\.0\.1:\d+  data 9$/);
+    expect(lines[4]).toBe('shutdown: 0 peers disconnected');
+  });
+
+  test('IPv6 with --json: serve --host ::1 and connect [::1]:PORT print the documented shapes', { timeout: 15_000 }, async () => {
+    const serving = await startServe({ host: '::1', echo: true, json: true, printBytes: 3 });
+    let connectOutput: Captured;
+    try {
+      const { code, output } = await runConnect(connectOptions(`[::1]:${serving.port}`, { send: 'abcdef', flags: 'unsequenced', json: true, count: 1, printBytes: 3 }));
+      connectOutput = output;
+      expect(code).toBe(0);
+      await serving.output.waitFor(/"event":"disconnect"/);
+    } finally {
+      expect(await serving.interrupt()).toBe(0);
+    }
+    const checksum = crc32Hex(new TextEncoder().encode('abcdef'));
+    const client = connectOutput.json();
+    // The client's own DISCONNECT event (the acknowledgement of its disconnect) comes before shutdown.
+    expect(client.map((line) => line.event)).toEqual(['connecting', 'connect', 'sent', 'receive', 'disconnect', 'shutdown']);
+    expect(client[0]).toEqual({ event: 'connecting', address: '::1', port: serving.port, channels: 1, data: 0 });
+    expect(client[1]).toMatchObject({ event: 'connect', peer: 0, address: '::1', port: serving.port, data: 0, channels: 1 });
+    expect(client[2]).toMatchObject({ event: 'sent', channel: 0, flags: PacketFlag.unsequenced, kind: 'unsequenced', bytes: 6, crc32: checksum });
+    expect(client[3]).toMatchObject({ event: 'receive', channel: 0, flags: PacketFlag.unsequenced, kind: 'unsequenced', bytes: 6, crc32: checksum, base64: 'YWJj', truncated: true });
+    expect(client[4]).toMatchObject({ event: 'disconnect', peer: 0, address: '::1', port: serving.port, data: 0 });
+    expect(client[5]).toMatchObject({ event: 'shutdown', reason: 'done', disconnectingPeers: 1, timedOut: false });
+    const server = serving.output.json();
+    expect(server.map((line) => line.event)).toEqual(['listening', 'connect', 'receive', 'disconnect', 'shutdown']);
+    expect(server[0]).toEqual({ event: 'listening', address: '::1', port: serving.port, family: 'IPv6', peers: 32, channels: 255, checksum: false, compress: 'none', echo: true });
+    expect(server[1]).toMatchObject({ event: 'connect', address: '::1', data: 0, channels: 1 });
+    expect(server[3]).toMatchObject({ event: 'disconnect', address: '::1', data: 0 });
+    for (const line of [...client.slice(1, 4), ...server.slice(1, 4)]) expect(typeof line.atMs).toBe('number');
+  });
+
+  test('Ctrl-C: connect disconnects with its data; serve disconnects its peers, which see DISCONNECT, and exits 0', { timeout: 15_000 }, async () => {
+    const serving = await startServe();
+    const interruptConnect = new AbortController();
+    const connecting = runConnect(connectOptions(`127.0.0.1:${serving.port}`, { disconnectData: 31 }), interruptConnect.signal);
+    await serving.output.waitFor(/^connect /m);
+    interruptConnect.abort();
+    const { code, output } = await connecting;
+    expect(code).toBe(0);
+    expect(output.lines.at(-1)).toBe('shutdown: disconnected (data 31)');
+    await serving.output.waitFor(/disconnect .*data 31/);
+
+    // Now a client stays connected while serve is interrupted.
+    const client = await UdpHost.open({ peerCount: 1, serviceIntervalMs: 1 });
+    const events: UdpHostEvent[] = [];
+    client.onEvent = (event) => events.push(event);
+    try {
+      const started = client.connect({ address: '127.0.0.1', port: serving.port }, 1, 0);
+      expect(started.ok).toBe(true);
+      expect(await client.waitUntil(() => events.some((event) => event.type === 'connect'), 5000)).toBe(true);
+      await serving.output.waitFor(/(^connect .*\n[^]*){2}/m);
+      const startedMs = performance.now();
+      expect(await serving.interrupt()).toBe(0);
+      expect(performance.now() - startedMs, 'a clean exit (the shutdown bound is 1 s; slack for a loaded machine)').toBeLessThan(2000);
+      expect(serving.output.lines.at(-1)).toBe('shutdown: 1 peer disconnected');
+      expect(await client.waitUntil(() => events.some((event) => event.type === 'disconnect'), 2000), 'the client is told').toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('serve --peers 1 keeps its limit: a second client gets no answer and connect exits 1', { timeout: 15_000 }, async () => {
+    const serving = await startServe({ peers: 1 });
+    const first = new AbortController();
+    try {
+      const firstRun = runConnect(connectOptions(`127.0.0.1:${serving.port}`), first.signal);
+      await serving.output.waitFor(/^connect /m);
+      const second = await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { timeoutMs: 700 }));
+      expect(second.code).toBe(1);
+      expect(second.output.lines.at(-1)).toBe(`failed: no answer from 127.0.0.1:${serving.port} within 700 ms`);
+      first.abort();
+      expect((await firstRun).code).toBe(0);
+    } finally {
+      await serving.interrupt();
+    }
+    expect(serving.output.lines.filter((line) => line.startsWith('connect '))).toHaveLength(1);
+  });
+
+  test('connect to a port where nobody answers exits 1 after --timeout-ms', { timeout: 5000 }, async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const startedMs = performance.now();
+      const { code, output } = await runConnect(connectOptions(`127.0.0.1:${silent.address().port}`, { timeoutMs: 300, json: true }));
+      expect(code).toBe(1);
+      expect(performance.now() - startedMs).toBeLessThan(2000);
+      expect(output.json().at(-1)).toMatchObject({ event: 'failed', message: `no answer from 127.0.0.1:${silent.address().port} within 300 ms` });
+    } finally {
+      silent.close();
+    }
+  });
+
+  const badServe: [string, Partial<ServeOptions>, RegExp][] = [
+    ['port out of range', { port: 70_000 }, /--port must be a whole number from 0 to 65535, got 70000/],
+    ['port not a number', { port: Number.NaN }, /--port must be a whole number from 0 to 65535, got not a number/],
+    ['host not an address', { host: 'example' }, /--host must be an IPv4 or IPv6 address, got 'example'/],
+    ['no peers', { peers: 0 }, /--peers must be a whole number from 1 to 4095/],
+    ['interval too short', { intervalMs: 0 }, /--interval-ms must be a whole number from 1 to 100/],
+    ['unknown compression', { compress: 'zip' as ServeOptions['compress'] }, /--compress must be one of none, range-coder, got 'zip'/],
+  ];
+  test.each(badServe)('serve with a bad flag (%s): message on stderr, exit 2', async (_name, options, message) => {
+    const output = new Captured();
+    expect(await serveCommand({ ...SERVE_DEFAULTS, port: 0, ...options }, output.io, AbortSignal.abort())).toBe(2);
+    expect(output.stderr).toMatch(message);
+    expect(output.stderr).toMatch(/Run "enetsim serve --help" for usage/);
+    expect(output.stdout).toBe('');
+  });
+
+  const badConnect: [string, Partial<ConnectOptions> & { target: string }, RegExp][] = [
+    ['no port', { target: '127.0.0.1' }, /'127\.0\.0\.1' is not HOST:PORT/],
+    ['IPv6 without brackets', { target: '::1:7777' }, /write IPv6 addresses in brackets/],
+    ['send and send-file', { target: '127.0.0.1:1', send: 'a', sendFile: 'b' }, /give --send or --send-file, not both/],
+    ['channel past the channels', { target: '127.0.0.1:1', channels: 2, channel: 2 }, /--channel must be a whole number from 0 to 1, got 2/],
+    ['data over 32 bits', { target: '127.0.0.1:1', data: 2 ** 32 }, /--data must be a whole number from 0 to 4294967295/],
+    ['missing file', { target: '127.0.0.1:1', sendFile: '/nonexistent/enetsim-payload' }, /cannot read --send-file \/nonexistent\/enetsim-payload: no such file/],
+  ];
+  test.each(badConnect)('connect with a bad flag (%s): message on stderr, exit 2', async (_name, options, message) => {
+    const { code, output } = await runConnect(connectOptions(options.target, options));
+    expect(code).toBe(2);
+    expect(output.stderr).toMatch(message);
+    expect(output.stdout).toBe('');
+  });
+
+  test('registerNetworkCommands wires both commands into yargs with their flags', { timeout: 15_000 }, async () => {
+    const output = new Captured();
+    const exitCodes: number[] = [];
+    const serveInterrupt = new AbortController();
+    const signals = [serveInterrupt.signal, new AbortController().signal];
+    const usageErrors: string[] = [];
+    // As in src/cli/cli.ts: the fail handler records the problem and yargs still calls the command
+    // handler, which must then do nothing (`serve --port 0 --bogus` must not start serving).
+    const run = (argv: string[]): Promise<unknown> => {
+      let failed = false;
+      const parser = yargs(argv)
+        .exitProcess(false)
+        .strict()
+        .fail((message, error) => {
+          if (failed) return;
+          failed = true;
+          usageErrors.push(message ?? error?.message ?? 'invalid arguments');
+        });
+      registerNetworkCommands(parser, { io: output.io, interruptSignal: () => signals.shift()!, usageFailed: () => failed, setExitCode: (code) => exitCodes.push(code) });
+      return new Promise((resolve) => {
+        void parser.parse(argv, {}, (_error, _argv, text) => resolve(text));
+      });
+    };
+    await run(['serve', '--port', '0', '--bogus']);
+    await run(['connect']);
+    expect(usageErrors).toEqual(['Unknown argument: bogus', 'Not enough non-option arguments: got 0, need at least 1']);
+    expect(output.stdout, 'nothing started').toBe('');
+    expect(exitCodes).toEqual([]);
+    const serving = run(['serve', '--port', '0', '--echo', '--json', '--interval-ms', '1', '--peers', '4']);
+    const listening = await output.waitFor(/"port":(\d+)/);
+    await run(['connect', `127.0.0.1:${listening[1]}`, '--send', 'ping', '--count', '1', '--json', '--data', '3', '--interval-ms', '1']);
+    expect(exitCodes).toEqual([0]);
+    serveInterrupt.abort();
+    await serving;
+    expect(exitCodes).toEqual([0, 0]);
+    const events = output.json();
+    expect(events[0]).toMatchObject({ event: 'listening', peers: 4, echo: true });
+    expect(events.filter((line) => line.event === 'receive').map((line) => line.base64)).toEqual(['cGluZw==', 'cGluZw==']);
+    expect(events.find((line) => line.event === 'connect' && line.data === 3)).toBeDefined();
+  });
+});
+
+describeWithUdpPeer('enetsim connect against a libenet server', (binaryPath) => {
+  for (const [name, flags, options] of [
+    ['plain', [], {}],
+    ['checksums and range-coder compression', ['--checksum', '--compress'], { checksum: true, compress: 'range-coder' }],
+  ] as const) {
+    test(`${name}: --send-file of 5000 binary bytes comes back intact`, { timeout: 15_000 }, async () => {
+      const server = new UdpPeerProcess(binaryPath, ['server', '--port', '0', '--exit-after-disconnects', '1', '--duration-ms', '10000', ...flags]);
+      const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-connect-'));
+      try {
+        const file = path.join(directory, 'payload.bin');
+        const payload = new Uint8Array(5000).map((_, index) => (index * 73 + 11) & 0xff);
+        fs.writeFileSync(file, payload);
+        const listening = await server.waitForLine((line) => line.event === 'listening', 5000);
+        const { code, output } = await runConnect(
+          connectOptions(`127.0.0.1:${String(listening.port)}`, { sendFile: file, json: true, count: 1, data: 1234, disconnectData: 4321, channels: 2, channel: 1, ...options }),
+        );
+        expect(output.stderr).toBe('');
+        expect(code).toBe(0);
+        const receive = output.json().find((line) => line.event === 'receive');
+        expect(receive).toMatchObject({ channel: 1, kind: 'reliable', bytes: 5000, crc32: crc32Hex(payload) });
+        await server.waitForLine((line) => line.event === 'exit', 5000);
+        expect(server.lines.find((line) => line.event === 'connect')).toMatchObject({ data: 1234, channels: 2 });
+        expect(server.lines.find((line) => line.event === 'receive')).toMatchObject({ channel: 1, flags: PacketFlag.reliable, size: 5000, crc32: crc32Hex(payload) });
+        expect(server.lines.find((line) => line.event === 'disconnect')).toMatchObject({ data: 4321 });
+      } finally {
+        fs.rmSync(directory, { recursive: true, force: true });
+        await server.stop();
+      }
+    });
+  }
+});
