@@ -1,0 +1,363 @@
+// The benchmark's results: the JSON shape written by `--out` (documented in docs/performance.md),
+// built from the child runs, and the tables printed for people.
+import Table from 'cli-table3';
+
+import type { WorkloadId } from './catalogue.js';
+import type { IdleServerMemory, RunResult } from './measure.js';
+import { stat, statOf, type Stat } from './stats.js';
+import type { SweepResult } from './sweep.js';
+
+/** The figures every workload reports (the issue's list), each over the repeats. */
+export interface WorkloadFigures {
+  /** Build + run of the simulation, ms (process start-up excluded). */
+  wallMs: Stat;
+  /** Virtual time / wall time. */
+  virtualPerWall: Stat;
+  /** Virtual time / the main thread's on-CPU time: what an idle core would give (null without schedstat). */
+  virtualPerCpu: Stat | null;
+  /** The thread's on-CPU share of the wall time (1 = it never waited for a core). */
+  cpuShare: Stat;
+  /** Datagrams simulated (sent + delivered) per wall second. */
+  datagramsPerSecond: Stat;
+  peakHeapBytes: Stat;
+  peakRssBytes: Stat;
+  /** ENet CPU ns per datagram of the TypeScript core in the full run. */
+  tsEnetNsPerDatagram: Stat;
+}
+
+/** The TypeScript core and libenet on the same variant, repeats interleaved. */
+export interface Comparison {
+  variant: string;
+  parameters: Record<string, number | string>;
+  datagrams: number;
+  tsEnetNsPerDatagram: Stat;
+  libenetEnetNsPerDatagram: Stat;
+  /** TS / libenet per repeat (the i-th runs of both ran back to back, under the same load). */
+  ratio: Stat;
+  /**
+   * When libenet ran a shortened variant: the TypeScript core's figure from the full run (warm JIT,
+   * steady state) over libenet's, per repeat. Equal to `ratio` when the variant is the full workload.
+   */
+  ratioFullRun: Stat;
+  tsRuns: RunResult[];
+  libenetRuns: RunResult[];
+}
+
+export interface SweepReport {
+  workers: number;
+  variantCount: number;
+  virtualSecondsPerVariant: number;
+  sequentialWallMs: Stat;
+  parallelWallMs: Stat;
+  /** Worker start-up (tsx + compiling the sources in each isolate), included in parallelWallMs. */
+  parallelStartupMs: Stat;
+  /** sequential / parallel per repeat. */
+  speedup: Stat;
+  /** Every variant's trace hash is identical in both modes and across repeats. */
+  deterministic: boolean;
+  traceHashes: string[];
+  sequential: SweepResult[];
+  parallel: SweepResult[];
+}
+
+export interface IdleServerReport {
+  clientCount: number;
+  connectedPeers: number;
+  perPeerBytes: Stat;
+  perPeerTotalBytes: Stat;
+  perPeerConnectionBytes: Stat;
+  perServerSlotBytes: Stat;
+  bytesPerTraceEvent: Stat;
+  traceEvents: number;
+}
+
+export interface WorkloadReport {
+  id: WorkloadId;
+  title: string;
+  size: 'full' | 'smoke';
+  parameters: Record<string, number | string>;
+  figures: WorkloadFigures;
+  comparison: Comparison | null;
+  /** Why there is no comparison, when there is none. */
+  comparisonNote?: string;
+  sweep?: SweepReport;
+  idleServer?: IdleServerReport;
+  /** The TypeScript runs behind `figures` (W4: see `sweep`). */
+  runs: RunResult[];
+}
+
+export interface TargetResult {
+  id: string;
+  goal: string;
+  value: number | null;
+  unit: string;
+  met: boolean | null;
+  /** For the speed targets: the same figure per on-CPU time, i.e. on an idle core. */
+  valueOnIdleCore?: number | null;
+  metOnIdleCore?: boolean | null;
+  /** For the ENet CPU targets: TS from the full run (steady state) over libenet's variant. */
+  valueFullRun?: number | null;
+}
+
+export interface BenchReport {
+  schema: 'enetsim-bench/1';
+  machine: {
+    node: string;
+    platform: string;
+    cpuModel: string;
+    cpuCount: number;
+    availableParallelism: number;
+    totalMemoryBytes: number;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+  };
+  options: { repeats: number; smoke: boolean; only: string[]; libenet: boolean };
+  libenet: { available: boolean; reason?: string };
+  startedAt: string;
+  finishedAt: string;
+  workloads: WorkloadReport[];
+  targets: TargetResult[];
+  errors: string[];
+}
+
+// ---- building ------------------------------------------------------------------------------------
+
+export function runFigures(runs: RunResult[]): WorkloadFigures {
+  const cpuKnown = runs.every((run) => run.threadCpuMs !== null && run.threadCpuMs > 0);
+  return {
+    wallMs: stat(runs.map((run) => run.wallMs)),
+    virtualPerWall: stat(runs.map((run) => run.virtualMs / run.wallMs)),
+    virtualPerCpu: cpuKnown ? stat(runs.map((run) => run.virtualMs / run.threadCpuMs!)) : null,
+    cpuShare: stat(runs.map((run) => run.cpuShare)),
+    datagramsPerSecond: stat(runs.map((run) => run.datagrams.total / (run.wallMs / 1000))),
+    peakHeapBytes: stat(runs.map((run) => run.memory.peakHeapUsedBytes)),
+    peakRssBytes: stat(runs.map((run) => run.memory.peakRssBytes)),
+    tsEnetNsPerDatagram: stat(runs.map((run) => run.enet.nsPerDatagram)),
+  };
+}
+
+function pairedRatios(numerators: RunResult[], denominators: RunResult[]): Stat {
+  const pairs = Math.min(numerators.length, denominators.length);
+  const ratios: number[] = [];
+  for (let index = 0; index < pairs; index++) ratios.push(numerators[index]!.enet.nsPerDatagram / denominators[index]!.enet.nsPerDatagram);
+  return stat(ratios);
+}
+
+export function comparison(variant: string, tsRuns: RunResult[], libenetRuns: RunResult[], tsFullRuns: RunResult[]): Comparison {
+  return {
+    variant,
+    parameters: libenetRuns[0]!.parameters,
+    datagrams: libenetRuns[0]!.datagrams.total,
+    tsEnetNsPerDatagram: stat(tsRuns.map((run) => run.enet.nsPerDatagram)),
+    libenetEnetNsPerDatagram: stat(libenetRuns.map((run) => run.enet.nsPerDatagram)),
+    ratio: pairedRatios(tsRuns, libenetRuns),
+    ratioFullRun: pairedRatios(tsFullRuns, libenetRuns),
+    tsRuns,
+    libenetRuns,
+  };
+}
+
+export function sweepReport(sequential: SweepResult[], parallel: SweepResult[]): SweepReport {
+  const reference = sequential[0]!.variants.map((variant) => variant.traceHash);
+  const same = (result: SweepResult): boolean =>
+    result.variants.length === reference.length && result.variants.every((variant, index) => variant.traceHash === reference[index]);
+  const pairs = Math.min(sequential.length, parallel.length);
+  const speedups: number[] = [];
+  for (let index = 0; index < pairs; index++) speedups.push(sequential[index]!.wallMs / parallel[index]!.wallMs);
+  return {
+    workers: parallel[0]!.workers,
+    variantCount: sequential[0]!.variantCount,
+    virtualSecondsPerVariant: sequential[0]!.durationMs / 1000,
+    sequentialWallMs: stat(sequential.map((result) => result.wallMs)),
+    parallelWallMs: stat(parallel.map((result) => result.wallMs)),
+    parallelStartupMs: stat(parallel.map((result) => result.startupMs)),
+    speedup: stat(speedups),
+    deterministic: sequential.every(same) && parallel.every(same),
+    traceHashes: reference,
+    sequential,
+    parallel,
+  };
+}
+
+/** W4's common figures: the parallel runs (the mode a user runs a sweep in); ENet CPU from the sequential ones. */
+export function sweepFigures(sweep: SweepReport): WorkloadFigures {
+  const parallel = sweep.parallel;
+  return {
+    wallMs: sweep.parallelWallMs,
+    virtualPerWall: stat(parallel.map((result) => result.virtualMs / result.wallMs)),
+    virtualPerCpu: null,
+    cpuShare: stat(parallel.map(() => 1)),
+    datagramsPerSecond: stat(parallel.map((result) => result.datagrams / (result.wallMs / 1000))),
+    peakHeapBytes: stat(parallel.map((result) => result.peakHeapUsedBytes)),
+    peakRssBytes: stat(parallel.map((result) => result.peakRssBytes)),
+    tsEnetNsPerDatagram: stat(sweep.sequential.map((result) => result.enetNsPerDatagram)),
+  };
+}
+
+export function idleServerReport(runs: RunResult[]): IdleServerReport | undefined {
+  const memories = runs.map((run) => run.idleServer).filter((memory): memory is IdleServerMemory => memory !== undefined);
+  if (memories.length === 0) return undefined;
+  const pick = (key: keyof IdleServerMemory): Stat => statOf(memories, (memory) => memory[key])!;
+  return {
+    clientCount: memories[0]!.clientCount,
+    connectedPeers: Math.min(...memories.map((memory) => memory.connectedPeers)),
+    perPeerBytes: pick('perPeerBytes'),
+    perPeerTotalBytes: pick('perPeerTotalBytes'),
+    perPeerConnectionBytes: pick('perPeerConnectionBytes'),
+    perServerSlotBytes: pick('perServerSlotBytes'),
+    bytesPerTraceEvent: pick('bytesPerTraceEvent'),
+    traceEvents: memories[0]!.traceEvents,
+  };
+}
+
+/** The issue's targets, judged on the medians (goals, not tests). */
+export function judgeTargets(workloads: WorkloadReport[]): TargetResult[] {
+  const find = (id: WorkloadId): WorkloadReport | undefined => workloads.find((workload) => workload.id === id);
+  const targets: TargetResult[] = [];
+  const speed = (id: WorkloadId, goal: string, threshold: number): void => {
+    const workload = find(id);
+    if (workload === undefined) return;
+    const value = workload.figures.virtualPerWall.median;
+    const idle = workload.figures.virtualPerCpu?.median ?? null;
+    targets.push({ id, goal, value, unit: '× real time', met: value >= threshold, valueOnIdleCore: idle, metOnIdleCore: idle === null ? null : idle >= threshold });
+  };
+  speed('W1', 'W1 ≥ 3000× real time (10 virtual minutes < 200 ms)', 3000);
+  for (const id of ['W1', 'W2'] as const) {
+    const compared = find(id)?.comparison ?? null;
+    const ratio = compared?.ratio.median ?? null;
+    if (find(id) !== undefined) {
+      targets.push({
+        id: `${id} ENet CPU`,
+        goal: `${id}: TS ENet CPU per datagram ≤ 2× libenet`,
+        value: ratio,
+        unit: '× libenet',
+        met: ratio === null ? null : ratio <= 2,
+        valueFullRun: compared?.ratioFullRun.median ?? null,
+      });
+    }
+  }
+  speed('W2', 'W2 ≥ 30× real time', 30);
+  speed('W3', 'W3 ≥ 20× real time', 20);
+  const sweep = find('W4')?.sweep;
+  if (sweep !== undefined) {
+    targets.push({ id: 'W4', goal: `W4 ≥ 1.8× speed-up on ${sweep.workers} workers`, value: sweep.speedup.median, unit: '× one thread', met: sweep.speedup.median >= 1.8 });
+  }
+  const idle = find('M1')?.idleServer;
+  if (idle !== undefined) {
+    const value = idle.perPeerBytes.median;
+    targets.push({ id: 'M1', goal: 'M1 ≤ 16 KiB heap per connected idle peer (trace excluded)', value: value / 1024, unit: 'KiB/peer', met: value <= 16 * 1024 });
+  }
+  return targets;
+}
+
+// ---- printing ------------------------------------------------------------------------------------
+
+const MiB = 1024 * 1024;
+
+function fixed(value: number, digits = 0): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** "1 234 ±5%": the median and the spread of the repeats. */
+function withSpread(figure: Stat, format: (value: number) => string): string {
+  if (figure.values.length < 2) return format(figure.median);
+  return `${format(figure.median)} ±${Math.round((figure.spread * 100) / 2)}%`;
+}
+
+function significant(value: number): string {
+  if (value >= 100) return fixed(value);
+  if (value >= 10) return fixed(value, 1);
+  return fixed(value, 2);
+}
+
+export function renderTables(report: BenchReport): string {
+  const lines: string[] = [];
+  const repeats = report.options.repeats;
+  const main = new Table({
+    head: ['workload', 'wall ms', 'virtual/wall', 'virtual/CPU', 'CPU share', 'datagrams/s', 'peak heap MiB', 'peak RSS MiB', 'TS ENet ns/dgram'],
+    style: { head: [], border: [] },
+  });
+  for (const workload of report.workloads) {
+    const f = workload.figures;
+    main.push([
+      workload.id,
+      withSpread(f.wallMs, (value) => fixed(value)),
+      withSpread(f.virtualPerWall, (value) => `${significant(value)}×`),
+      f.virtualPerCpu === null ? '—' : withSpread(f.virtualPerCpu, (value) => `${significant(value)}×`),
+      workload.id === 'W4' ? '—' : `${Math.round(f.cpuShare.median * 100)}%`,
+      withSpread(f.datagramsPerSecond, (value) => fixed(value)),
+      withSpread(f.peakHeapBytes, (value) => fixed(value / MiB, 1)),
+      withSpread(f.peakRssBytes, (value) => fixed(value / MiB, 1)),
+      withSpread(f.tsEnetNsPerDatagram, (value) => fixed(value)),
+    ]);
+  }
+  lines.push(`Simulator throughput (TypeScript core; median of ${repeats}, ±half the min–max range; one fresh process per run)`);
+  lines.push(main.toString());
+
+  const versus = new Table({
+    head: ['workload', 'variant run on both', 'datagrams', 'TS ns/dgram', 'libenet ns/dgram', 'TS / libenet', 'TS full run / libenet'],
+    style: { head: [], border: [] },
+  });
+  for (const workload of report.workloads) {
+    const c = workload.comparison;
+    if (c === null) {
+      if (workload.comparisonNote !== undefined) versus.push([workload.id, { colSpan: 6, content: workload.comparisonNote }]);
+      continue;
+    }
+    versus.push([
+      workload.id,
+      c.variant,
+      fixed(c.datagrams),
+      withSpread(c.tsEnetNsPerDatagram, (value) => fixed(value)),
+      withSpread(c.libenetEnetNsPerDatagram, (value) => fixed(value)),
+      withSpread(c.ratio, (value) => `${fixed(value, 2)}×`),
+      withSpread(c.ratioFullRun, (value) => `${fixed(value, 2)}×`),
+    ]);
+  }
+  lines.push('');
+  lines.push('ENet CPU per datagram, TypeScript core vs libenet 1.3.17 (same variant, same process layout, runs interleaved)');
+  lines.push(versus.toString());
+
+  const sweep = report.workloads.find((workload) => workload.sweep !== undefined)?.sweep;
+  if (sweep !== undefined) {
+    lines.push('');
+    lines.push(
+      `W4 sweep: ${sweep.variantCount} variants × ${sweep.virtualSecondsPerVariant} virtual s; one thread ${withSpread(sweep.sequentialWallMs, (v) => `${fixed(v)} ms`)}, ` +
+        `${sweep.workers} workers ${withSpread(sweep.parallelWallMs, (v) => `${fixed(v)} ms`)} (start-up ${fixed(sweep.parallelStartupMs.median)} ms); ` +
+        `speed-up ${withSpread(sweep.speedup, (v) => `${fixed(v, 2)}×`)}; trace hashes identical in both modes: ${sweep.deterministic ? 'yes' : 'NO'}`,
+    );
+  }
+  const idle = report.workloads.find((workload) => workload.idleServer !== undefined)?.idleServer;
+  if (idle !== undefined) {
+    lines.push('');
+    lines.push(
+      `M1 heap per connected idle peer (${fixed(idle.connectedPeers)}/${fixed(idle.clientCount)} connected, after full GCs): ` +
+        `${withSpread(idle.perPeerBytes, (v) => `${fixed(v / 1024, 1)} KiB`)} without the trace, ${fixed(idle.perPeerTotalBytes.median / 1024, 1)} KiB with it ` +
+        `(${fixed(idle.traceEvents)} trace events, ${fixed(idle.bytesPerTraceEvent.median)} B each); of which the server's peer slot ${fixed(idle.perServerSlotBytes.median / 1024, 1)} KiB, ` +
+        `connecting ${fixed(idle.perPeerConnectionBytes.median / 1024, 1)} KiB`,
+    );
+  }
+
+  const targets = new Table({ head: ['target', 'measured', 'met', 'also'], style: { head: [], border: [] } });
+  for (const target of report.targets) {
+    const value = target.value === null ? '—' : `${significant(target.value)} ${target.unit}`;
+    let also = '';
+    if (target.valueOnIdleCore !== undefined && target.valueOnIdleCore !== null) {
+      also = `per on-CPU time (an idle core): ${significant(target.valueOnIdleCore)}×, ${target.metOnIdleCore ? 'met' : 'not met'}`;
+    } else if (target.valueFullRun !== undefined && target.valueFullRun !== null) {
+      also = `TS full run / libenet: ${significant(target.valueFullRun)}×`;
+    }
+    targets.push([target.goal, value, report.options.smoke ? 'smoke: n/a' : target.met === null ? '—' : target.met ? 'met' : 'not met', also]);
+  }
+  lines.push('');
+  lines.push('Targets (goals, judged on the medians)');
+  lines.push(targets.toString());
+  const m = report.machine;
+  lines.push('');
+  lines.push(
+    `Machine: ${m.cpuModel}, ${m.cpuCount} CPUs (availableParallelism ${m.availableParallelism}), Node ${m.node}; ` +
+      `load average ${m.loadAverageStart.map((v) => v.toFixed(1)).join('/')} at start, ${m.loadAverageEnd.map((v) => v.toFixed(1)).join('/')} at end.`,
+  );
+  if (report.errors.length > 0) lines.push(`Errors:\n${report.errors.map((error) => `  ${error}`).join('\n')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,224 @@
+// `npm run bench`: runs the workloads of the performance issue and prints their figures; `--out`
+// writes the same figures as JSON (shape: BenchReport in bench/report.ts, described in
+// docs/performance.md).
+//
+//   npm run bench -- [--repeats 5] [--only W1,W3] [--smoke] [--out FILE] [--skip-libenet] [--workers N]
+//
+// Every measured run is a fresh child process (bench/child.ts) so that its peak RSS, heap and JIT
+// state are its own; the TypeScript and libenet runs of a workload alternate, so that both see the
+// same machine load.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { libenetAvailability } from '../src/native/libenet.js';
+import { CATALOGUE, WORKLOAD_IDS, W4_TITLE, type Size, type WorkloadId } from './catalogue.js';
+import type { ChildResult } from './child.js';
+import type { RunResult } from './measure.js';
+import {
+  comparison,
+  idleServerReport,
+  judgeTargets,
+  renderTables,
+  runFigures,
+  sweepFigures,
+  sweepReport,
+  type BenchReport,
+  type WorkloadReport,
+} from './report.js';
+import type { SweepResult } from './sweep.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const projectRoot = path.resolve(benchDir, '..');
+const childPath = path.join(benchDir, 'child.ts');
+
+interface Options {
+  repeats: number;
+  only: WorkloadId[];
+  smoke: boolean;
+  out: string | undefined;
+  libenet: boolean;
+  workers: number | undefined;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--repeats N] [--only ${WORKLOAD_IDS.join(',')}] [--smoke] [--out FILE] [--skip-libenet] [--workers N]\n`);
+  process.exit(2);
+}
+
+function parseOptions(argv: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        repeats: { type: 'string' },
+        only: { type: 'string' },
+        smoke: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'skip-libenet': { type: 'boolean', default: false },
+        workers: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    usage((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) usage('runs the performance workloads');
+  const smoke = values.smoke;
+  const repeats = values.repeats !== undefined ? Number(values.repeats) : smoke ? 1 : 5;
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) usage(`--repeats must be an integer 1..100, got '${values.repeats}'`);
+  const only = values.only === undefined ? [...WORKLOAD_IDS] : values.only.split(',').map((id) => id.trim());
+  for (const id of only) {
+    if (!(WORKLOAD_IDS as readonly string[]).includes(id)) usage(`unknown workload '${id}' in --only (known: ${WORKLOAD_IDS.join(', ')})`);
+  }
+  const workers = values.workers !== undefined ? Number(values.workers) : undefined;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) usage(`--workers must be an integer 1..64, got '${values.workers}'`);
+  return { repeats, only: WORKLOAD_IDS.filter((id) => only.includes(id)), smoke, out: values.out, libenet: !values['skip-libenet'], workers };
+}
+
+/** Runs bench/child.ts in a fresh Node process with --expose-gc and returns its result. */
+function runChild(args: string[], label: string): ChildResult {
+  const outFile = path.join(os.tmpdir(), `enetsim-bench-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  const started = Date.now();
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', childPath, ...args, '--out', outFile], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    if (child.status !== 0) throw new Error(`${label}: child exited with ${child.status ?? child.signal}${child.error ? ` (${child.error.message})` : ''}`);
+    const result = JSON.parse(fs.readFileSync(outFile, 'utf8')) as ChildResult;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const wallMs = result.kind === 'run' ? result.result.wallMs : result.result.wallMs;
+    process.stderr.write(`[bench] ${label}: ${Math.round(wallMs)} ms measured (${seconds} s with process start)\n`);
+    return result;
+  } finally {
+    fs.rmSync(outFile, { force: true });
+  }
+}
+
+function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libenetOk: boolean, errors: string[]): WorkloadReport | null {
+  const entry = CATALOGUE[id];
+  const size: Size = options.smoke ? 'smoke' : 'full';
+  const libenetSize: Size = options.smoke ? 'smoke' : 'libenet';
+  const sameVariant = options.smoke || entry.libenetVariant === null;
+  const onLibenet = entry.onLibenet && libenetOk;
+  const tsRuns: RunResult[] = [];
+  const libenetRuns: RunResult[] = [];
+  const matchedRuns: RunResult[] = [];
+  for (let repeat = 1; repeat <= options.repeats; repeat++) {
+    const of = `${repeat}/${options.repeats}`;
+    try {
+      tsRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', size], `${id} ts ${size} ${of}`)));
+      if (!onLibenet) continue;
+      libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`)));
+      if (!sameVariant) matchedRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize], `${id} ts ${libenetSize} ${of}`)));
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+  }
+  if (tsRuns.length === 0) return null;
+  const variant = options.smoke ? `${id} at smoke size` : (entry.libenetVariant ?? `${id} in full`);
+  const compared = libenetRuns.length > 0 ? comparison(variant, sameVariant ? tsRuns : matchedRuns, libenetRuns, tsRuns) : null;
+  const note = !entry.onLibenet
+    ? 'libenet is 1.3.17: the 1.3.17 profile is compared in W1'
+    : !libenetOk
+      ? `libenet not measured (${options.libenet ? 'oracle unavailable' : '--skip-libenet'})`
+      : 'libenet runs failed (see errors)';
+  const idleServer = idleServerReport(tsRuns);
+  return {
+    id,
+    title: entry.title,
+    size: options.smoke ? 'smoke' : 'full',
+    parameters: tsRuns[0]!.parameters,
+    figures: runFigures(tsRuns),
+    comparison: compared,
+    ...(compared === null ? { comparisonNote: note } : {}),
+    ...(idleServer !== undefined ? { idleServer } : {}),
+    runs: tsRuns,
+  };
+}
+
+function measureSweep(options: Options, errors: string[]): WorkloadReport | null {
+  const size: Size = options.smoke ? 'smoke' : 'full';
+  const workerArgs = options.workers !== undefined ? ['--workers', String(options.workers)] : [];
+  const sequential: SweepResult[] = [];
+  const parallel: SweepResult[] = [];
+  for (let repeat = 1; repeat <= options.repeats; repeat++) {
+    const of = `${repeat}/${options.repeats}`;
+    try {
+      sequential.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'sequential', '--size', size], `W4 one thread ${size} ${of}`)));
+      parallel.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'parallel', '--size', size, ...workerArgs], `W4 workers ${size} ${of}`)));
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+  }
+  if (sequential.length === 0 || parallel.length === 0) return null;
+  const sweep = sweepReport(sequential, parallel);
+  return {
+    id: 'W4',
+    title: W4_TITLE,
+    size,
+    parameters: { variants: sweep.variantCount, virtualSecondsPerVariant: sweep.virtualSecondsPerVariant, workers: sweep.workers },
+    figures: sweepFigures(sweep),
+    comparison: null,
+    comparisonNote: 'W4 runs W1 (cut to 60 s) many times; its TS/libenet comparison is W1’s',
+    sweep,
+    runs: [],
+  };
+}
+
+function expectRun(result: ChildResult): RunResult {
+  if (result.kind !== 'run') throw new Error('bench: expected a run result');
+  if (!result.result.complete) throw new Error(`${result.result.spec.workload} ${result.result.spec.impl}: did not complete within its bound (${result.result.stoppedBy})`);
+  return result.result;
+}
+
+function expectSweep(result: ChildResult): SweepResult {
+  if (result.kind !== 'sweep') throw new Error('bench: expected a sweep result');
+  return result.result;
+}
+
+function main(): void {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const loadAverageStart = os.loadavg();
+  const availability = options.libenet ? libenetAvailability() : ({ ok: false, reason: '--skip-libenet' } as const);
+  if (!availability.ok && options.libenet) process.stderr.write(`[bench] libenet not measured: ${availability.reason}\n`);
+  const errors: string[] = [];
+  const workloads: WorkloadReport[] = [];
+  for (const id of options.only) {
+    const workload = id === 'W4' ? measureSweep(options, errors) : measureWorkload(id, options, availability.ok, errors);
+    if (workload !== null) workloads.push(workload);
+  }
+  const cpus = os.cpus();
+  const report: BenchReport = {
+    schema: 'enetsim-bench/1',
+    machine: {
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      cpuCount: cpus.length,
+      availableParallelism: os.availableParallelism(),
+      totalMemoryBytes: os.totalmem(),
+      loadAverageStart,
+      loadAverageEnd: os.loadavg(),
+    },
+    options: { repeats: options.repeats, smoke: options.smoke, only: options.only, libenet: options.libenet },
+    libenet: availability.ok ? { available: true } : { available: false, reason: availability.reason },
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    workloads,
+    targets: judgeTargets(workloads),
+    errors,
+  };
+  process.stdout.write(`${renderTables(report)}\n`);
+  if (options.out !== undefined) fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  if (errors.length > 0) process.exitCode = 1;
+}
+
+main();
