@@ -72,9 +72,8 @@ function describeEvent(event: TraceEvent, retransmissions: Map<string, number>):
 }
 
 /** The narrated timeline of one run. */
-export function narrate(scenario: Scenario, sim: Simulation, idTimesMs: ReadonlyMap<string, number>): string {
+export function narrate(scenario: Scenario, sim: Simulation): string {
   const lines: string[] = [describeScenario(scenario).trimEnd(), `Narrated run (seed ${sim.options.seed}):`];
-  void idTimesMs;
   const retransmissions = new Map<string, number>();
   const throttles = new Map<string, number>();
   let omitted = 0;

@@ -107,7 +107,7 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrac
     checks,
     traceHash: sim.trace.hash(),
     traceLines,
-    narration: options.explain ? narrate(scenario, sim, idTimesMs) : null,
+    narration: options.explain ? narrate(scenario, sim) : null,
   };
 }
 

@@ -221,8 +221,8 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
   }
   const at = (key: string): PathKey[] => [...path, key];
   if (knobs['latency'] !== undefined) config.latencyMs = knobs['latency'] as number;
-  if (knobs['jitter'] !== undefined) config.jitter = jitterOf(checker, knobs['jitter'], at('jitter'));
-  if (knobs['loss'] !== undefined) config.loss = lossOf(checker, knobs['loss'], at('loss'));
+  if (knobs['jitter'] !== undefined) config.jitter = jitterOf(knobs['jitter']);
+  if (knobs['loss'] !== undefined) config.loss = lossOf(knobs['loss']);
   if (knobs['duplicate'] !== undefined) {
     const value = knobs['duplicate'] as { rate: number; delay?: number };
     config.duplicate = { percent: value.rate, ...(value.delay !== undefined ? { delayMs: value.delay } : {}) };
@@ -249,9 +249,8 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
   return config;
 }
 
-function jitterOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig['jitter'] {
-  void checker;
-  void path;
+/** The schema has already turned the shorthand ("5ms") into the object form. */
+function jitterOf(value: unknown): LinkConfig['jitter'] {
   const object = value as { amount: number; distribution?: 'uniform' | 'normal' | 'pareto' | 'exponential'; correlation?: number; reorder?: boolean; percent?: number; max?: number };
   return {
     ms: object.amount,
@@ -263,9 +262,8 @@ function jitterOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig
   };
 }
 
-function lossOf(checker: Checker, value: unknown, path: PathKey[]): LinkConfig['loss'] {
-  void checker;
-  void path;
+/** The schema has already turned the shorthand ("1%") into the object form. */
+function lossOf(value: unknown): LinkConfig['loss'] {
   const object = value as Record<string, number | string>;
   switch (object['model']) {
     case 'bernoulli':
