@@ -1,5 +1,5 @@
 // One measurement in a fresh process (spawned by bench/run.ts, or by hand for profiling):
-//   node --expose-gc --import tsx bench/child.ts --workload W1 --impl ts --size full [--out FILE]
+//   node --expose-gc --import tsx bench/child.ts --workload W1 --impl ts --size full [--warmup] [--out FILE]
 //   node --import tsx bench/child.ts --workload W4 --mode parallel --size smoke [--workers 2]
 // Writes the result as JSON to --out (or stdout).
 import * as fs from 'node:fs';
@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       mode: { type: 'string', default: 'sequential' },
       workers: { type: 'string' },
       out: { type: 'string' },
+      warmup: { type: 'boolean', default: false },
     },
   });
   const workload = values.workload as WorkloadId | undefined;
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     if (workload === undefined || !(workload in CATALOGUE)) fail(`--workload must be one of ${Object.keys(CATALOGUE).join(', ')}, W4`);
     const impl = values.impl as ImplementationKind;
     if (impl !== 'ts' && impl !== 'libenet') fail(`--impl must be ts or libenet, got '${impl}'`);
-    output = { kind: 'run', result: measureRun({ workload, size, impl }) };
+    output = { kind: 'run', result: measureRun({ workload, size, impl, warmup: values.warmup }) };
   }
   const text = JSON.stringify(output);
   if (values.out !== undefined) fs.writeFileSync(values.out, text);

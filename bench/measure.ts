@@ -15,6 +15,11 @@ export interface RunSpec {
   workload: Exclude<WorkloadId, 'W4'>;
   size: Size;
   impl: ImplementationKind;
+  /**
+   * TypeScript only: run the same workload once, unmeasured, before the measured run, so that the
+   * measured run finds the JIT warm (steady state, as in the later part of a long run).
+   */
+  warmup?: boolean;
 }
 
 /** ENet time per datagram and how it was obtained. */
@@ -92,8 +97,12 @@ export function measureRun(spec: RunSpec): RunResult {
   const timerOverhead = spec.impl === 'ts' ? calibrateTimerOverhead() : null;
   const driver = spec.impl === 'libenet' ? new LibenetDriver() : null;
   try {
-    const meter = new EnetMeter();
     const inner: HostFactory = driver !== null ? (config) => driver.createHost(config) : tsFactory(entry.profile);
+    if (spec.warmup === true && driver === null) {
+      const warm = entry.build(spec.size, meteredFactory(inner, new EnetMeter(), true));
+      warm.sim.run(warm.untilMs, warm.done !== undefined ? { stop: warm.done } : {});
+    }
+    const meter = new EnetMeter();
     const factory = meteredFactory(inner, meter, spec.impl === 'ts');
     const idle = spec.workload === 'M1' && spec.impl === 'ts' ? startIdleServerMemory(M1_SIZES[spec.size].clientCount, inner) : null;
 

@@ -110,6 +110,7 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   const tsRuns: RunResult[] = [];
   const libenetRuns: RunResult[] = [];
   const matchedRuns: RunResult[] = [];
+  const warmRuns: RunResult[] = [];
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     const of = `${repeat}/${options.repeats}`;
     try {
@@ -117,13 +118,14 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
       if (!onLibenet) continue;
       libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`)));
       if (!sameVariant) matchedRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize], `${id} ts ${libenetSize} ${of}`)));
+      warmRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize, '--warmup'], `${id} ts ${libenetSize} warm ${of}`)));
     } catch (error) {
       errors.push((error as Error).message);
     }
   }
   if (tsRuns.length === 0) return null;
   const variant = options.smoke ? `${id} at smoke size` : (entry.libenetVariant ?? `${id} in full`);
-  const compared = libenetRuns.length > 0 ? comparison(variant, sameVariant ? tsRuns : matchedRuns, libenetRuns, tsRuns) : null;
+  const compared = libenetRuns.length > 0 && warmRuns.length > 0 ? comparison(variant, sameVariant ? tsRuns : matchedRuns, warmRuns, libenetRuns, tsRuns) : null;
   const note = !entry.onLibenet
     ? 'libenet is 1.3.17: the 1.3.17 profile is compared in W1'
     : !libenetOk
