@@ -346,7 +346,8 @@ export class Host implements PeerHost {
       }
     }
     const commandNumber = found.command[Field.command]! & 0x0f;
-    listRemove(found);
+    if (wasSent) listRemove(found);
+    else peer.removeOutgoing(found);
     if (found.packet !== null && wasSent) peer.reliableDataInTransit -= found.fragmentLength;
     if (!sent.isEmpty()) {
       const head = sent.front();

@@ -38,6 +38,11 @@ export class OutgoingCommand extends ListNode {
   /** 1.3.18 only: the host-wide enqueue counter that merges the two outgoing queues. */
   queueTime = 0;
   sendAttempts = 0;
+  /**
+   * A reliable command that carries a packet: the only kind the 1.3.17 send walk skips once the
+   * reliable window is exceeded. Every other queued command is sent, dropped or ends the walk.
+   */
+  readonly waitsForReliableWindow: boolean;
   constructor(
     /** The command's fixed part, in wire format (sequence numbers are filled in when queued). */
     readonly command: Uint8Array,
@@ -46,6 +51,7 @@ export class OutgoingCommand extends ListNode {
     readonly fragmentLength: number,
   ) {
     super();
+    this.waitsForReliableWindow = (command[0]! & COMMAND_FLAG_ACKNOWLEDGE) !== 0 && packet !== null;
   }
 }
 
@@ -161,6 +167,12 @@ export class Peer extends ListNode {
   readonly outgoingCommands = new List<OutgoingCommand>();
   /** 1.3.18 only: reliable commands that carry a packet (outgoingSendReliableCommands). */
   readonly outgoingSendReliableCommands = new List<OutgoingCommand>();
+  /**
+   * Not ENet state: how many queued commands (in either outgoing queue) do not wait for the
+   * reliable window. Lets the 1.3.17 walk stop once only skipped commands remain; kept by
+   * insertOutgoing / removeOutgoing.
+   */
+  outgoingOtherCommands = 0;
   readonly dispatchedCommands = new List<IncomingCommand>();
   needsDispatch = false;
   continueSending = false;
@@ -298,11 +310,24 @@ export class Peer extends ListNode {
       this.host.totalQueued = (this.host.totalQueued + 1) >>> 0;
       outgoingCommand.queueTime = this.host.totalQueued;
       if (commandByte & COMMAND_FLAG_ACKNOWLEDGE && outgoingCommand.packet !== null) {
-        listInsert(this.outgoingSendReliableCommands.end(), outgoingCommand);
+        this.insertOutgoing(this.outgoingSendReliableCommands.end(), outgoingCommand);
         return;
       }
     }
-    listInsert(this.outgoingCommands.end(), outgoingCommand);
+    this.insertOutgoing(this.outgoingCommands.end(), outgoingCommand);
+  }
+
+  /** Puts `outgoingCommand` into an outgoing queue before `position`. */
+  insertOutgoing(position: ListNode, outgoingCommand: OutgoingCommand): void {
+    listInsert(position, outgoingCommand);
+    if (!outgoingCommand.waitsForReliableWindow) this.outgoingOtherCommands++;
+  }
+
+  /** Takes `outgoingCommand` out of the outgoing queue it is in. */
+  removeOutgoing(outgoingCommand: OutgoingCommand): OutgoingCommand {
+    listRemove(outgoingCommand);
+    if (!outgoingCommand.waitsForReliableWindow) this.outgoingOtherCommands--;
+    return outgoingCommand;
   }
 
   // ENet: peer.c enet_peer_receive
@@ -420,6 +445,7 @@ export class Peer extends ListNode {
     this.sentReliableCommands.clear();
     this.outgoingCommands.clear();
     this.outgoingSendReliableCommands.clear();
+    this.outgoingOtherCommands = 0;
     this.dispatchedCommands.clear();
     this.channels = [];
   }

@@ -167,9 +167,9 @@ function checkTimeouts(host: Host, peer: Peer, event: HostEvent | null): boolean
     listRemove(outgoingCommand);
     if (outgoingCommand.packet !== null) {
       peer.reliableDataInTransit -= outgoingCommand.fragmentLength;
-      listInsert(host.profile === '1.3.18' ? insertSendReliablePosition : insertPosition, outgoingCommand);
+      peer.insertOutgoing(host.profile === '1.3.18' ? insertSendReliablePosition : insertPosition, outgoingCommand);
     } else {
-      listInsert(insertPosition, outgoingCommand);
+      peer.insertOutgoing(insertPosition, outgoingCommand);
     }
     if (current === sent.begin() && !sent.isEmpty()) {
       const next = current as OutgoingCommand;
@@ -225,7 +225,7 @@ function markReliableSent(host: Host, peer: Peer, builder: DatagramBuilder, outg
     outgoingCommand.roundTripTimeoutLimit = mulU32(peer.timeoutLimit, outgoingCommand.roundTripTimeout);
   }
   if (peer.sentReliableCommands.isEmpty()) peer.nextTimeout = (host.serviceTime + outgoingCommand.roundTripTimeout) >>> 0;
-  listInsert(peer.sentReliableCommands.end(), listRemove(outgoingCommand));
+  listInsert(peer.sentReliableCommands.end(), peer.removeOutgoing(outgoingCommand));
   outgoingCommand.sentTime = host.serviceTime;
   builder.headerFlags |= HEADER_FLAG_SENT_TIME;
   peer.reliableDataInTransit += outgoingCommand.fragmentLength;
@@ -246,12 +246,12 @@ function throttleDrops(peer: Peer, outgoingCommand: OutgoingCommand): boolean {
  * unreliable) sequence pair: its other fragments, and (an ENet quirk) any unsequenced packets
  * queued behind an unsequenced one. Returns the node where iteration resumes.
  */
-function dropWithFollowers(queue: List<OutgoingCommand>, outgoingCommand: OutgoingCommand, next: ListNode): ListNode {
+function dropWithFollowers(peer: Peer, queue: List<OutgoingCommand>, outgoingCommand: OutgoingCommand, next: ListNode): ListNode {
   const { reliableSequenceNumber, unreliableSequenceNumber } = outgoingCommand;
   let current = next;
   let victim = outgoingCommand;
   for (;;) {
-    listRemove(victim);
+    peer.removeOutgoing(victim);
     if (current === queue.end()) return current;
     victim = current as OutgoingCommand;
     if (victim.reliableSequenceNumber !== reliableSequenceNumber || victim.unreliableSequenceNumber !== unreliableSequenceNumber) {
@@ -298,8 +298,15 @@ function checkOutgoingCommands1317(host: Host, peer: Peer, builder: DatagramBuil
   let windowExceeded = false;
   let windowWrap = false;
   let canPing = true;
+  // Commands that do not wait for the reliable window but stay queued behind the walk (a reliable
+  // channel command without a packet, skipped for a window wrap; none of ENet's commands is one).
+  let othersBehind = 0;
   let current = queue.begin();
   while (current !== queue.end()) {
+    // Not in ENet, same decisions: once the window is exceeded, a queue holding only commands that
+    // wait for it would be walked to its end skipping each (tens of thousands of fragments in a
+    // bulk transfer), so the walk ends here.
+    if (windowExceeded && peer.outgoingOtherCommands === othersBehind) break;
     const outgoingCommand = current as OutgoingCommand;
     const commandByte = outgoingCommand.command[Field.command]!;
     const reliable = (commandByte & COMMAND_FLAG_ACKNOWLEDGE) !== 0;
@@ -311,6 +318,7 @@ function checkOutgoingCommands1317(host: Host, peer: Peer, builder: DatagramBuil
       if (channel !== null) {
         if (!windowWrap && reliableWindowBlocked(channel, outgoingCommand, reliableWindow)) windowWrap = true;
         if (windowWrap) {
+          if (!outgoingCommand.waitsForReliableWindow) othersBehind++;
           current = current.next;
           continue;
         }
@@ -334,10 +342,10 @@ function checkOutgoingCommands1317(host: Host, peer: Peer, builder: DatagramBuil
       markReliableSent(host, peer, builder, outgoingCommand, channel, reliableWindow);
     } else {
       if (throttleDrops(peer, outgoingCommand)) {
-        current = dropWithFollowers(queue, outgoingCommand, current);
+        current = dropWithFollowers(peer, queue, outgoingCommand, current);
         continue;
       }
-      listRemove(outgoingCommand);
+      peer.removeOutgoing(outgoingCommand);
       if (outgoingCommand.packet !== null) builder.sentUnreliableCommands++;
     }
     appendCommand(peer, builder, outgoingCommand, commandSize);
@@ -398,10 +406,10 @@ function checkOutgoingCommands1318(host: Host, peer: Peer, builder: DatagramBuil
       markReliableSent(host, peer, builder, outgoingCommand, channel, reliableWindow);
     } else {
       if (throttleDrops(peer, outgoingCommand)) {
-        current = dropWithFollowers(queue, outgoingCommand, current);
+        current = dropWithFollowers(peer, queue, outgoingCommand, current);
         continue;
       }
-      listRemove(outgoingCommand);
+      peer.removeOutgoing(outgoingCommand);
       if (outgoingCommand.packet !== null) builder.sentUnreliableCommands++;
     }
     appendCommand(peer, builder, outgoingCommand, commandSize);

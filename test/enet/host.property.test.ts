@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../src/enet/events.js';
 import type { Host, WireAddress } from '../../src/enet/host.js';
-import { Packet } from '../../src/enet/peer.js';
+import { type OutgoingCommand, Packet } from '../../src/enet/peer.js';
 import { PacketFlag, PeerState } from '../../src/enet/constants.js';
 import { MAX_PARSED_DATAGRAM_BYTES, SERVICE_RESULTS } from '../support/fuzz-bounds.js';
 import {
@@ -248,6 +248,18 @@ function checkService(state: RunState, target: Side, result: number, eventType: 
     expect(eventType).toBe(EventType.EVENT_NONE);
   }
   if (host.profile === '1.3.18') expect(host.droppedDatagrams.oversize ?? 0).toBeLessThanOrEqual(state.oversizeFed[target]);
+  for (const peer of host.peers) expect(peer.outgoingOtherCommands).toBe(queuedOtherCommands(peer));
+}
+
+/** Recounts what Peer.outgoingOtherCommands keeps, the bookkeeping behind the 1.3.17 walk's early stop. */
+function queuedOtherCommands(peer: Host['peers'][number]): number {
+  let count = 0;
+  for (const queue of [peer.outgoingCommands, peer.outgoingSendReliableCommands]) {
+    for (let node = queue.begin(); node !== queue.end(); node = node.next) {
+      if (!(node as OutgoingCommand).waitsForReliableWindow) count++;
+    }
+  }
+  return count;
 }
 
 function serviceOnce(state: RunState, target: Side): number {
