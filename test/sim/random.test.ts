@@ -1,3 +1,4 @@
+import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { RandomStream, U32_RANGE, u32ThresholdFromPpm } from '../../src/sim/random.js';
 
@@ -13,6 +14,16 @@ describe('RandomStream', () => {
     expect(named.nextUnit()).toBe(0.41626330776154874);
     expect(named.nextOpenUnit()).toBe(0.9042207238776644);
     expect(named.fork('link/a->b').nextU32()).toBe(2877916474);
+  });
+
+  it('random stream: the same numbers as seedrandom for every kind of seed string (our ARC4 is its typed-array copy)', () => {
+    const seeds = ['', '0', '42', 'enetsim', '7/link/a->b', 'sérveur/ü/→/😀', 'x'.repeat(255), 'y'.repeat(256), 'a/b/'.repeat(300)];
+    for (let index = 0; index < 200; index++) seeds.push(`${index * 7919}/link/client${index % 13}->server/${'z'.repeat(index % 17)}`);
+    for (const seed of seeds) {
+      const reference = seedrandom(seed);
+      const expected = Array.from({ length: 600 }, () => reference.int32() >>> 0);
+      expect(draws(RandomStream.root(seed), 600), `seed ${JSON.stringify(seed.slice(0, 40))}`).toEqual(expected);
+    }
   });
 
   it('random stream: a number seed and its decimal string are the same stream', () => {
