@@ -766,14 +766,10 @@ predict_timeouts (host_slot * slot, enet_uint32 now)
     }
 }
 
-/* u32 hostId → u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared on read) */
-static int
-op_peer_states (reader * in, writer * out)
+/* u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared once written) */
+static void
+write_peer_states (writer * out, host_slot * slot)
 {
-    host_slot * slot = read_host (in);
-    read_end (in);
-    if (slot == NULL)
-      return -1;
     size_t slotIndex = (size_t) (slot - hosts);
     write_u32 (out, (enet_uint32) slot -> host -> peerCount);
     for (size_t index = 0; index < slot -> host -> peerCount; ++ index)
@@ -782,6 +778,17 @@ op_peer_states (reader * in, writer * out)
         write_u8 (out, timeoutCauses [slotIndex][index]);
         timeoutCauses [slotIndex][index] = 0;
     }
+}
+
+/* u32 hostId → u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared on read) */
+static int
+op_peer_states (reader * in, writer * out)
+{
+    host_slot * slot = read_host (in);
+    read_end (in);
+    if (slot == NULL)
+      return -1;
+    write_peer_states (out, slot);
     return 0;
 }
 
@@ -803,6 +810,18 @@ op_service (reader * in, writer * out)
     CHARGED (slot, result = enet_host_service (slot -> host, & event, 0));
     write_u32 (out, (enet_uint32) slot_socket (slot) -> outbox.datagramCount);
     return write_event (out, slot, result, & event);
+}
+
+/* u32 hostId, u32 nowMs → what service answers, then what peer_states answers: one round trip
+   for the simulator's frame, which services and then observes the peers' states. */
+static int
+op_service_observe (reader * in, writer * out)
+{
+    reader hostIdReader = * in;
+    if (op_service (in, out) < 0)
+      return -1;
+    write_peer_states (out, & hosts [read_u32 (& hostIdReader)]);
+    return 0;
 }
 
 /* u32 hostId → event (enet_host_check_events) */
@@ -1216,6 +1235,7 @@ static const op_entry ops [] = {
     [40] = { "peer_states", op_peer_states },
     [41] = { "range_coder_compress", op_range_coder_compress },
     [42] = { "range_coder_decompress", op_range_coder_decompress },
+    [43] = { "service_observe", op_service_observe },
 };
 
 #define OP_COUNT (sizeof (ops) / sizeof (ops [0]))

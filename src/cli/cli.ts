@@ -1,4 +1,5 @@
 // enetsim's command line: yargs commands over injected IO, so tests run it in-process.
+import os from 'node:os';
 import yargs from 'yargs';
 import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
@@ -112,10 +113,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       (command) =>
         command
           .option('seeds', { type: 'number', default: 200, describe: 'how many seeds' })
-          .option('from', { type: 'number', default: 1, describe: 'the first seed' }),
-      (args) => {
+          .option('from', { type: 'number', default: 1, describe: 'the first seed' })
+          .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads, each running seeds on its own libenet driver (default: one per core)' })
+          .check((args) => {
+            if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000_000) throw new Error('--seeds must be a whole number from 1 to 10000000');
+            if (!Number.isInteger(args.from) || args.from < 0 || args.from + args.seeds - 1 > 0xffffffff) throw new Error('--from must be a whole number from 0, and the last seed at most 4294967295');
+            if (!Number.isInteger(args.jobs) || args.jobs < 1 || args.jobs > 256) throw new Error('--jobs must be a whole number from 1 to 256');
+            return true;
+          }),
+      async (args) => {
         if (failed) return;
-        exitCode = conformanceCommand(args.seeds, args.from, io);
+        exitCode = await conformanceCommand({ seedCount: args.seeds, firstSeed: args.from, jobs: args.jobs }, io);
       },
     )
     .command(

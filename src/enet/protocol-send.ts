@@ -16,7 +16,7 @@ import {
   Protocol,
 } from './constants.js';
 import { Field, writeU16, writeU32, writeU32Native } from './codec.js';
-import { crc32 } from './crc32.js';
+import { crc32Finish, crc32Update } from './crc32.js';
 import { EventType, type HostEvent } from './events.js';
 import type { Host } from './host.js';
 import { List, ListNode, listInsert, listRemove } from './list.js';
@@ -436,7 +436,7 @@ export function updatePacketLoss(host: Host, peer: Peer): void {
 /** Writes the header (sent time, session, checksum), compresses when it helps, and emits the datagram. */
 function transmit(host: Host, peer: Peer, builder: DatagramBuilder): void {
   const hasSentTime = (builder.headerFlags & HEADER_FLAG_SENT_TIME) !== 0;
-  let headerSize = hasSentTime ? 4 : 2;
+  const headerSize = hasSentTime ? 4 : 2;
   const bodySize = builder.packetSize - HEADER_SIZE_BYTES;
   let compressed: Uint8Array | null = null;
   if (host.compressor !== null) {
@@ -447,23 +447,32 @@ function transmit(host: Host, peer: Peer, builder: DatagramBuilder): void {
     }
   }
   if (peer.outgoingPeerID < Protocol.maximumPeerId) builder.headerFlags |= peer.outgoingSessionID << HEADER_SESSION_SHIFT;
-  const header = new Uint8Array(headerSize + (host.checksumEnabled ? CHECKSUM_SIZE_BYTES : 0));
-  writeU16(header, 0, (peer.outgoingPeerID | builder.headerFlags) & 0xffff);
-  if (hasSentTime) writeU16(header, 2, host.serviceTime & 0xffff);
-  if (host.checksumEnabled) {
-    writeU32Native(header, headerSize, peer.outgoingPeerID < Protocol.maximumPeerId ? peer.connectID : 0);
-    writeU32(header, headerSize, crc32([header, ...builder.parts]));
-    headerSize += CHECKSUM_SIZE_BYTES;
+  // The datagram is written once, in place: header, checksum slot, then the body.
+  const bodyOffset = headerSize + (host.checksumEnabled ? CHECKSUM_SIZE_BYTES : 0);
+  const datagram = new Uint8Array(bodyOffset + (compressed === null ? bodySize : compressed.length));
+  writeU16(datagram, 0, (peer.outgoingPeerID | builder.headerFlags) & 0xffff);
+  if (hasSentTime) writeU16(datagram, 2, host.serviceTime & 0xffff);
+  if (compressed === null) {
+    let offset = bodyOffset;
+    for (const part of builder.parts) {
+      datagram.set(part, offset);
+      offset += part.length;
+    }
+  } else {
+    datagram.set(compressed, bodyOffset);
   }
-  const body = compressed === null ? builder.parts : [compressed];
-  let length = headerSize;
-  for (const part of body) length += part.length;
-  const datagram = new Uint8Array(length);
-  datagram.set(header, 0);
-  let offset = headerSize;
-  for (const part of body) {
-    datagram.set(part, offset);
-    offset += part.length;
+  if (host.checksumEnabled) {
+    // ENet sums the header with the connect id in the checksum slot, then the body as queued
+    // (before compression).
+    writeU32Native(datagram, headerSize, peer.outgoingPeerID < Protocol.maximumPeerId ? peer.connectID : 0);
+    let crc = 0xffffffff;
+    if (compressed === null) {
+      crc = crc32Update(crc, datagram);
+    } else {
+      crc = crc32Update(crc, datagram.subarray(0, bodyOffset));
+      for (const part of builder.parts) crc = crc32Update(crc, part);
+    }
+    writeU32(datagram, headerSize, crc32Finish(crc));
   }
   peer.lastSendTime = host.serviceTime;
   host.emit(peer.address, datagram);

@@ -38,6 +38,7 @@ export const OpCode = {
   peerStates: 40,
   rangeCoderCompress: 41,
   rangeCoderDecompress: 42,
+  serviceObserve: 43,
 } as const;
 
 export type OpName = keyof typeof OpCode;

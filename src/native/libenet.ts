@@ -512,8 +512,11 @@ function readSentDatagrams(reader: FrameReader): { datagrams: SentDatagram[]; re
 
 /** Ops after which the outbox count is unchanged (service and takeSent update it themselves). */
 const OPS_THAT_NEVER_SEND: ReadonlySet<OpName> = new Set<OpName>([
-  'service', 'takeSent', 'deliver', 'checkEvents', 'peerSnapshot', 'hostSnapshot', 'cpuTime',
+  'service', 'serviceObserve', 'takeSent', 'deliver', 'checkEvents', 'peerSnapshot', 'hostSnapshot', 'cpuTime', 'peerStates',
 ]);
+
+/** Ops that change no peer's state: the states a service reported stay current across them. */
+const OPS_THAT_KEEP_PEER_STATES: ReadonlySet<OpName> = new Set<OpName>(['takeSent', 'peerSnapshot', 'hostSnapshot', 'cpuTime', 'peerStates']);
 
 /** A libenet host inside a LibenetDriver; every method is one request to the driver. */
 export class LibenetHost implements HostLike {
@@ -523,6 +526,11 @@ export class LibenetHost implements HostLike {
    * it, and any other call that may send makes it unknown. Lets takeSent skip a round trip.
    */
   private knownOutboxCount: number | undefined = 0;
+  /** The peer states the driver last reported, current while statesCurrent holds. */
+  private lastStates: number[] = [];
+  /** False once a call that may change a peer's state went to the driver after lastStates. */
+  private statesCurrent = false;
+  private pendingCauses: (string | null)[] = [];
 
   /** @internal created by LibenetDriver.createHost */
   constructor(
@@ -536,11 +544,12 @@ export class LibenetHost implements HostLike {
   }
 
   service(nowMs: number): { result: number; event: HostEventLike } {
-    const reader = this.call('service', (w) => w.u32(nowMs, 'nowMs'));
+    const reader = this.call('serviceObserve', (w) => w.u32(nowMs, 'nowMs'));
     const outboxCount = reader.u32();
     const serviced = readEvent(reader);
-    reader.end();
+    this.readPeerStates(reader);
     this.knownOutboxCount = outboxCount;
+    this.statesCurrent = true;
     return serviced;
   }
 
@@ -640,17 +649,28 @@ export class LibenetHost implements HostLike {
   }
 
   observePeers(): PeerObservation {
-    const reader = this.call('peerStates', (w) => w);
+    if (!this.statesCurrent) this.readPeerStates(this.call('peerStates', (w) => w));
+    const causes = this.pendingCauses;
+    this.pendingCauses = [];
+    return { states: this.lastStates, causes };
+  }
+
+  /**
+   * Reads the driver's peer states and the timeout causes it predicted since it last reported
+   * them (it clears them once written); causes wait in pendingCauses until observePeers hands
+   * them out, so a cause reported by a service whose states nobody observed is not lost.
+   */
+  private readPeerStates(reader: FrameReader): void {
     const count = reader.u32();
     const states: number[] = [];
-    const causes: (string | null)[] = [];
     for (let index = 0; index < count; index++) {
       states.push(reader.u8());
       const cause = reader.u8();
-      causes.push(cause === 1 ? 'timeoutLimit' : cause === 2 ? 'timeoutMaximum' : null);
+      if (cause !== 0) this.pendingCauses[index] = cause === 1 ? 'timeoutLimit' : 'timeoutMaximum';
     }
     reader.end();
-    return { states, causes };
+    this.lastStates = states;
+    this.statesCurrent = true;
   }
 
   peer(peerIndex: number): PeerSnapshot {
@@ -687,6 +707,7 @@ export class LibenetHost implements HostLike {
   private call(op: OpName, build: (writer: FrameWriter) => FrameWriter): FrameReader {
     if (this.destroyed) throw new Error(`libenet host ${this.hostId}: ${op} after destroy()`);
     if (!OPS_THAT_NEVER_SEND.has(op)) this.knownOutboxCount = undefined;
+    if (!OPS_THAT_KEEP_PEER_STATES.has(op)) this.statesCurrent = false;
     return this.driver.request(op, (w) => build(w.u32(this.hostId)));
   }
 }

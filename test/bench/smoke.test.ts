@@ -38,7 +38,7 @@ test('bench --smoke: every workload reports every figure, the TS/libenet ratios 
   expect(report.workloads.map((workload) => workload.id)).toEqual(['W1', 'W1@1.3.18', 'W2', 'W3', 'W4', 'M1']);
   for (const workload of report.workloads) {
     const figures = workload.figures;
-    for (const key of ['wallMs', 'virtualPerWall', 'datagramsPerSecond', 'peakHeapBytes', 'peakRssBytes', 'tsEnetNsPerDatagram'] as const satisfies readonly (keyof WorkloadFigures)[]) {
+    for (const key of ['wallMs', 'virtualPerWall', 'coresUsed', 'datagramsPerSecond', 'peakHeapBytes', 'peakRssBytes', 'tsEnetNsPerDatagram'] as const satisfies readonly (keyof WorkloadFigures)[]) {
       expectPositive(figures[key], `${workload.id} ${key}`);
     }
     if (figures.virtualPerCpu !== null) expectPositive(figures.virtualPerCpu, `${workload.id} virtualPerCpu`);

@@ -212,6 +212,21 @@ describe('invalid flags', () => {
   it('run --reporter xml: refused with exit 2 naming the choices', () => expectFlagRefused(['--reporter', 'xml'], 'Choices: "pretty", "json", "junit", "github"'));
   it('run --sed 3 (a misspelt option): refused with exit 2 before anything runs', () => expectFlagRefused(['--sed', '3'], 'Unknown argument: sed'));
 
+  /** A conformance flag problem: exit 2 with the message, before any seed runs (no libenet needed). */
+  async function expectConformanceRefused(argv: readonly string[], message: string): Promise<void> {
+    const io = new FakeIo();
+    ios.push(io);
+    const { code, out, err } = await runWith(io, ['conformance', ...argv]);
+    expect(err).toContain(message);
+    expect(err).not.toMatch(/^ {4}at /m);
+    expect(out, 'nothing was run').toBe('');
+    expect(code).toBe(2);
+  }
+
+  it('conformance --seeds 0: refused with exit 2', () => expectConformanceRefused(['--seeds', '0'], 'enetsim: --seeds must be a whole number from 1 to 10000000'));
+  it('conformance --from -1: refused with exit 2', () => expectConformanceRefused(['--from', '-1'], 'enetsim: --from must be a whole number from 0'));
+  it('conformance --jobs 0: refused with exit 2', () => expectConformanceRefused(['--jobs', '0'], 'enetsim: --jobs must be a whole number from 1 to 256'));
+
   it('run --seeds 1.5: the message names the flag and its range, with exit 2', async () => {
     const io = new FakeIo();
     ios.push(io);

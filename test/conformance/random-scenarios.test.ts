@@ -2,6 +2,10 @@
 // packet kind and size, fragments, pauses, reconnects and the API calls a game makes), each run on
 // the TypeScript core (as ENet 1.3.17) and on the real libenet 1.3.17; the traces must be
 // identical, datagram for datagram. `enetsim conformance --seeds N` runs more.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runConformanceSeed } from '../../src/cli/commands/conformance.js';
 import { LibenetDriver } from '../support/libenet.js';
@@ -29,4 +33,19 @@ describeLibenet('differential conformance: generated scenarios, TypeScript vs li
       expect(events / BATCH).toBeGreaterThan(100);
     });
   }
+
+  test('npm run conformance with --jobs 2 (worker threads, each its own driver) reports what one thread reports', { timeout: 180_000 }, () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const bin = join(root, 'dist', 'cli', 'main.js');
+    expect(existsSync(bin), 'npm test builds dist/ before vitest runs').toBe(true);
+    const summary = (jobs: number): string => {
+      const result = spawnSync(process.execPath, [bin, 'conformance', '--from', '300', '--seeds', '8', '--jobs', String(jobs)], { cwd: root, encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      return result.stdout.replace(/, [0-9.]+s( on \d+ worker threads)?\n$/, '');
+    };
+    const oneThread = summary(1);
+    expect(oneThread).toMatch(/^conformance: 8\/8 seeds identical \(100\.00%\), seeds 300\.\.307, \d+ trace events compared$/);
+    expect(summary(2)).toBe(oneThread);
+  });
 });

@@ -2,7 +2,11 @@
 // over time, every packet kind and size, fragments, and the API calls a game makes), each run once
 // on the TypeScript core (as ENet 1.3.17) and once on the real libenet 1.3.17, with identical
 // datagram bytes, events and state timelines required.
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PacketFlag } from '../../enet/constants.js';
+import { libenetAvailability } from '../../native/libenet.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { RandomStream } from '../../sim/random.js';
 import type { HostFactory } from '../../sim/sim-host.js';
@@ -10,7 +14,8 @@ import { Simulation } from '../../sim/simulation.js';
 import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo } from '../io.js';
 import { firstDivergence, type Divergence } from './diff.js';
-import { startLibenet } from './run.js';
+import type { WorkerReply, WorkerRequest } from './conformance-worker.js';
+import { startLibenet, startLibenetMessage } from './run.js';
 
 /** Bounds of one generated scenario, so every seed stays small and fast. */
 export const GENERATED = {
@@ -162,33 +167,100 @@ export function runConformanceSeed(seed: number, libenet: HostFactory): SeedOutc
   return { seed, identical: divergence === null, eventCount: ours.sim.trace.events.length, divergence };
 }
 
-/** `enetsim conformance --seeds N [--from S]`: prints the match rate and the first divergent seed. */
-export function conformanceCommand(seedCount: number, firstSeed: number, io: CliIo): 0 | 1 | 2 {
-  const started = startLibenet();
-  if (!started.ok) {
-    io.stderr(`enetsim: ${started.message}\n`);
-    return 2;
+/** Runs seeds on worker threads, each with its own libenet driver; outcomes in any order. */
+async function runOnWorkers(seeds: number[], jobs: number, onOutcome: (outcome: SeedOutcome) => void): Promise<string | null> {
+  const workerUrl = new URL('./conformance-worker.js', import.meta.url);
+  const queue = [...seeds];
+  let failure: string | null = null;
+  const runWorker = (): Promise<void> =>
+    new Promise((resolve) => {
+      const worker = new Worker(workerUrl);
+      const next = (): void => {
+        const seed = failure === null ? queue.shift() : undefined;
+        if (seed === undefined) worker.postMessage({ kind: 'stop' } satisfies WorkerRequest);
+        else worker.postMessage({ kind: 'seed', seed } satisfies WorkerRequest);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.kind === 'error') {
+          failure ??= reply.message;
+          void worker.terminate();
+          return;
+        }
+        if (reply.kind === 'outcome') onOutcome(reply.outcome);
+        next();
+      });
+      worker.on('error', (error) => {
+        failure ??= error.stack ?? String(error);
+      });
+      worker.on('exit', () => resolve());
+    });
+  await Promise.all(Array.from({ length: jobs }, runWorker));
+  return failure ?? (queue.length > 0 ? `${queue.length} seeds were not run` : null);
+}
+
+/** Whether seeds can go to worker threads: only from the compiled CLI (Node does not carry tsx into workers). */
+export function workersAvailable(): boolean {
+  return fs.existsSync(fileURLToPath(new URL('./conformance-worker.js', import.meta.url)));
+}
+
+export interface ConformanceOptions {
+  seedCount: number;
+  firstSeed: number;
+  /** Worker threads, each with its own libenet driver; 1 runs in this thread. */
+  jobs: number;
+}
+
+/** `enetsim conformance --seeds N [--from S] [--jobs J]`: prints the match rate and the first divergent seed. */
+export async function conformanceCommand(options: ConformanceOptions, io: CliIo): Promise<0 | 1 | 2> {
+  const { seedCount, firstSeed } = options;
+  let jobs = Math.min(options.jobs, seedCount);
+  if (jobs > 1 && !workersAvailable()) {
+    io.stderr(`enetsim: --jobs ${jobs} needs the compiled CLI (npm run build; node dist/cli/main.js); running the seeds one after another\n`);
+    jobs = 1;
   }
+  const seeds = Array.from({ length: seedCount }, (_, index) => firstSeed + index);
   let identical = 0;
+  let done = 0;
   let events = 0;
   let firstFailure: SeedOutcome | null = null;
+  const onOutcome = (outcome: SeedOutcome): void => {
+    done++;
+    events += outcome.eventCount;
+    if (outcome.identical) identical++;
+    else if (firstFailure === null || outcome.seed < firstFailure.seed) firstFailure = outcome;
+    if (done % 500 === 0) io.stderr(`conformance: ${done}/${seedCount} seeds, ${identical} identical\n`);
+  };
   const startedMs = io.wallClockMs();
-  try {
-    for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
-      const outcome = runConformanceSeed(seed, started.session.factory);
-      events += outcome.eventCount;
-      if (outcome.identical) identical++;
-      else firstFailure ??= outcome;
-      if ((seed - firstSeed + 1) % 500 === 0) io.stderr(`conformance: ${seed - firstSeed + 1}/${seedCount} seeds, ${identical} identical\n`);
+  if (jobs > 1) {
+    const availability = libenetAvailability();
+    if (!availability.ok) {
+      io.stderr(`enetsim: ${startLibenetMessage(availability.reason)}\n`);
+      return 2;
     }
-  } finally {
-    started.session.close();
+    const failure = await runOnWorkers(seeds, jobs, onOutcome);
+    if (failure !== null) {
+      io.stderr(`enetsim: conformance stopped: ${failure}\n`);
+      return 2;
+    }
+  } else {
+    const started = startLibenet();
+    if (!started.ok) {
+      io.stderr(`enetsim: ${started.message}\n`);
+      return 2;
+    }
+    try {
+      for (const seed of seeds) onOutcome(runConformanceSeed(seed, started.session.factory));
+    } finally {
+      started.session.close();
+    }
   }
   const seconds = ((io.wallClockMs() - startedMs) / 1000).toFixed(1);
-  io.stdout(`conformance: ${identical}/${seedCount} seeds identical (${((identical / seedCount) * 100).toFixed(2)}%), seeds ${firstSeed}..${firstSeed + seedCount - 1}, ${events} trace events compared, ${seconds}s\n`);
-  if (firstFailure !== null) {
-    const { divergence } = firstFailure;
-    io.stdout(`first divergent seed: ${firstFailure.seed} at trace event ${divergence!.index}\n  TypeScript: ${JSON.stringify(divergence!.typescript)}\n  libenet:    ${JSON.stringify(divergence!.libenet)}\n  reproduce: enetsim conformance --from ${firstFailure.seed} --seeds 1\n`);
+  const jobsNote = jobs > 1 ? ` on ${jobs} worker threads` : '';
+  io.stdout(`conformance: ${identical}/${seedCount} seeds identical (${((identical / seedCount) * 100).toFixed(2)}%), seeds ${firstSeed}..${firstSeed + seedCount - 1}, ${events} trace events compared, ${seconds}s${jobsNote}\n`);
+  const failed = firstFailure as SeedOutcome | null;
+  if (failed !== null) {
+    const divergence = failed.divergence!;
+    io.stdout(`first divergent seed: ${failed.seed} at trace event ${divergence.index}\n  TypeScript: ${JSON.stringify(divergence.typescript)}\n  libenet:    ${JSON.stringify(divergence.libenet)}\n  reproduce: enetsim conformance --from ${failed.seed} --seeds 1\n`);
     return 1;
   }
   return 0;

@@ -35,12 +35,15 @@ export interface LibenetSession {
 
 export type LibenetStart = { ok: true; session: LibenetSession } | { ok: false; message: string };
 
+/** What to tell a user whose machine cannot run libenet. */
+export function startLibenetMessage(reason: string): string {
+  return `the real libenet cannot run here: ${reason}
+(impl: libenet and --impl libenet need gcc, pkg-config and Debian's libenet-dev: apt-get install -y gcc pkg-config libenet-dev)`;
+}
+
 export function startLibenet(): LibenetStart {
   const availability = libenetAvailability();
-  if (!availability.ok) {
-    return { ok: false, message: `the real libenet cannot run here: ${availability.reason}
-(impl: libenet and --impl libenet need gcc, pkg-config and Debian's libenet-dev: apt-get install -y gcc pkg-config libenet-dev)` };
-  }
+  if (!availability.ok) return { ok: false, message: startLibenetMessage(availability.reason) };
   const driver = new LibenetDriver(availability.driverPath);
   return { ok: true, session: { factory: (config) => driver.createHost(config), close: () => driver.close() } };
 }

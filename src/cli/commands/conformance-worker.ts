@@ -1,0 +1,33 @@
+// One worker thread of `enetsim conformance --jobs N`: its own libenet driver, seeds from the
+// parent one at a time, each seed's outcome back.
+import { parentPort } from 'node:worker_threads';
+import { runConformanceSeed } from './conformance.js';
+import { startLibenet } from './run.js';
+
+export type WorkerRequest = { kind: 'seed'; seed: number } | { kind: 'stop' };
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'outcome'; outcome: import('./conformance.js').SeedOutcome }
+  | { kind: 'error'; message: string };
+
+const port = parentPort;
+if (port === null) throw new Error('conformance-worker runs only as a worker thread');
+const started = startLibenet();
+if (!started.ok) {
+  port.postMessage({ kind: 'error', message: started.message } satisfies WorkerReply);
+} else {
+  const { session } = started;
+  port.on('message', (request: WorkerRequest) => {
+    if (request.kind === 'stop') {
+      session.close();
+      port.close();
+      return;
+    }
+    try {
+      port.postMessage({ kind: 'outcome', outcome: runConformanceSeed(request.seed, session.factory) } satisfies WorkerReply);
+    } catch (error) {
+      port.postMessage({ kind: 'error', message: `seed ${request.seed}: ${(error as Error).stack ?? String(error)}` } satisfies WorkerReply);
+    }
+  });
+  port.postMessage({ kind: 'ready' } satisfies WorkerReply);
+}
