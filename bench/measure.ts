@@ -77,6 +77,8 @@ export interface RunResult {
   threadCpuMs: number | null;
   /** The main thread's ms waiting for a core (run queue) over build + run. */
   runQueueMs: number | null;
+  /** Every thread of the process (GC and compiler helpers too), ms over build + run. */
+  processCpuMs: number;
   /** threadCpu / wall: below 1 when the thread waited for a core. */
   cpuShare: number;
   datagrams: { sent: number; delivered: number; total: number };
@@ -120,6 +122,7 @@ export function measureRun(spec: RunSpec): RunResult {
     const threadCpuMs = build.threadCpuMs !== null && run.threadCpuMs !== null ? build.threadCpuMs + run.threadCpuMs : null;
     const runQueueMs = build.runQueueMs !== null && run.runQueueMs !== null ? build.runQueueMs + run.runQueueMs : null;
     const cpuShare = threadCpuMs !== null && wallMs > 0 ? Math.min(1, threadCpuMs / wallMs) : 1;
+    const processCpuMs = build.processCpuMs + run.processCpuMs;
 
     const enet = driver !== null ? libenetFigures(meter) : tsFigures(meter, cpuShare, timerOverhead!.nsPerCall);
     const traceEvents = built.sim.trace.events.length;
@@ -135,6 +138,7 @@ export function measureRun(spec: RunSpec): RunResult {
       wallMs,
       threadCpuMs,
       runQueueMs,
+      processCpuMs,
       cpuShare,
       datagrams: { sent: meter.sentDatagrams, delivered: meter.deliveredDatagrams, total: meter.datagrams },
       traceEvents,

@@ -54,23 +54,44 @@ export function threadSchedule(): ThreadSchedule | null {
   return { onCpuNs: Number(onCpu), runQueueNs: Number(runQueue) };
 }
 
-/** A wall clock and the thread's on-CPU time, started together. */
+/** What a Stopwatch read: wall time, this thread's CPU, and the whole process's CPU. */
+export interface StopwatchReading {
+  wallMs: number;
+  /** The calling thread's on-CPU ms (null without schedstat). */
+  threadCpuMs: number | null;
+  /** The calling thread's ms waiting for a core (null without schedstat). */
+  runQueueMs: number | null;
+  /** threadCpu / wall (1 without schedstat). */
+  cpuShare: number;
+  /** user + system ms of every thread of the process (V8's GC and compiler helpers included). */
+  processCpuMs: number;
+}
+
+/** A wall clock, the thread's on-CPU time and the process's CPU time, started together. */
 export class Stopwatch {
   private readonly startNs = hrtime();
   private readonly startSchedule = threadSchedule();
+  private readonly startUsage = process.cpuUsage();
 
   /**
-   * Wall ms, the thread's on-CPU ms and run-queue ms (null without schedstat), and the on-CPU share
-   * of the wall time. Wall − on-CPU − run queue is time the thread slept (waiting for a GC helper,
-   * a page fault, the libenet driver).
+   * Wall − on-CPU − run queue is time the thread slept (waiting for a GC helper, a page fault, the
+   * libenet driver). processCpu − threadCpu is what the other threads did meanwhile.
    */
-  read(): { wallMs: number; threadCpuMs: number | null; runQueueMs: number | null; cpuShare: number } {
+  read(): StopwatchReading {
     const wallNs = Number(hrtime() - this.startNs);
+    const usage = process.cpuUsage(this.startUsage);
+    const processCpuMs = (usage.user + usage.system) / 1000;
     const schedule = threadSchedule();
-    if (schedule === null || this.startSchedule === null) return { wallMs: wallNs / 1e6, threadCpuMs: null, runQueueMs: null, cpuShare: 1 };
+    if (schedule === null || this.startSchedule === null) return { wallMs: wallNs / 1e6, threadCpuMs: null, runQueueMs: null, cpuShare: 1, processCpuMs };
     const onCpuNs = schedule.onCpuNs - this.startSchedule.onCpuNs;
     const runQueueNs = schedule.runQueueNs - this.startSchedule.runQueueNs;
-    return { wallMs: wallNs / 1e6, threadCpuMs: onCpuNs / 1e6, runQueueMs: runQueueNs / 1e6, cpuShare: Math.min(1, wallNs > 0 ? onCpuNs / wallNs : 1) };
+    return {
+      wallMs: wallNs / 1e6,
+      threadCpuMs: onCpuNs / 1e6,
+      runQueueMs: runQueueNs / 1e6,
+      cpuShare: Math.min(1, wallNs > 0 ? onCpuNs / wallNs : 1),
+      processCpuMs,
+    };
   }
 }
 

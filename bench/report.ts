@@ -17,6 +17,8 @@ export interface WorkloadFigures {
   virtualPerCpu: Stat | null;
   /** The thread's on-CPU share of the wall time (1 = it never waited for a core). */
   cpuShare: Stat;
+  /** Process CPU (all threads) / wall: the cores the run kept busy (V8's GC helpers run beside JS). */
+  coresUsed: Stat;
   /** Datagrams simulated (sent + delivered) per wall second. */
   datagramsPerSecond: Stat;
   peakHeapBytes: Stat;
@@ -59,6 +61,9 @@ export interface SweepReport {
   parallelStartupMs: Stat;
   /** sequential / parallel per repeat. */
   speedup: Stat;
+  /** Process CPU / wall of each mode: one thread of JavaScript already keeps more than one core busy. */
+  sequentialCoresUsed: Stat;
+  parallelCoresUsed: Stat;
   /** Every variant's trace hash is identical in both modes and across repeats. */
   deterministic: boolean;
   traceHashes: string[];
@@ -119,7 +124,7 @@ export interface BenchReport {
     loadAverageStart: number[];
     loadAverageEnd: number[];
   };
-  options: { repeats: number; smoke: boolean; only: string[]; libenet: boolean };
+  options: { repeats: number; smoke: boolean; only: string[]; libenet: boolean; nodeFlags: string[] };
   libenet: { available: boolean; reason?: string };
   startedAt: string;
   finishedAt: string;
@@ -137,6 +142,7 @@ export function runFigures(runs: RunResult[]): WorkloadFigures {
     virtualPerWall: stat(runs.map((run) => run.virtualMs / run.wallMs)),
     virtualPerCpu: cpuKnown ? stat(runs.map((run) => run.virtualMs / run.threadCpuMs!)) : null,
     cpuShare: stat(runs.map((run) => run.cpuShare)),
+    coresUsed: stat(runs.map((run) => run.processCpuMs / run.wallMs)),
     datagramsPerSecond: stat(runs.map((run) => run.datagrams.total / (run.wallMs / 1000))),
     peakHeapBytes: stat(runs.map((run) => run.memory.peakHeapUsedBytes)),
     peakRssBytes: stat(runs.map((run) => run.memory.peakRssBytes)),
@@ -185,6 +191,8 @@ export function sweepReport(sequential: SweepResult[], parallel: SweepResult[]):
     parallelWallMs: stat(parallel.map((result) => result.wallMs)),
     parallelStartupMs: stat(parallel.map((result) => result.startupMs)),
     speedup: stat(speedups),
+    sequentialCoresUsed: stat(sequential.map((result) => result.processCpuMs / result.wallMs)),
+    parallelCoresUsed: stat(parallel.map((result) => result.processCpuMs / result.wallMs)),
     deterministic: sequential.every(same) && parallel.every(same),
     traceHashes: reference,
     sequential,
@@ -200,6 +208,7 @@ export function sweepFigures(sweep: SweepReport): WorkloadFigures {
     virtualPerWall: stat(parallel.map((result) => result.virtualMs / result.wallMs)),
     virtualPerCpu: null,
     cpuShare: stat(parallel.map(() => 1)),
+    coresUsed: stat(parallel.map((result) => result.processCpuMs / result.wallMs)),
     datagramsPerSecond: stat(parallel.map((result) => result.datagrams / (result.wallMs / 1000))),
     peakHeapBytes: stat(parallel.map((result) => result.peakHeapUsedBytes)),
     peakRssBytes: stat(parallel.map((result) => result.peakRssBytes)),
@@ -288,7 +297,7 @@ export function renderTables(report: BenchReport): string {
   const lines: string[] = [];
   const repeats = report.options.repeats;
   const main = new Table({
-    head: ['workload', 'wall ms', 'virtual/wall', 'virtual/CPU', 'CPU share', 'datagrams/s', 'peak heap MiB', 'peak RSS MiB', 'TS ENet ns/dgram'],
+    head: ['workload', 'wall ms', 'virtual/wall', 'virtual/CPU', 'CPU share', 'cores used', 'datagrams/s', 'peak heap MiB', 'peak RSS MiB', 'TS ENet ns/dgram'],
     style: { head: [], border: [] },
   });
   for (const workload of report.workloads) {
@@ -299,6 +308,7 @@ export function renderTables(report: BenchReport): string {
       withSpread(f.virtualPerWall, (value) => `${significant(value)}×`),
       f.virtualPerCpu === null ? '—' : withSpread(f.virtualPerCpu, (value) => `${significant(value)}×`),
       workload.id === 'W4' ? '—' : `${Math.round(f.cpuShare.median * 100)}%`,
+      fixed(f.coresUsed.median, 2),
       withSpread(f.datagramsPerSecond, (value) => fixed(value)),
       withSpread(f.peakHeapBytes, (value) => fixed(value / MiB, 1)),
       withSpread(f.peakRssBytes, (value) => fixed(value / MiB, 1)),
@@ -339,7 +349,8 @@ export function renderTables(report: BenchReport): string {
     lines.push(
       `W4 sweep: ${sweep.variantCount} variants × ${sweep.virtualSecondsPerVariant} virtual s; one thread ${withSpread(sweep.sequentialWallMs, (v) => `${fixed(v)} ms`)}, ` +
         `${sweep.workers} workers ${withSpread(sweep.parallelWallMs, (v) => `${fixed(v)} ms`)} (start-up ${fixed(sweep.parallelStartupMs.median)} ms); ` +
-        `speed-up ${withSpread(sweep.speedup, (v) => `${fixed(v, 2)}×`)}; trace hashes identical in both modes: ${sweep.deterministic ? 'yes' : 'NO'}`,
+        `speed-up ${withSpread(sweep.speedup, (v) => `${fixed(v, 2)}×`)}; cores kept busy: ${fixed(sweep.sequentialCoresUsed.median, 2)} by one thread, ` +
+        `${fixed(sweep.parallelCoresUsed.median, 2)} by the workers; trace hashes identical in both modes: ${sweep.deterministic ? 'yes' : 'NO'}`,
     );
   }
   const idle = report.workloads.find((workload) => workload.idleServer !== undefined)?.idleServer;
@@ -357,7 +368,9 @@ export function renderTables(report: BenchReport): string {
   for (const target of report.targets) {
     const value = target.value === null ? '—' : `${significant(target.value)} ${target.unit}`;
     let also = '';
-    if (target.valueOnIdleCore !== undefined && target.valueOnIdleCore !== null) {
+    if (report.options.smoke) {
+      also = 'smoke sizes say nothing about the targets';
+    } else if (target.valueOnIdleCore !== undefined && target.valueOnIdleCore !== null) {
       also = `per on-CPU time (an idle core): ${significant(target.valueOnIdleCore)}×, ${target.metOnIdleCore ? 'met' : 'not met'}`;
     } else if (target.valueFullRun !== undefined && target.valueFullRun !== null) {
       also = `cold: ${significant(target.valueCold ?? Number.NaN)}×, TS full run: ${significant(target.valueFullRun)}×`;

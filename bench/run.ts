@@ -3,6 +3,7 @@
 // docs/performance.md).
 //
 //   npm run bench -- [--repeats 5] [--only W1,W3] [--smoke] [--out FILE] [--skip-libenet] [--workers N]
+//                    [--node-flags="--single-threaded-gc ..."]   (extra node/V8 flags for every measured process)
 //
 // Every measured run is a fresh child process (bench/child.ts) so that its peak RSS, heap and JIT
 // state are its own; the TypeScript and libenet runs of a workload alternate, so that both see the
@@ -42,10 +43,12 @@ interface Options {
   out: string | undefined;
   libenet: boolean;
   workers: number | undefined;
+  /** Extra node/V8 flags for the measured child processes (V8 flags apply to their worker threads too). */
+  nodeFlags: string[];
 }
 
 function usage(message: string): never {
-  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--repeats N] [--only ${WORKLOAD_IDS.join(',')}] [--smoke] [--out FILE] [--skip-libenet] [--workers N]\n`);
+  process.stderr.write(`bench: ${message}\nusage: npm run bench -- [--repeats N] [--only ${WORKLOAD_IDS.join(',')}] [--smoke] [--out FILE] [--skip-libenet] [--workers N] [--node-flags="FLAGS"]\n`);
   process.exit(2);
 }
 
@@ -61,6 +64,7 @@ function parseOptions(argv: string[]): Options {
         out: { type: 'string' },
         'skip-libenet': { type: 'boolean', default: false },
         workers: { type: 'string' },
+        'node-flags': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -78,14 +82,16 @@ function parseOptions(argv: string[]): Options {
   }
   const workers = values.workers !== undefined ? Number(values.workers) : undefined;
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) usage(`--workers must be an integer 1..64, got '${values.workers}'`);
-  return { repeats, only: WORKLOAD_IDS.filter((id) => only.includes(id)), smoke, out: values.out, libenet: !values['skip-libenet'], workers };
+  const nodeFlags = (values['node-flags'] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
+  for (const flag of nodeFlags) if (!flag.startsWith('--')) usage(`--node-flags takes flags such as --single-threaded-gc, got '${flag}'`);
+  return { repeats, only: WORKLOAD_IDS.filter((id) => only.includes(id)), smoke, out: values.out, libenet: !values['skip-libenet'], workers, nodeFlags };
 }
 
 /** Runs bench/child.ts in a fresh Node process with --expose-gc and returns its result. */
-function runChild(args: string[], label: string): ChildResult {
+function runChild(args: string[], label: string, nodeFlags: readonly string[]): ChildResult {
   const outFile = path.join(os.tmpdir(), `enetsim-bench-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const started = Date.now();
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', childPath, ...args, '--out', outFile], {
+  const child = spawnSync(process.execPath, ['--expose-gc', ...nodeFlags, '--import', 'tsx', childPath, ...args, '--out', outFile], {
     cwd: projectRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -114,11 +120,11 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     const of = `${repeat}/${options.repeats}`;
     try {
-      tsRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', size], `${id} ts ${size} ${of}`)));
+      tsRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', size], `${id} ts ${size} ${of}`, options.nodeFlags)));
       if (!onLibenet) continue;
-      libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`)));
-      if (!sameVariant) matchedRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize], `${id} ts ${libenetSize} ${of}`)));
-      warmRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize, '--warmup'], `${id} ts ${libenetSize} warm ${of}`)));
+      libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`, options.nodeFlags)));
+      if (!sameVariant) matchedRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize], `${id} ts ${libenetSize} ${of}`, options.nodeFlags)));
+      warmRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize, '--warmup'], `${id} ts ${libenetSize} warm ${of}`, options.nodeFlags)));
     } catch (error) {
       errors.push((error as Error).message);
     }
@@ -153,8 +159,8 @@ function measureSweep(options: Options, errors: string[]): WorkloadReport | null
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     const of = `${repeat}/${options.repeats}`;
     try {
-      sequential.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'sequential', '--size', size], `W4 one thread ${size} ${of}`)));
-      parallel.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'parallel', '--size', size, ...workerArgs], `W4 workers ${size} ${of}`)));
+      sequential.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'sequential', '--size', size], `W4 one thread ${size} ${of}`, options.nodeFlags)));
+      parallel.push(expectSweep(runChild(['--workload', 'W4', '--mode', 'parallel', '--size', size, ...workerArgs], `W4 workers ${size} ${of}`, options.nodeFlags)));
     } catch (error) {
       errors.push((error as Error).message);
     }
@@ -210,7 +216,7 @@ function main(): void {
       loadAverageStart,
       loadAverageEnd: os.loadavg(),
     },
-    options: { repeats: options.repeats, smoke: options.smoke, only: options.only, libenet: options.libenet },
+    options: { repeats: options.repeats, smoke: options.smoke, only: options.only, libenet: options.libenet, nodeFlags: options.nodeFlags },
     libenet: availability.ok ? { available: true } : { available: false, reason: availability.reason },
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -23,6 +23,8 @@ export interface SweepResult {
   wallMs: number;
   /** Parallel: until every worker had loaded its code and said ready. */
   startupMs: number;
+  /** CPU of every thread of the process over the sweep (main or workers, plus V8's helpers), ms. */
+  processCpuMs: number;
   variants: VariantResult[];
   virtualMs: number;
   datagrams: number;
@@ -39,8 +41,8 @@ export function runSequential(variantCount: number, durationMs: number): SweepRe
   const sampler = new MemorySampler();
   const stopwatch = new Stopwatch();
   const variants = sweepVariants(variantCount).map((variant, index) => runVariant(index, variant, durationMs, sampler));
-  const { wallMs, cpuShare } = stopwatch.read();
-  return summarise('sequential', 1, durationMs, wallMs, 0, variants, [{ cpuShare, overheadNsPerCall: overhead.nsPerCall, variants }], sampler.peakHeapUsedBytes);
+  const { wallMs, cpuShare, processCpuMs } = stopwatch.read();
+  return summarise('sequential', 1, durationMs, wallMs, 0, processCpuMs, variants, [{ cpuShare, overheadNsPerCall: overhead.nsPerCall, variants }], sampler.peakHeapUsedBytes);
 }
 
 /**
@@ -52,6 +54,7 @@ export async function runParallel(variantCount: number, durationMs: number, work
   const bundle = bundleSweepWorker();
   const stopwatch = new Stopwatch();
   let lastResultMs = 0;
+  let lastResultCpuMs = 0;
   const queue = sweepVariants(variantCount).map((variant, index) => ({ index, variant }));
   const results: VariantResult[] = [];
   const threads: { cpuShare: number; overheadNsPerCall: number; variants: VariantResult[] }[] = [];
@@ -77,7 +80,9 @@ export async function runParallel(variantCount: number, durationMs: number, work
           } else if (message.kind === 'result') {
             results.push(message.result);
             mine.push(message.result);
-            lastResultMs = stopwatch.read().wallMs;
+            const reading = stopwatch.read();
+            lastResultMs = reading.wallMs;
+            lastResultCpuMs = reading.processCpuMs;
             next();
           } else {
             threads.push({ cpuShare: message.cpuShare, overheadNsPerCall: message.overheadNsPerCall, variants: mine });
@@ -94,7 +99,7 @@ export async function runParallel(variantCount: number, durationMs: number, work
   );
   fs.rmSync(bundle.path, { force: true });
   results.sort((a, b) => a.index - b.index);
-  return summarise('parallel', workerCount, durationMs, lastResultMs, startupMs, results, threads, peakHeapUsedBytes);
+  return summarise('parallel', workerCount, durationMs, lastResultMs, startupMs, lastResultCpuMs, results, threads, peakHeapUsedBytes);
 }
 
 function summarise(
@@ -103,6 +108,7 @@ function summarise(
   durationMs: number,
   wallMs: number,
   startupMs: number,
+  processCpuMs: number,
   variants: VariantResult[],
   threads: { cpuShare: number; overheadNsPerCall: number; variants: VariantResult[] }[],
   peakHeapUsedBytes: number,
@@ -119,6 +125,7 @@ function summarise(
     durationMs,
     wallMs,
     startupMs,
+    processCpuMs,
     variants,
     virtualMs: variants.reduce((sum, variant) => sum + variant.virtualMs, 0),
     datagrams,
