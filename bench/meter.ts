@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 
 import type { HostFactory } from '../src/sim/sim-host.js';
+import { readPeerStatistics } from '../src/sim/statistics.js';
 import type {
   HostConfigLike,
   HostEventLike,
@@ -187,6 +188,10 @@ export class CountingHost implements HostLike {
   peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void {
     this.inner.peerSetPacketThrottle(peerIndex, packetThrottle);
   }
+  peerStatistics(peerIndex: number, into: number[]): number {
+    return readPeerStatistics(this.inner, peerIndex, into);
+  }
+
   peer(peerIndex: number): PeerSnapshot {
     return this.inner.peer(peerIndex);
   }

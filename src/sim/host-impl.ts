@@ -169,6 +169,12 @@ export interface HostLike {
   peerSetPacketThrottle(peerIndex: number, packetThrottle: number): void;
 
   peer(peerIndex: number): PeerSnapshot;
+  /**
+   * Optional: writes slot `peerIndex`'s 14 PeerStatistic values into `into` (PEER_STATISTIC_FIELDS
+   * order) and returns its state: what peer() gives for those fields, without building the whole
+   * snapshot (the simulator samples statistics after every frame). Without it, peer() is used.
+   */
+  peerStatistics?(peerIndex: number, into: number[]): number;
   /** Every slot's state and the cause of its latest changes (see PeerObservation). */
   observePeers(): PeerObservation;
   host(): HostSnapshot;

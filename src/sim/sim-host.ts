@@ -6,6 +6,7 @@ import { PEER_STATE_NAMES, PeerState } from '../enet/constants.js';
 import type { HostConfigLike, HostEventLike, HostLike, PeerSnapshot, WireAddress } from './host-impl.js';
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
+import { readPeerStatistics } from './statistics.js';
 import type { Trace } from './trace.js';
 
 /** How the application calls service(). */
@@ -70,6 +71,8 @@ export class SimHost {
   frameCount = 0;
   private readonly peerStates = new Map<number, number>();
   private readonly trackedPeers = new Set<number>();
+  /** trackedPeers in slot order, rebuilt after a slot is added. */
+  private sortedTrackedPeers: number[] | null = null;
   /** Remote host names by slot, looked up once per connection of the slot. */
   private readonly peerNames = new Map<number, string>();
   private restarts = 0;
@@ -104,6 +107,7 @@ export class SimHost {
     const impl = this.factory(config);
     this.peerStates.clear();
     this.trackedPeers.clear();
+    this.sortedTrackedPeers = null;
     this.peerNames.clear();
     return impl;
   }
@@ -154,7 +158,7 @@ export class SimHost {
       this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer: '-' });
       return;
     }
-    this.trackedPeers.add(event.peerIndex);
+    this.track(event.peerIndex);
     const peer = this.peerName(event.peerIndex);
     if (event.type === 'receive') {
       this.context.ledger.recordReceipt(event.data, atMs);
@@ -181,7 +185,7 @@ export class SimHost {
       this.peerStates.set(peerIndex, state);
       // A slot leaving DISCONNECTED may now talk to another host.
       if (previous === PeerState.STATE_DISCONNECTED) this.peerNames.delete(peerIndex);
-      if (state !== PeerState.STATE_DISCONNECTED) this.trackedPeers.add(peerIndex);
+      if (state !== PeerState.STATE_DISCONNECTED) this.track(peerIndex);
       const cause = causes[peerIndex];
       this.context.trace.record({
         kind: 'state',
@@ -225,12 +229,32 @@ export class SimHost {
     return peerIndex === null || this.impl === null ? null : this.impl.peer(peerIndex);
   }
 
+  private track(peerIndex: number): void {
+    if (this.trackedPeers.has(peerIndex)) return;
+    this.trackedPeers.add(peerIndex);
+    this.sortedTrackedPeers = null;
+  }
+
+  /**
+   * Visits every peer slot in use, in slot order, with its remote name and its 14 statistics (read
+   * into `scratch`, which the visitor must copy to keep).
+   */
+  forEachPeerStatistics(scratch: number[], visit: (name: string, values: number[]) => void): void {
+    const impl = this.impl;
+    if (impl === null) return;
+    this.sortedTrackedPeers ??= [...this.trackedPeers].sort((a, b) => a - b);
+    for (const index of this.sortedTrackedPeers) {
+      if (readPeerStatistics(impl, index, scratch) !== PeerState.STATE_DISCONNECTED) visit(this.peerName(index), scratch);
+    }
+  }
+
   /** All peer slots in use, by remote name. */
   activePeers(): { name: string; index: number; snapshot: PeerSnapshot }[] {
     const impl = this.impl;
     if (impl === null) return [];
     const peers: { name: string; index: number; snapshot: PeerSnapshot }[] = [];
-    for (const index of [...this.trackedPeers].sort((a, b) => a - b)) {
+    this.sortedTrackedPeers ??= [...this.trackedPeers].sort((a, b) => a - b);
+    for (const index of this.sortedTrackedPeers) {
       const snapshot = impl.peer(index);
       if (snapshot.state !== PeerState.STATE_DISCONNECTED) peers.push({ name: this.peerName(index), index, snapshot });
     }
@@ -257,7 +281,7 @@ export class SimHost {
     if (peerIndex >= 0) this.peerNames.set(peerIndex, remote);
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'connect', detail: { peer: remote, channels: channelCount, data } });
     if (peerIndex < 0) return false;
-    this.trackedPeers.add(peerIndex);
+    this.track(peerIndex);
     this.detectStateChanges();
     return true;
   }

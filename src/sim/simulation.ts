@@ -12,7 +12,7 @@ import { Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
 import { Trace } from './trace.js';
 import { createTsHost } from './ts-host.js';
-import { PEER_STATISTIC_FIELDS, peerStatistics } from './statistics.js';
+import { PEER_STATISTIC_FIELDS } from './statistics.js';
 
 export interface SimulationOptions {
   /** Master seed of every random stream. */
@@ -58,7 +58,9 @@ export class Simulation {
   private readonly namesByAddress = new Map<number, string>();
   private readonly context: SimContext;
   private nextDatagramId = 1;
-  private readonly lastStats = new Map<string, string>();
+  /** The statistics last recorded per host and remote name, to record only changes. */
+  private readonly lastStats = new Map<SimHost, Map<string, number[]>>();
+  private readonly statsScratch: number[] = [];
 
   constructor(readonly options: SimulationOptions) {
     this.random = RandomStream.root(options.seed);
@@ -279,14 +281,19 @@ export class Simulation {
   }
 
   private sample(host: SimHost, always: boolean): void {
-    for (const { name, snapshot } of host.activePeers()) {
-      const values = peerStatistics(snapshot);
-      const key = `${host.name}->${name}`;
-      const text = values.join(',');
-      if (!always && this.lastStats.get(key) === text) continue;
-      this.lastStats.set(key, text);
-      this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values });
+    let lastByPeer = this.lastStats.get(host);
+    if (lastByPeer === undefined) {
+      lastByPeer = new Map();
+      this.lastStats.set(host, lastByPeer);
     }
+    const last = lastByPeer;
+    host.forEachPeerStatistics(this.statsScratch, (name, values) => {
+      const previous = last.get(name);
+      if (!always && previous !== undefined && sameValues(previous, values)) return;
+      const kept = values.slice();
+      last.set(name, kept);
+      this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values: kept });
+    });
   }
 }
 
@@ -306,4 +313,10 @@ function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
   const decoded = decodeDatagram(bytes, { checksum });
   if (!decoded.ok) return [decoded.reason];
   return decoded.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`);
+}
+
+function sameValues(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }

@@ -1,5 +1,5 @@
 // Godot's 14 PeerStatistic values of a peer, in ENetPacketPeer.PeerStatistic order.
-import type { PeerSnapshot } from './host-impl.js';
+import type { HostLike, PeerSnapshot } from './host-impl.js';
 
 /** The ENetPeer field behind each PeerStatistic (0..13). */
 export const PEER_STATISTIC_FIELDS = [
@@ -39,4 +39,15 @@ export const PEER_STATISTIC_NAMES = [
 
 export function peerStatistics(snapshot: PeerSnapshot): number[] {
   return PEER_STATISTIC_FIELDS.map((field) => snapshot[field]);
+}
+
+/** Writes a snapshot's 14 statistics into `into`; returns the peer's state. */
+export function statisticsFromSnapshot(snapshot: PeerSnapshot, into: number[]): number {
+  for (let index = 0; index < PEER_STATISTIC_FIELDS.length; index++) into[index] = snapshot[PEER_STATISTIC_FIELDS[index]!];
+  return snapshot.state;
+}
+
+/** Slot `peerIndex`'s 14 statistics into `into`, by the host's own reader when it has one; returns the state. */
+export function readPeerStatistics(impl: HostLike, peerIndex: number, into: number[]): number {
+  return impl.peerStatistics !== undefined ? impl.peerStatistics(peerIndex, into) : statisticsFromSnapshot(impl.peer(peerIndex), into);
 }

@@ -138,6 +138,26 @@ export class TsHost implements HostLike {
     this.core.peers[peerIndex]!.packetThrottle = packetThrottle;
   }
 
+  peerStatistics(peerIndex: number, into: number[]): number {
+    // PEER_STATISTIC_FIELDS order; a test compares this with peer().
+    const p = this.core.peers[peerIndex]!;
+    into[0] = p.packetLoss;
+    into[1] = p.packetLossVariance;
+    into[2] = p.packetLossEpoch;
+    into[3] = p.roundTripTime;
+    into[4] = p.roundTripTimeVariance;
+    into[5] = p.lastRoundTripTime;
+    into[6] = p.lastRoundTripTimeVariance;
+    into[7] = p.packetThrottle;
+    into[8] = p.packetThrottleLimit;
+    into[9] = p.packetThrottleCounter;
+    into[10] = p.packetThrottleEpoch;
+    into[11] = p.packetThrottleAcceleration;
+    into[12] = p.packetThrottleDeceleration;
+    into[13] = p.packetThrottleInterval;
+    return p.state;
+  }
+
   peer(peerIndex: number): PeerSnapshot {
     const p = this.core.peers[peerIndex]!;
     return {

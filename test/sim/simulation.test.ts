@@ -2,7 +2,10 @@
 // independence of random streams (an unrelated host pair does not change an existing link's
 // fates), faults that apply as documented, the game loop, and the delivery ledger.
 import { describe, expect, test } from 'vitest';
+import type { HostLike } from '../../src/sim/host-impl.js';
 import { Simulation } from '../../src/sim/simulation.js';
+import { statisticsFromSnapshot } from '../../src/sim/statistics.js';
+import { createTsHost } from '../../src/sim/ts-host.js';
 import type { DatagramTraceEvent } from '../../src/sim/trace.js';
 
 const RELIABLE = 1;
@@ -33,7 +36,52 @@ function linkFates(sim: Simulation, from: string, to: string): string[] {
     .map((event) => `${event.atMs} ${event.phase} ${event.sizeBytes} ${event.reason ?? ''}`);
 }
 
+/** A lossy two-host run whose hosts come from `factory`, sampled every 50 ms and after every frame. */
+function sampledDuel(factory: (config: Parameters<typeof createTsHost>[0]) => HostLike): Simulation {
+  const sim = new Simulation({ seed: 11, statsIntervalMs: 50 });
+  sim.addHost('server', { peerCount: 4, implementation: factory, service: { hz: 60 } });
+  sim.addHost('client', { implementation: factory, service: { hz: 30, phaseMs: 3 } });
+  sim.defaultLink({ latencyMs: 35, jitter: { ms: 8 }, loss: { model: 'bernoulli', percent: 5 } });
+  sim.at(0, () => sim.host('client').connect('server', 2, 0));
+  sim.every(20, () => {
+    if (sim.host('client').peerIndexOf('server') !== null) sim.host('client').send('server', 0, 300, sim.nowMs % 100 === 0 ? RELIABLE : 0, 'stream');
+  });
+  sim.at(6_000, () => sim.host('client').throttleConfigure('server', 500, 4, 4));
+  return sim;
+}
+
 describe('Simulation', () => {
+  test('statistics: the TypeScript host reads the 14 values peer() gives, and sampling through either gives the same trace', () => {
+    const hosts: HostLike[] = [];
+    const fast = sampledDuel((config) => {
+      const host = createTsHost(config);
+      hosts.push(host);
+      return host;
+    });
+    let compared = 0;
+    fast.every(250, () => {
+      for (const host of hosts) {
+        for (let index = 0; index < host.host().peerCount; index++) {
+          const direct: number[] = [];
+          const viaSnapshot: number[] = [];
+          expect(host.peerStatistics!(index, direct)).toBe(statisticsFromSnapshot(host.peer(index), viaSnapshot));
+          expect(direct).toEqual(viaSnapshot);
+          compared++;
+        }
+      }
+    });
+    fast.run(12_000);
+    // The same run with hosts that only offer peer() snapshots (the fallback, as for libenet).
+    const slow = sampledDuel((config) => {
+      const host = createTsHost(config);
+      return new Proxy(host, { get: (target, key) => (key === 'peerStatistics' ? undefined : Reflect.get(target, key, target)) });
+    });
+    slow.run(12_000);
+    expect(compared).toBeGreaterThan(200);
+    expect(fast.trace.events.filter((event) => event.kind === 'stats').length).toBeGreaterThan(300);
+    expect(fast.trace.hash()).toBe(slow.trace.hash());
+  });
+
   test('determinism: the same scenario and seed give the same trace hash; another seed another', () => {
     const hashes = [1, 1, 2].map((seed) => {
       const sim = duel(seed);
