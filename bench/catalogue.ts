@@ -5,11 +5,11 @@ import type { ProtocolProfile } from '../src/enet/constants.js';
 import type { HostFactory } from '../src/sim/sim-host.js';
 import { buildBulk, buildDuel, buildIdleServer, buildLobby, type BuiltWorkload } from './workloads.js';
 
-export type WorkloadId = 'W1' | 'W1@1.3.18' | 'W2' | 'W3' | 'W4' | 'M1';
+export type WorkloadId = 'W1' | 'W1@1.3.18' | 'W1-untraced' | 'W2' | 'W2-untraced' | 'W3' | 'W4' | 'M1';
 export type Size = 'full' | 'libenet' | 'smoke';
 
 /** Run order and the ids `--only` accepts. */
-export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W1@1.3.18', 'W2', 'W3', 'W4', 'M1'];
+export const WORKLOAD_IDS: readonly WorkloadId[] = ['W1', 'W1@1.3.18', 'W1-untraced', 'W2', 'W2-untraced', 'W3', 'W4', 'M1'];
 
 export interface WorkloadEntry {
   id: WorkloadId;
@@ -20,6 +20,8 @@ export interface WorkloadEntry {
   onLibenet: boolean;
   /** What the libenet variant is, for the report (null: the full workload itself). */
   libenetVariant: string | null;
+  /** Why a workload that does not run on libenet has no comparison (default: the profile). */
+  noLibenetNote?: string;
   /** Heap and RSS sample period in virtual ms, per size. */
   samplePeriodMs: (size: Size) => number;
   build: (size: Size, implementation: HostFactory) => BuiltWorkload;
@@ -67,9 +69,29 @@ function duelEntry(id: 'W1' | 'W1@1.3.18', profile: ProtocolProfile): WorkloadEn
   };
 }
 
+const UNTRACED_NOTE = 'the same ENet work as without -untraced; only the simulator records no trace';
+
 export const CATALOGUE: Record<Exclude<WorkloadId, 'W4'>, WorkloadEntry> = {
   W1: duelEntry('W1', '1.3.17'),
   'W1@1.3.18': duelEntry('W1@1.3.18', '1.3.18'),
+  'W1-untraced': {
+    ...duelEntry('W1', '1.3.17'),
+    id: 'W1-untraced',
+    title: 'W1 with SimulationOptions.trace false: nothing recorded, statistics not sampled',
+    onLibenet: false,
+    noLibenetNote: UNTRACED_NOTE,
+    build: (size, implementation) => buildDuel({ implementation, durationMs: W1_MS[size], simulation: { trace: false } }),
+  },
+  'W2-untraced': {
+    id: 'W2-untraced',
+    title: 'W2 with SimulationOptions.trace false: nothing recorded, statistics not sampled',
+    profile: '1.3.17',
+    onLibenet: false,
+    libenetVariant: null,
+    noLibenetNote: UNTRACED_NOTE,
+    samplePeriodMs: () => 100,
+    build: (size, implementation) => buildLobby({ implementation, ...W2[size], simulation: { trace: false } }),
+  },
   W2: {
     id: 'W2',
     title: 'lobby, 1 server + 256 clients at 30 Hz, 60 virtual seconds',

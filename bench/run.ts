@@ -133,7 +133,7 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   const variant = options.smoke ? `${id} at smoke size` : (entry.libenetVariant ?? `${id} in full`);
   const compared = libenetRuns.length > 0 && warmRuns.length > 0 ? comparison(variant, sameVariant ? tsRuns : matchedRuns, warmRuns, libenetRuns, tsRuns) : null;
   const note = !entry.onLibenet
-    ? 'libenet is 1.3.17: the 1.3.17 profile is compared in W1'
+    ? (entry.noLibenetNote ?? 'libenet is 1.3.17: the 1.3.17 profile is compared in W1')
     : !libenetOk
       ? `libenet not measured (${options.libenet ? 'oracle unavailable' : '--skip-libenet'})`
       : 'libenet runs failed (see errors)';

@@ -154,19 +154,22 @@ export class SimHost {
 
   private recordEvent(event: HostEventLike, type: 'connect' | 'disconnect' | 'receive' | 'error'): void {
     const atMs = this.context.nowMs;
+    const trace = this.context.trace;
     if (event.type === 'none') {
-      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer: '-' });
+      trace.record({ kind: 'event', atMs, host: this.name, type, peer: '-' });
       return;
     }
     this.track(event.peerIndex);
+    if (event.type === 'receive') this.context.ledger.recordReceipt(event.data, atMs);
+    if (!trace.enabled) return;
     const peer = this.peerName(event.peerIndex);
     if (event.type === 'receive') {
-      this.context.ledger.recordReceipt(event.data, atMs);
-      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length });
+      trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length });
     } else {
-      this.context.trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
+      trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
     }
   }
+
 
   /**
    * Records the state changes the application could observe (get_state) since the last check, for
@@ -186,6 +189,7 @@ export class SimHost {
       // A slot leaving DISCONNECTED may now talk to another host.
       if (previous === PeerState.STATE_DISCONNECTED) this.peerNames.delete(peerIndex);
       if (state !== PeerState.STATE_DISCONNECTED) this.track(peerIndex);
+      if (!this.context.trace.enabled) continue;
       const cause = causes[peerIndex];
       this.context.trace.record({
         kind: 'state',

@@ -28,6 +28,12 @@ export interface SimulationOptions {
   statsOnChange?: boolean;
   /** Record datagram events (sent / dropped / delivered) with their decoded commands. Default true. */
   traceDatagrams?: boolean;
+  /**
+   * Record a trace at all. false: `trace.events` stays empty and no event is even built (nor are
+   * statistics sampled, which only feed the trace): for sweeps that read the ledger, snapshots or
+   * host state, not the trace. Default true.
+   */
+  trace?: boolean;
 }
 
 export interface AddHostOptions extends SimHostOptions {
@@ -49,7 +55,7 @@ export interface RunResult {
  */
 export class Simulation {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace();
+  readonly trace: Trace;
   readonly ledger = new Ledger();
   readonly random: RandomStream;
   readonly network: Network;
@@ -63,6 +69,7 @@ export class Simulation {
   private readonly statsScratch: number[] = [];
 
   constructor(readonly options: SimulationOptions) {
+    this.trace = new Trace(options.trace !== false);
     this.random = RandomStream.root(options.seed);
     this.network = new Network(this.random.fork('links'));
     this.epochMs = options.epochMs ?? 1_000_000;
@@ -82,7 +89,7 @@ export class Simulation {
       afterService: (host) => this.sampleOnChange(host),
     };
     const statsIntervalMs = options.statsIntervalMs ?? 100;
-    if (statsIntervalMs > 0) this.every(statsIntervalMs, () => this.sampleAll());
+    if (statsIntervalMs > 0 && this.trace.enabled) this.every(statsIntervalMs, () => this.sampleAll());
   }
 
   get nowMs(): number {
@@ -211,7 +218,7 @@ export class Simulation {
     for (const sent of impl.takeSent()) {
       const id = this.nextDatagramId++;
       const to = this.namesByAddress.get(addressKey(sent.address));
-      if (this.options.traceDatagrams !== false) {
+      if (this.tracesDatagrams) {
         this.trace.record({
           kind: 'datagram',
           atMs: this.nowMs,
@@ -260,7 +267,7 @@ export class Simulation {
       this.dropped(id, from, to, bytes.length, 'hostDown');
       return;
     }
-    if (this.options.traceDatagrams !== false) {
+    if (this.tracesDatagrams) {
       this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) });
     }
     host.impl.deliver(this.host(from).address, bytes);
@@ -268,7 +275,7 @@ export class Simulation {
   }
 
   private dropped(id: number, from: string, to: string, sizeBytes: number, reason: string): void {
-    if (this.options.traceDatagrams === false) return;
+    if (!this.tracesDatagrams) return;
     this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'dropped', id, from, to, sizeBytes, reason });
   }
 
@@ -276,8 +283,12 @@ export class Simulation {
     for (const host of this.hosts.values()) this.sample(host, true);
   }
 
+  private get tracesDatagrams(): boolean {
+    return this.options.traceDatagrams !== false && this.trace.enabled;
+  }
+
   private sampleOnChange(host: SimHost): void {
-    if (this.options.statsOnChange !== false) this.sample(host, false);
+    if (this.options.statsOnChange !== false && this.trace.enabled) this.sample(host, false);
   }
 
   private sample(host: SimHost, always: boolean): void {

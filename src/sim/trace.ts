@@ -71,7 +71,11 @@ export class Trace {
   readonly events: TraceEvent[] = [];
   truncated = false;
 
+  /** @param enabled - false: record() keeps nothing (SimulationOptions.trace). */
+  constructor(readonly enabled = true) {}
+
   record(event: TraceEvent): void {
+    if (!this.enabled) return;
     if (this.events.length >= TRACE_EVENTS_MAX) {
       this.truncated = true;
       return;

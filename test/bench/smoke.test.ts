@@ -35,7 +35,14 @@ test('bench --smoke: every workload reports every figure, the TS/libenet ratios 
   expect(report.schema).toBe('enetsim-bench/1');
   expect(report.errors).toEqual([]);
   expect(report.options).toMatchObject({ smoke: true, repeats: 1 });
-  expect(report.workloads.map((workload) => workload.id)).toEqual(['W1', 'W1@1.3.18', 'W2', 'W3', 'W4', 'M1']);
+  expect(report.workloads.map((workload) => workload.id)).toEqual(['W1', 'W1@1.3.18', 'W1-untraced', 'W2', 'W2-untraced', 'W3', 'W4', 'M1']);
+  for (const id of ['W1', 'W2']) {
+    const traced = report.workloads.find((workload) => workload.id === id)!.runs[0]!;
+    const untraced = report.workloads.find((workload) => workload.id === `${id}-untraced`)!.runs[0]!;
+    expect(traced.traceEvents, `${id} records a trace`).toBeGreaterThan(0);
+    expect(untraced.traceEvents, `${id}-untraced records none`).toBe(0);
+    expect(untraced.datagrams, `${id}-untraced does the same ENet work`).toEqual(traced.datagrams);
+  }
   for (const workload of report.workloads) {
     const figures = workload.figures;
     for (const key of ['wallMs', 'virtualPerWall', 'coresUsed', 'datagramsPerSecond', 'peakHeapBytes', 'peakRssBytes', 'tsEnetNsPerDatagram'] as const satisfies readonly (keyof WorkloadFigures)[]) {

@@ -37,8 +37,8 @@ function linkFates(sim: Simulation, from: string, to: string): string[] {
 }
 
 /** A lossy two-host run whose hosts come from `factory`, sampled every 50 ms and after every frame. */
-function sampledDuel(factory: (config: Parameters<typeof createTsHost>[0]) => HostLike): Simulation {
-  const sim = new Simulation({ seed: 11, statsIntervalMs: 50 });
+function sampledDuel(factory: (config: Parameters<typeof createTsHost>[0]) => HostLike, trace = true): Simulation {
+  const sim = new Simulation({ seed: 11, statsIntervalMs: 50, trace });
   sim.addHost('server', { peerCount: 4, implementation: factory, service: { hz: 60 } });
   sim.addHost('client', { implementation: factory, service: { hz: 30, phaseMs: 3 } });
   sim.defaultLink({ latencyMs: 35, jitter: { ms: 8 }, loss: { model: 'bernoulli', percent: 5 } });
@@ -51,6 +51,19 @@ function sampledDuel(factory: (config: Parameters<typeof createTsHost>[0]) => Ho
 }
 
 describe('Simulation', () => {
+  test('trace: false records nothing and changes nothing else (same ledger, same peer state at the end)', () => {
+    const traced = sampledDuel((config) => createTsHost(config));
+    traced.run(12_000);
+    const quiet = sampledDuel((config) => createTsHost(config), false);
+    quiet.run(12_000);
+    expect(quiet.trace.events).toEqual([]);
+    expect(traced.trace.events.length).toBeGreaterThan(1000);
+    expect(traced.ledger.all.filter((packet) => packet.receivedAtMs.length > 0).length).toBeGreaterThan(100);
+    expect(quiet.ledger.all).toEqual(traced.ledger.all);
+    expect(quiet.host('client').peerSnapshot('server')).toEqual(traced.host('client').peerSnapshot('server'));
+    expect(quiet.host('server').peerSnapshot('client')).toEqual(traced.host('server').peerSnapshot('client'));
+  });
+
   test('statistics: the TypeScript host reads the 14 values peer() gives, and sampling through either gives the same trace', () => {
     const hosts: HostLike[] = [];
     const fast = sampledDuel((config) => {
