@@ -69,12 +69,13 @@ export class SimHost {
   impl: HostLike | null;
   paused = false;
   frameCount = 0;
-  private readonly peerStates = new Map<number, number>();
+  /** The last observed state by slot (absent: DISCONNECTED); arrays, as peerIndexOf scans them per send. */
+  private readonly peerStates: number[] = [];
   private readonly trackedPeers = new Set<number>();
   /** trackedPeers in slot order, rebuilt after a slot is added. */
   private sortedTrackedPeers: number[] | null = null;
   /** Remote host names by slot, looked up once per connection of the slot. */
-  private readonly peerNames = new Map<number, string>();
+  private readonly peerNames: (string | undefined)[] = [];
   private restarts = 0;
 
   constructor(
@@ -105,10 +106,10 @@ export class SimHost {
       ...(this.options.compress !== undefined ? { compress: this.options.compress } : {}),
     };
     const impl = this.factory(config);
-    this.peerStates.clear();
+    this.peerStates.length = 0;
     this.trackedPeers.clear();
     this.sortedTrackedPeers = null;
-    this.peerNames.clear();
+    this.peerNames.length = 0;
     return impl;
   }
 
@@ -183,11 +184,11 @@ export class SimHost {
     const { states, causes } = impl.observePeers();
     for (let peerIndex = 0; peerIndex < states.length; peerIndex++) {
       const state = states[peerIndex]!;
-      const previous = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
+      const previous = this.peerStates[peerIndex] ?? PeerState.STATE_DISCONNECTED;
       if (state === previous) continue;
-      this.peerStates.set(peerIndex, state);
+      this.peerStates[peerIndex] = state;
       // A slot leaving DISCONNECTED may now talk to another host.
-      if (previous === PeerState.STATE_DISCONNECTED) this.peerNames.delete(peerIndex);
+      if (previous === PeerState.STATE_DISCONNECTED) this.peerNames[peerIndex] = undefined;
       if (state !== PeerState.STATE_DISCONNECTED) this.track(peerIndex);
       if (!this.context.trace.enabled) continue;
       const cause = causes[peerIndex];
@@ -207,13 +208,13 @@ export class SimHost {
 
   /** "server" for a peer whose address is the server's, else "#<index>". */
   peerName(peerIndex: number): string {
-    const cached = this.peerNames.get(peerIndex);
+    const cached = this.peerNames[peerIndex];
     if (cached !== undefined) return cached;
     const impl = this.impl;
     if (impl === null) return `#${peerIndex}`;
     const name = this.context.nameAt(impl.peer(peerIndex).address);
     if (name === null) return `#${peerIndex}`;
-    this.peerNames.set(peerIndex, name);
+    this.peerNames[peerIndex] = name;
     return name;
   }
 
@@ -222,7 +223,7 @@ export class SimHost {
     if (this.impl === null) return null;
     // From the observed states and the cached names: no snapshot of the ENet peer is needed.
     for (const peerIndex of this.trackedPeers) {
-      const state = this.peerStates.get(peerIndex) ?? PeerState.STATE_DISCONNECTED;
+      const state = this.peerStates[peerIndex] ?? PeerState.STATE_DISCONNECTED;
       if (state !== PeerState.STATE_DISCONNECTED && this.peerName(peerIndex) === remote) return peerIndex;
     }
     return null;
@@ -282,7 +283,7 @@ export class SimHost {
   connect(remote: string, channelCount: number, data = 0): boolean {
     const impl = this.requireImpl('connect');
     const peerIndex = impl.connect(this.context.addressOf(remote), channelCount, data);
-    if (peerIndex >= 0) this.peerNames.set(peerIndex, remote);
+    if (peerIndex >= 0) this.peerNames[peerIndex] = remote;
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'connect', detail: { peer: remote, channels: channelCount, data } });
     if (peerIndex < 0) return false;
     this.track(peerIndex);
