@@ -26,7 +26,7 @@ if (!started.ok) {
     try {
       port.postMessage({ kind: 'outcome', outcome: runConformanceSeed(request.seed, session.factory) } satisfies WorkerReply);
     } catch (error) {
-      port.postMessage({ kind: 'error', message: `seed ${request.seed}: ${(error as Error).stack ?? String(error)}` } satisfies WorkerReply);
+      port.postMessage({ kind: 'error', message: `seed ${request.seed}: ${(error as Error).message ?? String(error)}` } satisfies WorkerReply);
     }
   });
   port.postMessage({ kind: 'ready' } satisfies WorkerReply);

@@ -190,7 +190,7 @@ async function runOnWorkers(seeds: number[], jobs: number, onOutcome: (outcome: 
         next();
       });
       worker.on('error', (error) => {
-        failure ??= error.stack ?? String(error);
+        failure ??= error.message ?? String(error);
       });
       worker.on('exit', () => resolve());
     });
