@@ -153,8 +153,9 @@ function resolve(config: LinkConfig, name: string): ResolvedLinkConfig {
 }
 
 /**
- * Merges `change` over `base`: nested objects merge key by key, except that an object naming a
- * different `model` (loss) or `distribution` replaces the old one whole.
+ * Merges `change` over `base`: nested objects merge key by key (a jitter with a new `distribution`
+ * keeps its `ms`), except that a loss naming a different `model` replaces the old one whole, since
+ * each model has its own parameters (docs/scenarios.md, links).
  */
 export function mergeLinkConfig(base: LinkConfig, change: LinkConfig): LinkConfig {
   const merged: Record<string, unknown> = { ...base };
