@@ -30,7 +30,7 @@ export interface BuiltWorkload {
 /** The implementation behind every host of a workload. */
 export type Implementation = HostFactory | ProtocolProfile;
 
-/** Simulation options a builder passes through (bench/experiments.ts switches trace parts off). */
+/** Simulation options a builder passes through (the -untraced workloads set trace: false). */
 export type SimulationOverrides = Omit<SimulationOptions, 'seed'>;
 
 /**
