@@ -3,7 +3,7 @@
 // to another process, and the simulator makes many per frame), and the smoke size for the tests.
 import type { ProtocolProfile } from '../src/enet/constants.js';
 import type { HostFactory } from '../src/sim/sim-host.js';
-import { buildBulk, buildDuel, buildIdleServer, buildLobby, type BuiltWorkload } from './workloads.js';
+import { buildBulk, buildDuel, buildIdleServer, buildLobby, type BuiltWorkload, type SimulationOverrides } from './workloads.js';
 
 export type WorkloadId = 'W1' | 'W1@1.3.18' | 'W1-untraced' | 'W2' | 'W2-untraced' | 'W3' | 'W4' | 'M1';
 export type Size = 'full' | 'libenet' | 'smoke';
@@ -24,7 +24,8 @@ export interface WorkloadEntry {
   noLibenetNote?: string;
   /** Heap and RSS sample period in virtual ms, per size. */
   samplePeriodMs: (size: Size) => number;
-  build: (size: Size, implementation: HostFactory) => BuiltWorkload;
+  /** Builds the workload; `simulation` overrides options of the Simulation (the -untraced variants). */
+  build: (size: Size, implementation: HostFactory, simulation?: SimulationOverrides) => BuiltWorkload;
 }
 
 /** W4: W1 cut to `durationMs`, `variantCount` throttle_configure variants. */
@@ -65,42 +66,39 @@ function duelEntry(id: 'W1' | 'W1@1.3.18', profile: ProtocolProfile): WorkloadEn
     onLibenet: profile === '1.3.17',
     libenetVariant: 'W1 cut to 60 virtual seconds',
     samplePeriodMs: (size) => (size === 'full' ? 500 : 100),
-    build: (size, implementation) => buildDuel({ implementation, durationMs: W1_MS[size] }),
+    build: (size, implementation, simulation) => buildDuel({ implementation, durationMs: W1_MS[size], ...(simulation !== undefined ? { simulation } : {}) }),
   };
 }
 
-const UNTRACED_NOTE = 'the same ENet work as without -untraced; only the simulator records no trace';
+/** `entry` with SimulationOptions.trace false: the same ENet work, no trace recorded. */
+function untraced(entry: WorkloadEntry, id: 'W1-untraced' | 'W2-untraced'): WorkloadEntry {
+  return {
+    ...entry,
+    id,
+    title: `${entry.id} with SimulationOptions.trace false: nothing recorded, statistics not sampled`,
+    onLibenet: false,
+    libenetVariant: null,
+    noLibenetNote: 'the same ENet work as without -untraced; only the simulator records no trace',
+    build: (size, implementation) => entry.build(size, implementation, { trace: false }),
+  };
+}
+
+const W2_ENTRY: WorkloadEntry = {
+  id: 'W2',
+  title: 'lobby, 1 server + 256 clients at 30 Hz, 60 virtual seconds',
+  profile: '1.3.17',
+  onLibenet: true,
+  libenetVariant: 'W2 cut to 2 virtual seconds (256 clients connect in the first 256 ms, streams from 1 s)',
+  samplePeriodMs: () => 100,
+  build: (size, implementation, simulation) => buildLobby({ implementation, ...W2[size], ...(simulation !== undefined ? { simulation } : {}) }),
+};
 
 export const CATALOGUE: Record<Exclude<WorkloadId, 'W4'>, WorkloadEntry> = {
   W1: duelEntry('W1', '1.3.17'),
   'W1@1.3.18': duelEntry('W1@1.3.18', '1.3.18'),
-  'W1-untraced': {
-    ...duelEntry('W1', '1.3.17'),
-    id: 'W1-untraced',
-    title: 'W1 with SimulationOptions.trace false: nothing recorded, statistics not sampled',
-    onLibenet: false,
-    noLibenetNote: UNTRACED_NOTE,
-    build: (size, implementation) => buildDuel({ implementation, durationMs: W1_MS[size], simulation: { trace: false } }),
-  },
-  'W2-untraced': {
-    id: 'W2-untraced',
-    title: 'W2 with SimulationOptions.trace false: nothing recorded, statistics not sampled',
-    profile: '1.3.17',
-    onLibenet: false,
-    libenetVariant: null,
-    noLibenetNote: UNTRACED_NOTE,
-    samplePeriodMs: () => 100,
-    build: (size, implementation) => buildLobby({ implementation, ...W2[size], simulation: { trace: false } }),
-  },
-  W2: {
-    id: 'W2',
-    title: 'lobby, 1 server + 256 clients at 30 Hz, 60 virtual seconds',
-    profile: '1.3.17',
-    onLibenet: true,
-    libenetVariant: 'W2 cut to 2 virtual seconds (256 clients connect in the first 256 ms, streams from 1 s)',
-    samplePeriodMs: () => 100,
-    build: (size, implementation) => buildLobby({ implementation, ...W2[size] }),
-  },
+  'W1-untraced': untraced(duelEntry('W1', '1.3.17'), 'W1-untraced'),
+  W2: W2_ENTRY,
+  'W2-untraced': untraced(W2_ENTRY, 'W2-untraced'),
   W3: {
     id: 'W3',
     title: 'bulk, 64 × 1 MiB reliable over 20 Mbit/s with a 64 KiB queue, until delivered',

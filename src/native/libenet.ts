@@ -549,7 +549,6 @@ export class LibenetHost implements HostLike {
     const serviced = readEvent(reader);
     this.readPeerStates(reader);
     this.knownOutboxCount = outboxCount;
-    this.statesCurrent = true;
     return serviced;
   }
 

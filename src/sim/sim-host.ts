@@ -234,6 +234,12 @@ export class SimHost {
     return peerIndex === null || this.impl === null ? null : this.impl.peer(peerIndex);
   }
 
+  /** The tracked slots in slot order (kept until a slot is added). */
+  private slotsInOrder(): readonly number[] {
+    this.sortedTrackedPeers ??= [...this.trackedPeers].sort((a, b) => a - b);
+    return this.sortedTrackedPeers;
+  }
+
   private track(peerIndex: number): void {
     if (this.trackedPeers.has(peerIndex)) return;
     this.trackedPeers.add(peerIndex);
@@ -247,8 +253,7 @@ export class SimHost {
   forEachPeerStatistics(scratch: number[], visit: (name: string, values: number[]) => void): void {
     const impl = this.impl;
     if (impl === null) return;
-    this.sortedTrackedPeers ??= [...this.trackedPeers].sort((a, b) => a - b);
-    for (const index of this.sortedTrackedPeers) {
+    for (const index of this.slotsInOrder()) {
       if (readPeerStatistics(impl, index, scratch) !== PeerState.STATE_DISCONNECTED) visit(this.peerName(index), scratch);
     }
   }
@@ -258,8 +263,7 @@ export class SimHost {
     const impl = this.impl;
     if (impl === null) return [];
     const peers: { name: string; index: number; snapshot: PeerSnapshot }[] = [];
-    this.sortedTrackedPeers ??= [...this.trackedPeers].sort((a, b) => a - b);
-    for (const index of this.sortedTrackedPeers) {
+    for (const index of this.slotsInOrder()) {
       const snapshot = impl.peer(index);
       if (snapshot.state !== PeerState.STATE_DISCONNECTED) peers.push({ name: this.peerName(index), index, snapshot });
     }

@@ -167,14 +167,16 @@ export function runConformanceSeed(seed: number, libenet: HostFactory): SeedOutc
   return { seed, identical: divergence === null, eventCount: ours.sim.trace.events.length, divergence };
 }
 
+/** The compiled worker beside this module (absent when running from the TypeScript sources). */
+const WORKER_URL = new URL('./conformance-worker.js', import.meta.url);
+
 /** Runs seeds on worker threads, each with its own libenet driver; outcomes in any order. */
 async function runOnWorkers(seeds: number[], jobs: number, onOutcome: (outcome: SeedOutcome) => void): Promise<string | null> {
-  const workerUrl = new URL('./conformance-worker.js', import.meta.url);
   const queue = [...seeds];
   let failure: string | null = null;
   const runWorker = (): Promise<void> =>
     new Promise((resolve) => {
-      const worker = new Worker(workerUrl);
+      const worker = new Worker(WORKER_URL);
       const next = (): void => {
         const seed = failure === null ? queue.shift() : undefined;
         if (seed === undefined) worker.postMessage({ kind: 'stop' } satisfies WorkerRequest);
@@ -200,7 +202,7 @@ async function runOnWorkers(seeds: number[], jobs: number, onOutcome: (outcome: 
 
 /** Whether seeds can go to worker threads: only from the compiled CLI (Node does not carry tsx into workers). */
 export function workersAvailable(): boolean {
-  return fs.existsSync(fileURLToPath(new URL('./conformance-worker.js', import.meta.url)));
+  return fs.existsSync(fileURLToPath(WORKER_URL));
 }
 
 export interface ConformanceOptions {
