@@ -7,6 +7,7 @@ import { Host, type WireAddress } from '../../src/enet/host.js';
 import { isGodotProfile, profileBehaviour } from '../../src/enet/profile.js';
 import { destroyAll, eventsOf, runPair, sentBy, typescriptImplementation, type PairRun } from '../support/conformance-kit.js';
 import { ipv4Address, type TraceDatagram } from '../support/lockstep.js';
+import { DISCONNECTS, SEQUENCING_AND_FRAGMENTS, THROTTLE_AND_BANDWIDTH, TIMING_AND_TIMEOUTS, WIRE_AND_HANDSHAKE } from './conformance-cases.js';
 
 describe('profileBehaviour', () => {
   test('a Godot profile is its upstream base with only the Godot patches changed', () => {
@@ -176,4 +177,23 @@ describe('long-timeouts patch', () => {
   test('godot-4.2, without the patch, times out exactly as upstream 1.3.18 with a custom limit', () => {
     expect(timeoutAfterLoss('godot-4.2', [8, 1000, 30_000], 20_000).dropAfterMs).toBe(2016);
   });
+});
+
+// ---- everything else is upstream's ------------------------------------------------------------
+
+// The §9 rows hold on libenet 1.3.17 (conformance.test.ts runs them there). None of them connects to
+// the broadcast address, so godot-4.0, which is 1.3.17 plus the socket patch, must answer all of them
+// exactly as libenet 1.3.17 does: the only oracle here checks its upstream part.
+describe('§9 conformance: TypeScript core, godot-4.0 profile', () => {
+  for (const conformanceCase of [...WIRE_AND_HANDSHAKE, ...SEQUENCING_AND_FRAGMENTS, ...TIMING_AND_TIMEOUTS, ...DISCONNECTS, ...THROTTLE_AND_BANDWIDTH]) {
+    test(`row ${conformanceCase.row}: ${conformanceCase.name}`, () => conformanceCase.run(typescriptImplementation('godot-4.0')));
+  }
+});
+
+// Rows 2, 14 and 41 state the 1.3.18 answer too; godot-4.2 gives it.
+describe('§9 conformance: TypeScript core, godot-4.2 profile, rows with a 1.3.18 answer', () => {
+  const rows = new Set(['2', '14', '41']);
+  for (const conformanceCase of [...WIRE_AND_HANDSHAKE, ...SEQUENCING_AND_FRAGMENTS, ...THROTTLE_AND_BANDWIDTH].filter((candidate) => rows.has(candidate.row))) {
+    test(`row ${conformanceCase.row}: ${conformanceCase.name}`, () => conformanceCase.run(typescriptImplementation('godot-4.2')));
+  }
 });
