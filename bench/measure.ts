@@ -1,6 +1,7 @@
 // One measured run of one workload on one implementation, in the current process. The benchmark
 // runs each of these in a fresh child process (bench/child.ts) so that peak RSS, the heap and the
 // JIT state belong to that run alone.
+import type { ProtocolProfile } from '../src/enet/constants.js';
 import { LibenetDriver, type LibenetHost } from '../src/native/libenet.js';
 import type { HostFactory } from '../src/sim/sim-host.js';
 import { Simulation } from '../src/sim/simulation.js';
@@ -88,7 +89,7 @@ export interface RunResult {
   idleServer?: IdleServerMemory;
 }
 
-function tsFactory(profile: '1.3.17' | '1.3.18'): HostFactory {
+function tsFactory(profile: ProtocolProfile): HostFactory {
   return (config) => createTsHost(config, profile);
 }
 

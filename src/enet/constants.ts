@@ -131,5 +131,10 @@ export type PeerState = (typeof PeerState)[keyof typeof PeerState];
 
 export const PEER_STATE_NAMES: readonly string[] = Object.keys(PeerState);
 
-/** The ENet version a host behaves as. Both are wire-compatible (reference §11). */
-export type ProtocolProfile = '1.3.17' | '1.3.18';
+/**
+ * Which ENet a host behaves as: an upstream release, or the ENet a range of Godot 4 releases bundles
+ * (upstream plus Godot's patches). All are wire-compatible (reference §11). What each one changes is
+ * listed in one place, `profileBehaviour` (profile.ts); docs/godot.md says where each fact comes from.
+ */
+export const PROTOCOL_PROFILES = ['1.3.17', '1.3.18', 'godot-4.0', 'godot-4.2', 'godot-pr118158'] as const;
+export type ProtocolProfile = (typeof PROTOCOL_PROFILES)[number];

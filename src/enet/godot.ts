@@ -111,7 +111,14 @@ export interface ENetConnectionOptions {
   clock: () => number;
   /** host->randomSeed after creation (connect ids derive from it). Default 0. */
   randomSeed?: number;
-  /** Which ENet to behave as. Default '1.3.18' (Godot 4's bundled ENet). */
+  /**
+   * Which ENet to behave as. Default '1.3.18': upstream 1.3.18, whose protocol code Godot 4.0.4,
+   * 4.1.2 and 4.2 onwards bundle, without Godot's socket patch. To match a Godot build exactly, pick
+   * its profile: 'godot-4.2' (Godot 4.0.4, 4.1.2–4.1.4, 4.2–4.7: 1.3.18 plus the socket patch, so a
+   * peer connected to 255.255.255.255 accepts nothing from other addresses), 'godot-4.0' (Godot
+   * 4.0.0–4.0.3, 4.1.0–4.1.1: 1.3.17 plus the socket patch), or 'godot-pr118158' (godot-4.2 plus the
+   * unmerged long-timeouts patch). docs/godot.md lists the sources.
+   */
   profile?: ProtocolProfile;
   /** The local address and port createHost (unbound) reports; createHostBound uses its own. Default 0.0.0.0:0. */
   localAddress?: { address: string; port: number };
@@ -421,7 +428,8 @@ export class ENetPacketPeer {
    * Sets ENet's timeout: `timeout` is the retransmission backoff limit (a peer may be dropped once a
    * command was retransmitted until 2^(attempts−1) ≥ timeout and `timeoutMinMs` passed without an
    * ACK), `timeoutMaxMs` drops it regardless. 0 means ENet's default (32, 5000, 30000). Like Godot,
-   * ignored unless timeout ≤ timeoutMinMs ≤ timeoutMaxMs.
+   * ignored unless timeout ≤ timeoutMinMs ≤ timeoutMaxMs. Under the 'godot-pr118158' profile the
+   * test is attempts − 1 ≥ timeout and the default `timeout` is 5 (docs/godot.md).
    */
   setTimeout(timeout: number, timeoutMinMs: number, timeoutMaxMs: number): void {
     if (this.peer === null || timeout > timeoutMinMs || timeoutMinMs > timeoutMaxMs) return;

@@ -14,6 +14,7 @@ import { Field, encodeHandshake, newCommand, writeU32 } from './codec.js';
 import { EventType, noEvent, type HostEvent, type ServiceResult } from './events.js';
 import { List, listRemove } from './list.js';
 import { Channel, type OutgoingCommand, Packet, Peer, type PeerHost, type SendResult } from './peer.js';
+import { profileBehaviour, type ProfileBehaviour } from './profile.js';
 import { transition, type TransitionCause } from './peer-state.js';
 import {
   handleIncomingCommands,
@@ -58,12 +59,12 @@ export interface HostOptions {
   incomingBandwidth?: number;
   /** Upstream bandwidth in bytes/second, 0 = unlimited. */
   outgoingBandwidth?: number;
-  /** Which ENet to behave as; defaults to 1.3.18, the version Godot 4 bundles. */
+  /** Which ENet to behave as (see profileBehaviour); defaults to 1.3.18, the upstream version Godot 4.2 onwards is based on. */
   profile?: ProtocolProfile;
   /** host->randomSeed right after creation: connect ids are drawn from it. */
   randomSeed: number;
   /**
-   * Sets `host->mtu` after creation, as C code does (default 1392 for 1.3.18, 1400 for 1.3.17).
+   * Sets `host->mtu` after creation, as C code does (default: the profile's, 1392 from 1.3.18 on, 1400 for 1.3.17).
    * Like libenet, peer slots were reset with the default: a 1.3.17 slot uses the default MTU until
    * it is reset (its first connection), a 1.3.18 slot takes the host's MTU at connect.
    */
@@ -82,6 +83,8 @@ interface QueuedDatagram {
 /** An ENet host: peers, queues and the protocol, driven by explicit time and datagrams. */
 export class Host implements PeerHost {
   readonly profile: ProtocolProfile;
+  /** What the profile changes; the protocol code reads only this, never the profile's name. */
+  readonly behaviour: ProfileBehaviour;
   readonly address: WireAddress;
   readonly peers: Peer[];
   channelLimit: number;
@@ -123,6 +126,7 @@ export class Host implements PeerHost {
       throw new RangeError(`peerCount must be 1..${Protocol.maximumPeerId}, got ${options.peerCount}`);
     }
     this.profile = options.profile ?? '1.3.18';
+    this.behaviour = profileBehaviour(this.profile);
     this.address = options.address ?? { host: 0, port: 0 };
     this.channelLimit = clampChannelLimit(options.channelLimit ?? 0);
     this.incomingBandwidth = (options.incomingBandwidth ?? 0) >>> 0;
@@ -130,7 +134,7 @@ export class Host implements PeerHost {
     // Peer slots are reset at creation with ENet's default MTU; a custom MTU is `host->mtu = X` after
     // enet_host_create, the only way the C API offers. 1.3.17 slots keep the default until they are
     // reset again (their first connection uses it); 1.3.18 re-reads host->mtu at connect.
-    this.mtu = this.profile === '1.3.17' ? Defaults.hostMtuBytes1317 : Defaults.hostMtuBytes1318;
+    this.mtu = this.behaviour.defaultHostMtuBytes;
     this.randomSeed = options.randomSeed >>> 0;
     this.checksumEnabled = options.checksum ?? false;
     this.receiveBufferSizeBytes = options.receiveBufferSizeBytes ?? Defaults.hostReceiveBufferSizeBytes;
@@ -239,7 +243,7 @@ export class Host implements PeerHost {
       if (datagram === null) return 0;
       if (datagram.data.length > Protocol.maximumMtuBytes) {
         // The socket buffer is 4096 bytes: 1.3.17 reports the truncated read as an error, 1.3.18 skips it.
-        if (this.profile === '1.3.17') return -1;
+        if (this.behaviour.oversizeDatagram === 'serviceError') return -1;
         this.droppedDatagrams.oversize = (this.droppedDatagrams.oversize ?? 0) + 1;
         continue;
       }
@@ -331,7 +335,7 @@ export class Host implements PeerHost {
     }
     if (found === null) {
       found = findRequeuedCommand(peer.outgoingCommands, reliableSequenceNumber, channelID);
-      if (found === null && this.profile === '1.3.18') {
+      if (found === null && this.behaviour.separateSendReliableQueue) {
         found = findRequeuedCommand(peer.outgoingSendReliableCommands, reliableSequenceNumber, channelID);
       }
       if (found === null) return Command.none;
@@ -369,7 +373,7 @@ export class Host implements PeerHost {
     peer.address = { host: address.host, port: address.port };
     transition(peer, PeerState.STATE_CONNECTING, 'connect');
     peer.connectID = this.nextConnectID();
-    if (this.profile === '1.3.18') peer.mtu = this.mtu;
+    if (this.behaviour.peerMtuFromHost) peer.mtu = this.mtu;
     peer.windowSize = this.outgoingBandwidth === 0 ? Protocol.maximumWindowSizeBytes : clampWindowSize(windowFromBandwidth(this.outgoingBandwidth));
     const command = encodeHandshake(
       Command.connect,
@@ -395,7 +399,7 @@ export class Host implements PeerHost {
 
   /** 1.3.17: ++randomSeed. 1.3.18: Mulberry32 over randomSeed (host.c enet_host_random). */
   private nextConnectID(): number {
-    if (this.profile === '1.3.17') {
+    if (this.behaviour.connectIdAlgorithm === 'increment') {
       this.randomSeed = (this.randomSeed + 1) >>> 0;
       return this.randomSeed;
     }

@@ -1,6 +1,7 @@
 // The public surface of the ENet core.
 export * from './constants.js';
 export * from './time.js';
+export { profileBehaviour, isGodotProfile, type ProfileBehaviour } from './profile.js';
 export { Host, type HostOptions, type WireAddress, type Datagram, type Compressor } from './host.js';
 export { Peer, Packet, type SendResult } from './peer.js';
 export { EventType, type HostEvent, type ServiceResult } from './events.js';

@@ -18,6 +18,7 @@ import {
 import { Field, newCommand, writeU16, writeU32 } from './codec.js';
 import { List, ListNode, listInsert, listMove, listRemove } from './list.js';
 import { transition, type TransitionCause, type TransitionHost } from './peer-state.js';
+import type { ProfileBehaviour } from './profile.js';
 
 /** An ENet packet: the bytes the application sent or received, with its ENET_PACKET_FLAG_* flags. */
 export class Packet {
@@ -100,6 +101,7 @@ export class Channel {
 /** What a peer needs from its host: limits, counters, the dispatch queue and a flush. */
 export interface PeerHost extends TransitionHost {
   readonly profile: ProtocolProfile;
+  readonly behaviour: ProfileBehaviour;
   mtu: number;
   maximumPacketSize: number;
   maximumWaitingData: number;
@@ -306,7 +308,7 @@ export class Peer extends ListNode {
     } else if (commandNumber === Command.sendUnsequenced) {
       writeU16(command, Field.unsequencedGroup, this.outgoingUnsequencedGroup);
     }
-    if (this.host.profile === '1.3.18') {
+    if (this.host.behaviour.separateSendReliableQueue) {
       this.host.totalQueued = (this.host.totalQueued + 1) >>> 0;
       outgoingCommand.queueTime = this.host.totalQueued;
       if (commandByte & COMMAND_FLAG_ACKNOWLEDGE && outgoingCommand.packet !== null) {
@@ -381,7 +383,7 @@ export class Peer extends ListNode {
 
   // ENet: peer.c enet_peer_timeout
   setTimeout(timeoutLimit: number, timeoutMinimumMs: number, timeoutMaximumMs: number): void {
-    this.timeoutLimit = timeoutLimit ? timeoutLimit >>> 0 : Defaults.peerTimeoutLimit;
+    this.timeoutLimit = timeoutLimit ? timeoutLimit >>> 0 : this.host.behaviour.defaultTimeoutLimit;
     this.timeoutMinimum = timeoutMinimumMs ? timeoutMinimumMs >>> 0 : Defaults.peerTimeoutMinimumMs;
     this.timeoutMaximum = timeoutMaximumMs ? timeoutMaximumMs >>> 0 : Defaults.peerTimeoutMaximumMs;
   }
@@ -479,7 +481,7 @@ export class Peer extends ListNode {
     this.packetThrottleDeceleration = Defaults.peerPacketThrottleDeceleration;
     this.packetThrottleInterval = Defaults.peerPacketThrottleIntervalMs;
     this.pingInterval = Defaults.peerPingIntervalMs;
-    this.timeoutLimit = Defaults.peerTimeoutLimit;
+    this.timeoutLimit = this.host.behaviour.defaultTimeoutLimit;
     this.timeoutMinimum = Defaults.peerTimeoutMinimumMs;
     this.timeoutMaximum = Defaults.peerTimeoutMaximumMs;
     this.lastRoundTripTime = Defaults.peerRoundTripTimeMs;

@@ -64,7 +64,7 @@ export function handleIncomingCommands(host: Host, event: HostEvent | null, rece
     if (peerID >= host.peerCount) return dropDatagram(host, 'unknownPeer');
     peer = host.peers[peerID]!;
     if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) return dropDatagram(host, 'inactivePeer');
-    if ((source.host !== peer.address.host || source.port !== peer.address.port) && peer.address.host !== BROADCAST_HOST) {
+    if ((source.host !== peer.address.host || source.port !== peer.address.port) && !acceptsAnySource(host, peer)) {
       return dropDatagram(host, 'addressMismatch');
     }
     if (peer.outgoingPeerID < Protocol.maximumPeerId && sessionID !== peer.incomingSessionID) return dropDatagram(host, 'sessionMismatch');
@@ -90,8 +90,13 @@ export function handleIncomingCommands(host: Host, event: HostEvent | null, rece
   return event !== null && event.type !== EventType.EVENT_NONE ? 1 : 0;
 }
 
-/** ENET_HOST_BROADCAST: a peer connecting to the broadcast address accepts replies from anyone. */
+/** ENET_HOST_BROADCAST: upstream lets a peer connecting to the broadcast address accept replies from anyone. */
 const BROADCAST_HOST = 0xffffffff;
+
+/** True when `peer` takes datagrams from any address: upstream's broadcast exception, which Godot's socket patch drops. */
+function acceptsAnySource(host: Host, peer: Peer): boolean {
+  return host.behaviour.broadcastReplyFromAnyAddress && peer.address.host === BROADCAST_HOST;
+}
 
 function dropDatagram(host: Host, reason: DatagramDropReason): 0 {
   host.droppedDatagrams[reason] = (host.droppedDatagrams[reason] ?? 0) + 1;
@@ -250,7 +255,7 @@ function handleConnect(host: Host, data: Uint8Array, offset: number, source: Wir
   peer.address = { host: source.host, port: source.port };
   transition(peer, PeerState.STATE_ACKNOWLEDGING_CONNECT, 'connectReceived');
   peer.connectID = connectID;
-  if (host.profile === '1.3.18') peer.mtu = host.mtu;
+  if (host.behaviour.peerMtuFromHost) peer.mtu = host.mtu;
   peer.outgoingPeerID = readU16(data, offset + Field.outgoingPeerID);
   peer.incomingBandwidth = readU32(data, offset + Field.incomingBandwidth);
   peer.outgoingBandwidth = readU32(data, offset + Field.outgoingBandwidth);
@@ -265,7 +270,7 @@ function handleConnect(host: Host, data: Uint8Array, offset: number, source: Wir
   peer.incomingSessionID = outgoingSessionID;
 
   const mtu = clampMtu(readU32(data, offset + Field.mtu));
-  if (host.profile === '1.3.18') {
+  if (host.behaviour.peerMtuFromHost) {
     if (mtu < peer.mtu) peer.mtu = mtu;
   } else {
     peer.mtu = mtu;
@@ -441,7 +446,7 @@ function readFragment(host: Host, peer: Peer, data: Uint8Array, offset: number, 
   const fragmentLength = payloadLength(host, data, offset + Field.fragmentDataLength, payloadOffset, end);
   if (fragmentLength < 0) return null;
   // 1.3.18 rejects zero-length reliable fragments (d7e5470); 1.3.17 accepts them.
-  if (fragmentLength === 0 && host.profile === '1.3.18' && (data[offset]! & COMMAND_MASK) === Command.sendFragment) return null;
+  if (fragmentLength === 0 && host.behaviour.strictReliableFragments && (data[offset]! & COMMAND_MASK) === Command.sendFragment) return null;
   return {
     channel: peer.channels[channelID]!,
     channelID,
@@ -460,7 +465,7 @@ function fragmentFieldsInvalid(host: Host, fragment: FragmentFields, reliable: b
     fragment.fragmentCount > Protocol.maximumFragmentCount ||
     fragment.fragmentNumber >= fragment.fragmentCount ||
     fragment.totalLength > host.maximumPacketSize ||
-    (reliable && host.profile === '1.3.18' && fragment.totalLength < fragment.fragmentCount) ||
+    (reliable && host.behaviour.strictReliableFragments && fragment.totalLength < fragment.fragmentCount) ||
     fragment.fragmentOffset >= fragment.totalLength ||
     fragment.fragmentLength > fragment.totalLength - fragment.fragmentOffset
   );

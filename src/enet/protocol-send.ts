@@ -50,7 +50,7 @@ class DatagramBuilder {
 /** One send pass over all peers. Returns 1 when a timeout filled `event`, else 0. */
 export function sendOutgoingCommands(host: Host, event: HostEvent | null, checkForTimeouts: boolean): 0 | 1 {
   const builder = new DatagramBuilder();
-  if (host.profile === '1.3.17') {
+  if (!host.behaviour.separateSendReliableQueue) {
     // 1.3.17 repeats the whole pass over every peer while any peer ran out of datagram room.
     let continueSending = true;
     while (continueSending) {
@@ -167,7 +167,7 @@ function checkTimeouts(host: Host, peer: Peer, event: HostEvent | null): boolean
     listRemove(outgoingCommand);
     if (outgoingCommand.packet !== null) {
       peer.reliableDataInTransit -= outgoingCommand.fragmentLength;
-      peer.insertOutgoing(host.profile === '1.3.18' ? insertSendReliablePosition : insertPosition, outgoingCommand);
+      peer.insertOutgoing(host.behaviour.separateSendReliableQueue ? insertSendReliablePosition : insertPosition, outgoingCommand);
     } else {
       peer.insertOutgoing(insertPosition, outgoingCommand);
     }
@@ -179,11 +179,19 @@ function checkTimeouts(host: Host, peer: Peer, event: HostEvent | null): boolean
   return false;
 }
 
-/** The backoff test: 1.3.17 compares the doubled RTO with timeoutLimit × the first RTO; 1.3.18 counts attempts. */
+/** The backoff test after which `timeoutMinimum` applies (ProfileBehaviour.timeoutRule). */
 function timeoutLimitReached(host: Host, peer: Peer, outgoingCommand: OutgoingCommand): boolean {
-  if (host.profile === '1.3.17') return outgoingCommand.roundTripTimeout >= outgoingCommand.roundTripTimeoutLimit;
-  // C shifts an int: x86 masks the count to 5 bits, as JavaScript does, and compares as unsigned.
-  return (1 << (outgoingCommand.sendAttempts - 1)) >>> 0 >= peer.timeoutLimit;
+  switch (host.behaviour.timeoutRule) {
+    case 'rto-limit':
+      return outgoingCommand.roundTripTimeout >= outgoingCommand.roundTripTimeoutLimit;
+    case 'attempts-power-of-two':
+      // C shifts an int: x86 masks the count to 5 bits, as JavaScript does, and compares as unsigned.
+      return (1 << (outgoingCommand.sendAttempts - 1)) >>> 0 >= peer.timeoutLimit;
+    case 'attempts-linear':
+      // A command in the sent list was sent at least once, so sendAttempts − 1 ≥ 0 and the C comparison
+      // (int converted to the unsigned timeoutLimit) is the plain one.
+      return outgoingCommand.sendAttempts - 1 >= peer.timeoutLimit;
+  }
 }
 
 /** True when a reliable command opening a new 4096-sequence window must wait (reference §4.2). */
@@ -290,7 +298,7 @@ function channelOf(peer: Peer, outgoingCommand: OutgoingCommand): Channel | null
 // ENet: protocol.c enet_protocol_check_outgoing_commands
 /** Packs queued commands into the datagram; returns ENet's canPing (no reliable command went out). */
 function checkOutgoingCommands(host: Host, peer: Peer, builder: DatagramBuilder): boolean {
-  return host.profile === '1.3.17' ? checkOutgoingCommands1317(host, peer, builder) : checkOutgoingCommands1318(host, peer, builder);
+  return host.behaviour.separateSendReliableQueue ? checkOutgoingCommands1318(host, peer, builder) : checkOutgoingCommands1317(host, peer, builder);
 }
 
 function checkOutgoingCommands1317(host: Host, peer: Peer, builder: DatagramBuilder): boolean {

@@ -45,7 +45,7 @@ export interface UdpHostOptions {
   incomingBandwidthBytesPerSecond?: number;
   /** Upstream bandwidth in bytes/second, 0 = unlimited. Default 0. */
   outgoingBandwidthBytesPerSecond?: number;
-  /** Which ENet to behave as. Default '1.3.18' (the ENet Godot 4 bundles). */
+  /** Which ENet to behave as (docs/godot.md). Default '1.3.18' (the upstream ENet Godot 4.2 onwards is based on). */
   profile?: ProtocolProfile;
   /** Overrides the profile's MTU (1392 for 1.3.18, 1400 for 1.3.17). */
   mtuBytes?: number;

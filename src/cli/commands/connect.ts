@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 
-import { PacketFlag, Protocol, type ProtocolProfile } from '../../enet/constants.js';
+import { PacketFlag, Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
 import type { Peer } from '../../enet/peer.js';
 import {
   SERVICE_INTERVAL_MS_MAX,
@@ -256,7 +256,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
         .option('count', { type: 'number', describe: 'disconnect once this many packets have arrived' })
         .option('print-bytes', { type: 'number', default: d.printBytes, describe: 'payload bytes printed per packet' })
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
-        .option('profile', { choices: ['1.3.17', '1.3.18'] as const, default: d.profile, describe: 'which ENet to behave as' }),
+        .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       if (Array.isArray(args.send) || Array.isArray(args['send-file'])) {

@@ -1,5 +1,6 @@
 // `run --explain`: the resolved scenario (every default filled in), then a narrated timeline of what
 // ENet did and why: actions, state changes with ENet's reason, retransmissions, throttle steps.
+import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import type { Scenario } from '../scenario/model.js';
@@ -36,7 +37,7 @@ export function describeScenario(scenario: Scenario): string {
     lines.push(
       `  host ${host.name}: ENet ${host.protocol}, ${host.peerCount} peers, channel limit ${host.channelLimit === 0 ? '255' : host.channelLimit}, ` +
         `bandwidth in ${host.incomingBandwidthBytesPerSecond === 0 ? 'unlimited' : `${host.incomingBandwidthBytesPerSecond} B/s`} / out ${host.outgoingBandwidthBytesPerSecond === 0 ? 'unlimited' : `${host.outgoingBandwidthBytesPerSecond} B/s`}, ` +
-        `mtu ${host.mtuBytes ?? (host.protocol === '1.3.17' ? 1400 : 1392)}B, checksum ${host.checksum ? 'on' : 'off'}, service ${service} (phase ${formatDuration(host.service.phaseMs)}, jitter ${formatDuration(host.service.jitterMs)}${host.service.onReceive ? ', also on receive' : ''})`,
+        `mtu ${host.mtuBytes ?? profileBehaviour(host.protocol).defaultHostMtuBytes}B, checksum ${host.checksum ? 'on' : 'off'}, service ${service} (phase ${formatDuration(host.service.phaseMs)}, jitter ${formatDuration(host.service.jitterMs)}${host.service.onReceive ? ', also on receive' : ''})`,
     );
   }
   for (const link of scenario.links) {

@@ -2,7 +2,7 @@
 // packet back. Also the event printer `enetsim connect` shares.
 import type { Argv } from 'yargs';
 
-import { Protocol, type ProtocolProfile } from '../../enet/constants.js';
+import { Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
 import { crc32 } from '../../enet/crc32.js';
 import type { Compressor } from '../../enet/host.js';
 import type { Peer } from '../../enet/peer.js';
@@ -321,7 +321,7 @@ export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('peer-timeout-ms', { type: 'number', describe: "drop a silent peer after this long (default: ENet's 5–30 s)" })
         .option('print-bytes', { type: 'number', default: d.printBytes, describe: 'payload bytes printed per packet' })
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
-        .option('profile', { choices: ['1.3.17', '1.3.18'] as const, default: d.profile, describe: 'which ENet to behave as' }),
+        .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();

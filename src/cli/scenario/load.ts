@@ -1,7 +1,8 @@
 // Loads a scenario: YAML with positions → schema validation → meaning (references, shorthands,
 // defaults) → the resolved Scenario model. Every problem found is reported together, each at its
 // file:line:col with a caret excerpt; nothing the user wrote is ignored.
-import { PacketFlag } from '../../enet/constants.js';
+import { PacketFlag, type ProtocolProfile } from '../../enet/constants.js';
+import { isGodotProfile, profileBehaviour } from '../../enet/profile.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { resolveLinkConfig } from '../../sim/link-config.js';
 import type { InputProblem } from '../result.js';
@@ -171,8 +172,8 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
   const path: PathKey[] = ['hosts', name];
   const service = buildService(checker, host.service, [...path, 'service']);
   const impl = host.impl ?? 'typescript';
-  if (impl === 'libenet' && host.protocol === '1.3.18') {
-    checker.fail([...path, 'protocol'], "impl libenet runs Debian's libenet 1.3.17: protocol must be 1.3.17 (or left out)");
+  if (impl === 'libenet' && host.protocol !== undefined && host.protocol !== '1.3.17') {
+    checker.fail([...path, 'protocol'], libenetProtocolMessage(host.protocol));
   }
   return {
     name,
@@ -188,6 +189,19 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     port: host.port ?? SCENARIO_DEFAULTS.port,
     service,
   };
+}
+
+/** Why a libenet host cannot run `protocol`: the only libenet here is Debian's 1.3.17. */
+function libenetProtocolMessage(protocol: ProtocolProfile): string {
+  const base = "impl libenet runs Debian's libenet 1.3.17: protocol must be 1.3.17 (or left out)";
+  if (!isGodotProfile(protocol)) return base;
+  // A Godot profile is an upstream release plus Godot's patches, which no libenet build here carries.
+  const behaviour = profileBehaviour(protocol);
+  const patches = [
+    behaviour.broadcastReplyFromAnyAddress ? null : "Godot's socket patch (no broadcast-address exception)",
+    behaviour.timeoutRule === 'attempts-linear' ? "the long-timeouts patch of PR #118158" : null,
+  ].filter((patch) => patch !== null);
+  return `${base}; ${protocol} is ENet ${behaviour.upstream} with ${patches.join(' and ')}, which only impl typescript models`;
 }
 
 function buildService(checker: Checker, raw: unknown, path: PathKey[]): ScenarioHost['service'] {

@@ -1,5 +1,6 @@
 // A scenario after loading: every default resolved, every value in base units (ms, bytes, bit/s,
 // percent), every reference checked. The compiler (compile.ts) and the assertions read only this.
+import type { ProtocolProfile } from '../../enet/constants.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import type { SourcePosition } from '../result.js';
 
@@ -12,7 +13,7 @@ export interface ScenarioHost {
   mtuBytes: number | null;
   checksum: boolean;
   compress: 'range-coder' | null;
-  protocol: '1.3.17' | '1.3.18';
+  protocol: ProtocolProfile;
   /** Which implementation runs the host. */
   impl: 'typescript' | 'libenet';
   port: number;

@@ -3,6 +3,7 @@
 // Schema that editors use (`enetsim schema`). docs/scenarios.md documents every key (a test checks
 // that each key of this schema appears there).
 import { z } from 'zod';
+import { PROTOCOL_PROFILES } from '../../enet/constants.js';
 import { PEER_STATISTIC_NAMES } from '../../sim/statistics.js';
 import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
 
@@ -84,7 +85,10 @@ export const hostSchema = z
     mtu: size('ENet host MTU (default 1392B for 1.3.18, 1400B for 1.3.17)').optional(),
     checksum: z.boolean().meta({ description: 'ENet CRC-32 checksums; both ends must agree' }).optional(),
     compress: z.enum(['none', 'range-coder']).meta({ description: "datagram compression: ENet's range coder (Godot COMPRESS_RANGE_CODER); both ends must agree (default none)" }).optional(),
-    protocol: z.enum(['1.3.18', '1.3.17']).meta({ description: 'which ENet to behave as (default 1.3.18, Godot 4; 1.3.17 with impl libenet)' }).optional(),
+    protocol: z
+      .enum(PROTOCOL_PROFILES)
+      .meta({ description: 'which ENet to behave as: 1.3.18 (default), 1.3.17 (default with impl libenet), or the ENet of a Godot release: godot-4.0, godot-4.2, godot-pr118158 (docs/godot.md)' })
+      .optional(),
     impl: z
       .enum(['typescript', 'libenet'])
       .meta({ description: "which implementation runs this host: enetsim's TypeScript ENet (default) or Debian's real libenet 1.3.17 through the C driver" })
