@@ -171,9 +171,6 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
   const path: PathKey[] = ['hosts', name];
   const service = buildService(checker, host.service, [...path, 'service']);
   const impl = host.impl ?? 'typescript';
-  if (impl === 'libenet' && host.protocol === '1.3.18') {
-    checker.fail([...path, 'protocol'], "impl libenet runs Debian's libenet 1.3.17: protocol must be 1.3.17 (or left out)");
-  }
   return {
     name,
     peerCount: host.peers ?? SCENARIO_DEFAULTS.peerCount,
@@ -183,7 +180,9 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     mtuBytes: host.mtu ?? null,
     checksum: host.checksum ?? false,
     compress: host.compress === 'range-coder' ? 'range-coder' : null,
-    protocol: host.protocol ?? (impl === 'libenet' ? '1.3.17' : SCENARIO_DEFAULTS.protocol),
+    // One meaning per file: the default does not depend on `impl` or on the command; a libenet that
+    // is another version runs as what it is and says so (libenetSubstitutions).
+    protocol: host.protocol ?? SCENARIO_DEFAULTS.protocol,
     impl,
     port: host.port ?? SCENARIO_DEFAULTS.port,
     service,
