@@ -57,7 +57,7 @@ function describeEvent(event: TraceEvent, retransmissions: Map<string, number>):
     case 'state':
       // A peer that ends takes its transmission counts with it: the next peer on this pair (a
       // reconnection, or a new client in a reused slot) starts its sequence numbers again.
-      if (event.to === 'DISCONNECTED') forgetTransmissions(retransmissions, `${event.host}->${event.peer} `);
+      if (event.to === 'STATE_DISCONNECTED') forgetTransmissions(retransmissions, `${event.host}->${event.peer} `);
       return `${event.host}->${event.peer}: ${event.from} → ${event.to}${event.cause !== undefined ? ` (${CAUSES[event.cause] ?? event.cause})` : ''}`;
     case 'event':
       return `${event.host}: ${event.type} event${event.peer !== '-' ? ` from ${event.peer}` : ''}${event.data !== undefined ? ` (data ${event.data})` : ''}`;
