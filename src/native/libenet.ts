@@ -1,5 +1,6 @@
 // The real libenet in the loop: builds native/libenet-driver.c against the system libenet (Debian's
-// libenet-dev, 1.3.17), runs it as a child process and drives it synchronously over two FIFOs. Each
+// libenet-dev, 1.3.17) or another build (locateLibenet: a prefix, a source tree or the library
+// file, docs/libenet.md), runs it as a child process and drives it synchronously over two FIFOs. Each
 // host created through the driver implements HostLike, so the simulator and the tests drive libenet
 // exactly as they drive the TypeScript core.
 //
