@@ -108,6 +108,15 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: 'const peerBandwidth = Math.floor(mulU32(peer.incomingBandwidth, elapsedTime) / 500);',
   },
   {
+    name: 'host-bandwidth-budget',
+    breaks: "a host's outgoing bandwidth budget per interval is computed over 500 ms (twice the bytes)",
+    profile: '1.3.17',
+    reach: { scenario: 'test/oracle/fixtures/host-bandwidth-budget.yaml' },
+    file: 'enet/host.js',
+    find: 'bandwidth = Math.floor(mulU32(this.outgoingBandwidth, elapsedTime) / 1000);',
+    replace: 'bandwidth = Math.floor(mulU32(this.outgoingBandwidth, elapsedTime) / 500);',
+  },
+  {
     name: 'timeout-maximum',
     breaks: 'timeout_max fires at half its time',
     profile: '1.3.17',
