@@ -16,6 +16,7 @@ import type {
   HostConfigLike,
   HostEventLike,
   HostLike,
+  HostDump,
   HostSnapshot,
   PeerObservation,
   PeerSnapshot,
@@ -200,6 +201,9 @@ export class CountingHost implements HostLike {
   }
   host(): HostSnapshot {
     return this.inner.host();
+  }
+  dump(): HostDump {
+    return this.inner.dump();
   }
   destroy(): void {
     this.inner.destroy();

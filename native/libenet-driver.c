@@ -18,11 +18,22 @@
  * bound (inbox, outbox, response size) is refused with status 1 and a message; the driver keeps going.
  *
  * Build: gcc -O2 -Wall -Wextra -o libenet-driver libenet-driver.c $(pkg-config --cflags --libs libenet)
+ * or, against another libenet (1.3.17 or 1.3.18): gcc ... -I PREFIX/include libenet-driver.c PATH/libenet.so
+ * The driver compiles against both versions' headers; it refuses to start when the library it runs
+ * is not the version of the headers it was compiled with (their structures differ).
+ *
+ * Allocations: the driver installs a malloc that zero-fills (enet_initialize_with_callbacks), so
+ * memory libenet hands out without writing it (the hole of a packet whose fragment was never
+ * received, with checksums off) holds zeros, as the TypeScript core's buffers do.
+ *
+ * Peer drops: the driver also defines enet_peer_reset (calling libenet's own through dlsym) to see
+ * every slot libenet drops, so that a slot dropped and reused inside one call is reported.
  */
 #define _GNU_SOURCE
 #include <enet/enet.h>
 #include <enet/time.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -35,6 +46,10 @@
 #include <unistd.h>
 
 #define PROTOCOL_VERSION 1u
+
+/* 1.3.18 removed ENetOutgoingCommand.roundTripTimeoutLimit (its limit rule counts send attempts),
+   split the reliable sends off outgoingCommands, and dropped 1.3.17's sentUnreliableCommands. */
+#define ENET_1_3_18 (ENET_VERSION >= ENET_VERSION_CREATE (1, 3, 18))
 
 /* Bounds. Every queue and buffer below has one; exceeding it refuses the request. */
 #define MAX_HOSTS 1024
@@ -87,7 +102,7 @@ refuse (const char * format, ...)
 #define CALL_COUNTERS(X) \
     X (timeGet) X (timeSet) X (hostRandomSeed) X (socketCreate) X (socketBind) X (socketGetAddress) \
     X (socketSetOption) X (socketGetOption) X (socketSend) X (socketReceive) X (socketWait) \
-    X (socketDestroy) X (socketUnsupported)
+    X (socketDestroy) X (socketUnsupported) X (peerReset) X (allocations)
 
 #define DECLARE_COUNTER(name) uint64_t name;
 static struct { CALL_COUNTERS (DECLARE_COUNTER) } callCounts;
@@ -285,7 +300,14 @@ enet_socket_send (ENetSocket socketId, const ENetAddress * address, const ENetBu
     return (int) byteCount;
 }
 
-/* Mirrors unix.c: a datagram larger than the buffers is consumed and reported as -1 (MSG_TRUNC). */
+/* Mirrors unix.c: a datagram larger than the buffers is consumed and reported as -1 (MSG_TRUNC),
+   or -2 from 1.3.18 on (which enet_protocol_receive_incoming_commands then skips). */
+#if ENET_1_3_18
+#define TRUNCATED_RECEIVE_RESULT (-2)
+#else
+#define TRUNCATED_RECEIVE_RESULT (-1)
+#endif
+
 int
 enet_socket_receive (ENetSocket socketId, ENetAddress * address, ENetBuffer * buffers, size_t bufferCount)
 {
@@ -308,7 +330,7 @@ enet_socket_receive (ENetSocket socketId, ENetAddress * address, ENetBuffer * bu
     if (! truncated && address != NULL)
       * address = item -> address;
     free (item);
-    return truncated ? -1 : byteCount;
+    return truncated ? TRUNCATED_RECEIVE_RESULT : byteCount;
 }
 
 int
@@ -384,6 +406,48 @@ typedef struct
 } host_slot;
 
 static host_slot hosts [MAX_HOSTS];
+
+/* What the driver reports per peer slot with its state, cleared once reported: bits 0-1 the timeout
+   rule predicted to drop it (1 limit, 2 timeout_max), bit 7 set when libenet dropped the slot
+   (enet_peer_reset of a peer not DISCONNECTED), even if it is in use again by now. */
+#define REPORT_TIMEOUT_MASK 0x03u
+#define REPORT_DROPPED 0x80u
+static enet_uint8 peerReports [MAX_HOSTS][ENET_PROTOCOL_MAXIMUM_PEER_ID];
+
+/* libenet's own enet_peer_reset, found with dlsym (RTLD_NEXT) at start-up. */
+static void (* libenetPeerReset) (ENetPeer * peer);
+
+/* Interposed like the clock: libenet's internal calls (a timeout, a zombie dispatched, a CONNECT
+   that fails) reach this definition, which notes the drop and lets libenet reset the slot. */
+void
+enet_peer_reset (ENetPeer * peer)
+{
+    callCounts.peerReset ++;
+    if (peer -> state != ENET_PEER_STATE_DISCONNECTED)
+    {
+        for (int index = 0; index < MAX_HOSTS; ++ index)
+          if (hosts [index].host == peer -> host)
+          {
+              peerReports [index][peer - peer -> host -> peers] |= REPORT_DROPPED;
+              break;
+          }
+    }
+    libenetPeerReset (peer);
+}
+
+/* The allocator installed with enet_initialize_with_callbacks: zero-filled memory. */
+static void *
+zeroed_malloc (size_t byteCount)
+{
+    callCounts.allocations ++;
+    return calloc (1, byteCount == 0 ? 1 : byteCount);
+}
+
+static void
+out_of_memory (void)
+{
+    fatal ("libenet ran out of memory");
+}
 
 static uint64_t
 thread_cpu_ns (void)
@@ -637,6 +701,7 @@ op_create_host (reader * in, writer * out)
     if (host == NULL)
       return refuse ("create_host: enet_host_create returned NULL (peerCount %u)", peerCount);
     slot -> host = host;
+    memset (peerReports [slot_index (slot)], 0, sizeof (peerReports [0]));
     host -> randomSeed = randomSeed;
     if (overrideMask & 1) host -> mtu = mtu;
     if (overrideMask & 2) host -> maximumPacketSize = maximumPacketSize;
@@ -725,8 +790,6 @@ write_event (writer * out, const host_slot * slot, int result, ENetEvent * event
    the call is received): 1 = the limit rule (backoff limit and timeout_min), 2 = timeout_max.
    libenet has no hook for its state changes; this lets the simulator name the rule, as the
    TypeScript core reports it. Sticky until read by peer_states. */
-static enet_uint8 timeoutCauses [MAX_HOSTS][ENET_PROTOCOL_MAXIMUM_PEER_ID];
-
 static enet_uint8
 predict_timeout_cause (const ENetPeer * peer, enet_uint32 now)
 {
@@ -747,8 +810,13 @@ predict_timeout_cause (const ENetPeer * peer, enet_uint32 now)
           continue;
         if (ENET_TIME_DIFFERENCE (now, earliestTimeout) >= peer -> timeoutMaximum)
           return 2;
-        if (command -> roundTripTimeout >= command -> roundTripTimeoutLimit &&
-            ENET_TIME_DIFFERENCE (now, earliestTimeout) >= peer -> timeoutMinimum)
+#if ENET_1_3_18
+        /* The same expression as 1.3.18's check (an int shift compared with an enet_uint32). */
+        int limitReached = (enet_uint32) (1 << (command -> sendAttempts - 1)) >= peer -> timeoutLimit;
+#else
+        int limitReached = command -> roundTripTimeout >= command -> roundTripTimeoutLimit;
+#endif
+        if (limitReached && ENET_TIME_DIFFERENCE (now, earliestTimeout) >= peer -> timeoutMinimum)
           return 1;
     }
     return 0;
@@ -762,11 +830,11 @@ predict_timeouts (host_slot * slot, enet_uint32 now)
     {
         enet_uint8 cause = predict_timeout_cause (& slot -> host -> peers [index], now);
         if (cause != 0)
-          timeoutCauses [slotIndex][index] = cause;
+          peerReports [slotIndex][index] = (enet_uint8) ((peerReports [slotIndex][index] & ~REPORT_TIMEOUT_MASK) | cause);
     }
 }
 
-/* u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared once written) */
+/* u32 peerCount, then per peer: u8 state, u8 report (see peerReports; cleared once written) */
 static void
 write_peer_states (writer * out, host_slot * slot)
 {
@@ -775,12 +843,12 @@ write_peer_states (writer * out, host_slot * slot)
     for (size_t index = 0; index < slot -> host -> peerCount; ++ index)
     {
         write_u8 (out, (enet_uint8) slot -> host -> peers [index].state);
-        write_u8 (out, timeoutCauses [slotIndex][index]);
-        timeoutCauses [slotIndex][index] = 0;
+        write_u8 (out, peerReports [slotIndex][index]);
+        peerReports [slotIndex][index] = 0;
     }
 }
 
-/* u32 hostId → u32 peerCount, then per peer: u8 state, u8 predicted timeout cause (cleared on read) */
+/* u32 hostId → u32 peerCount, then per peer: u8 state, u8 report (cleared on read) */
 static int
 op_peer_states (reader * in, writer * out)
 {
@@ -1089,6 +1157,189 @@ op_host_snapshot (reader * in, writer * out)
     return 0;
 }
 
+/* ---- host_dump: every field of the host, its peers and their channels, for end-of-run comparison.
+   Transient fields (the send buffers, the last received datagram) and pointers are left out; each
+   queue is reported as its length and an FNV-1a digest of its commands' fields, computed the same
+   way by src/sim/ts-host.ts. */
+
+typedef struct
+{
+    writer * out;
+    enet_uint32 fieldCount;
+    char prefix [64];
+} dump_writer;
+
+static void
+dump_field (dump_writer * dump, const char * name, enet_uint32 value)
+{
+    char fullName [128];
+    snprintf (fullName, sizeof (fullName), "%s%s", dump -> prefix, name);
+    write_named_u32 (dump -> out, fullName, value);
+    dump -> fieldCount ++;
+}
+
+static enet_uint32
+digest_u32 (enet_uint32 digest, enet_uint32 value)
+{
+    for (int shift = 0; shift < 32; shift += 8)
+    {
+        digest ^= (value >> shift) & 0xFFu;
+        digest *= 16777619u;
+    }
+    return digest;
+}
+
+#define DIGEST_BASIS 2166136261u
+
+static void
+dump_outgoing_list (dump_writer * dump, const char * name, ENetList * list)
+{
+    enet_uint32 count = 0, digest = DIGEST_BASIS;
+    for (ENetListIterator current = enet_list_begin (list); current != enet_list_end (list); current = enet_list_next (current))
+    {
+        const ENetOutgoingCommand * command = (const ENetOutgoingCommand *) current;
+        count ++;
+        digest = digest_u32 (digest, command -> reliableSequenceNumber);
+        digest = digest_u32 (digest, command -> unreliableSequenceNumber);
+        digest = digest_u32 (digest, command -> sentTime);
+        digest = digest_u32 (digest, command -> roundTripTimeout);
+        digest = digest_u32 (digest, command -> sendAttempts);
+        digest = digest_u32 (digest, command -> fragmentOffset);
+        digest = digest_u32 (digest, command -> fragmentLength);
+        digest = digest_u32 (digest, command -> command.header.command & ENET_PROTOCOL_COMMAND_MASK);
+        digest = digest_u32 (digest, command -> packet == NULL ? 0 : (enet_uint32) command -> packet -> dataLength);
+    }
+    char fieldName [64];
+    snprintf (fieldName, sizeof (fieldName), "%s.length", name);
+    dump_field (dump, fieldName, count);
+    snprintf (fieldName, sizeof (fieldName), "%s.digest", name);
+    dump_field (dump, fieldName, digest);
+}
+
+static void
+dump_incoming_list (dump_writer * dump, const char * name, ENetList * list)
+{
+    enet_uint32 count = 0, digest = DIGEST_BASIS;
+    for (ENetListIterator current = enet_list_begin (list); current != enet_list_end (list); current = enet_list_next (current))
+    {
+        const ENetIncomingCommand * command = (const ENetIncomingCommand *) current;
+        count ++;
+        digest = digest_u32 (digest, command -> reliableSequenceNumber);
+        digest = digest_u32 (digest, command -> unreliableSequenceNumber);
+        digest = digest_u32 (digest, command -> command.header.command & ENET_PROTOCOL_COMMAND_MASK);
+        digest = digest_u32 (digest, command -> fragmentCount);
+        digest = digest_u32 (digest, command -> fragmentsRemaining);
+        digest = digest_u32 (digest, command -> packet == NULL ? 0 : (enet_uint32) command -> packet -> dataLength);
+    }
+    char fieldName [64];
+    snprintf (fieldName, sizeof (fieldName), "%s.length", name);
+    dump_field (dump, fieldName, count);
+    snprintf (fieldName, sizeof (fieldName), "%s.digest", name);
+    dump_field (dump, fieldName, digest);
+}
+
+static void
+dump_acknowledgements (dump_writer * dump, ENetList * list)
+{
+    enet_uint32 count = 0, digest = DIGEST_BASIS;
+    for (ENetListIterator current = enet_list_begin (list); current != enet_list_end (list); current = enet_list_next (current))
+    {
+        const ENetAcknowledgement * acknowledgement = (const ENetAcknowledgement *) current;
+        count ++;
+        digest = digest_u32 (digest, acknowledgement -> command.header.command & ENET_PROTOCOL_COMMAND_MASK);
+        digest = digest_u32 (digest, acknowledgement -> command.header.channelID);
+        digest = digest_u32 (digest, acknowledgement -> command.header.reliableSequenceNumber);
+        digest = digest_u32 (digest, acknowledgement -> sentTime);
+    }
+    dump_field (dump, "acknowledgements.length", count);
+    dump_field (dump, "acknowledgements.digest", digest);
+}
+
+#define DUMP_PEER_FIELD(name) dump_field (dump, #name, (enet_uint32) peer -> name);
+
+#define PEER_DUMP_EXTRA_FIELDS(X) X (incomingBandwidthThrottleEpoch) X (outgoingBandwidthThrottleEpoch)
+
+static void
+dump_peer (dump_writer * dump, ENetPeer * peer)
+{
+    PEER_FIELDS (DUMP_PEER_FIELD)
+    PEER_DUMP_EXTRA_FIELDS (DUMP_PEER_FIELD)
+    dump_field (dump, "address.host", peer -> address.host);
+    dump_field (dump, "address.port", peer -> address.port);
+    dump_field (dump, "needsDispatch", (peer -> flags & ENET_PEER_FLAG_NEEDS_DISPATCH) != 0);
+    for (size_t word = 0; word < ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32; ++ word)
+    {
+        char fieldName [32];
+        snprintf (fieldName, sizeof (fieldName), "unsequencedWindow[%zu]", word);
+        dump_field (dump, fieldName, peer -> unsequencedWindow [word]);
+    }
+    dump_acknowledgements (dump, & peer -> acknowledgements);
+    dump_outgoing_list (dump, "sentReliableCommands", & peer -> sentReliableCommands);
+    dump_outgoing_list (dump, "outgoingCommands", & peer -> outgoingCommands);
+#if ENET_1_3_18
+    dump_outgoing_list (dump, "outgoingSendReliableCommands", & peer -> outgoingSendReliableCommands);
+#else
+    ENetList empty;
+    enet_list_clear (& empty);
+    dump_outgoing_list (dump, "outgoingSendReliableCommands", & empty);
+#endif
+    dump_incoming_list (dump, "dispatchedCommands", & peer -> dispatchedCommands);
+    size_t peerPrefixBytes = strlen (dump -> prefix);
+    for (size_t channelID = 0; channelID < peer -> channelCount; ++ channelID)
+    {
+        ENetChannel * channel = & peer -> channels [channelID];
+        snprintf (dump -> prefix + peerPrefixBytes, sizeof (dump -> prefix) - peerPrefixBytes, "channels[%zu].", channelID);
+        dump_field (dump, "outgoingReliableSequenceNumber", channel -> outgoingReliableSequenceNumber);
+        dump_field (dump, "outgoingUnreliableSequenceNumber", channel -> outgoingUnreliableSequenceNumber);
+        dump_field (dump, "usedReliableWindows", channel -> usedReliableWindows);
+        for (size_t window = 0; window < ENET_PEER_RELIABLE_WINDOWS; ++ window)
+        {
+            char fieldName [32];
+            snprintf (fieldName, sizeof (fieldName), "reliableWindows[%zu]", window);
+            dump_field (dump, fieldName, channel -> reliableWindows [window]);
+        }
+        dump_field (dump, "incomingReliableSequenceNumber", channel -> incomingReliableSequenceNumber);
+        dump_field (dump, "incomingUnreliableSequenceNumber", channel -> incomingUnreliableSequenceNumber);
+        dump_incoming_list (dump, "incomingReliableCommands", & channel -> incomingReliableCommands);
+        dump_incoming_list (dump, "incomingUnreliableCommands", & channel -> incomingUnreliableCommands);
+    }
+    dump -> prefix [peerPrefixBytes] = '\0';
+}
+
+#define HOST_DUMP_EXTRA_FIELDS(X) \
+    X (incomingBandwidth) X (outgoingBandwidth) X (bandwidthThrottleEpoch) X (randomSeed) \
+    X (recalculateBandwidthLimits) X (serviceTime) X (maximumPacketSize) X (maximumWaitingData)
+
+#define DUMP_HOST_FIELD(name) dump_field (& dump, #name, (enet_uint32) host -> name);
+
+/* u32 hostId → u32 fieldCount, then named u32 fields: the host's ("mtu"), then every peer slot's
+   ("peers[3].roundTripTime", "peers[3].channels[1].usedReliableWindows"). */
+static int
+op_host_dump (reader * in, writer * out)
+{
+    host_slot * slot = read_host (in);
+    read_end (in);
+    if (slot == NULL)
+      return -1;
+    ENetHost * host = slot -> host;
+    enet_uint8 * countSpan = write_span (out, 4);
+    dump_writer dump = { out, 0, "" };
+    HOST_FIELDS (DUMP_HOST_FIELD)
+    HOST_DUMP_EXTRA_FIELDS (DUMP_HOST_FIELD)
+    enet_uint32 dispatchQueueLength = 0;
+    for (ENetListIterator current = enet_list_begin (& host -> dispatchQueue); current != enet_list_end (& host -> dispatchQueue); current = enet_list_next (current))
+      dispatchQueueLength ++;
+    dump_field (& dump, "dispatchQueue.length", dispatchQueueLength);
+    for (size_t peerIndex = 0; peerIndex < host -> peerCount; ++ peerIndex)
+    {
+        snprintf (dump.prefix, sizeof (dump.prefix), "peers[%zu].", peerIndex);
+        dump_peer (& dump, & host -> peers [peerIndex]);
+    }
+    if (countSpan != NULL)
+      put_u32_le (countSpan, dump.fieldCount);
+    return 0;
+}
+
 /* u32 hostId → u64 cpuNs, u64 callCount (libenet calls charged to this host since creation) */
 static int
 op_cpu_time (reader * in, writer * out)
@@ -1236,6 +1487,7 @@ static const op_entry ops [] = {
     [41] = { "range_coder_compress", op_range_coder_compress },
     [42] = { "range_coder_decompress", op_range_coder_decompress },
     [43] = { "service_observe", op_service_observe },
+    [44] = { "host_dump", op_host_dump },
 };
 
 #define OP_COUNT (sizeof (ops) / sizeof (ops [0]))
@@ -1373,6 +1625,10 @@ verify_interposition (void)
     enet_host_destroy (probe);
     if (callCounts.socketDestroy != 1)
       fatal ("libenet did not call this program's enet_socket_destroy: symbol interposition failed");
+    if (callCounts.peerReset == 0)
+      fatal ("libenet did not call this program's enet_peer_reset: symbol interposition failed");
+    if (callCounts.allocations == 0)
+      fatal ("libenet did not allocate through enet_initialize_with_callbacks' malloc");
     memset (& callCounts, 0, sizeof (callCounts));
 }
 
@@ -1382,8 +1638,17 @@ main (int argc, char ** argv)
     if (argc != 3)
       fatal ("usage: %s REQUEST_FIFO RESPONSE_FIFO", argv [0]);
     signal (SIGPIPE, SIG_IGN);
-    if (enet_initialize () != 0)
-      fatal ("enet_initialize failed");
+    if (enet_linked_version () != ENET_VERSION)
+      fatal ("compiled against the headers of libenet %u.%u.%u but running libenet %u.%u.%u: their structures differ; rebuild the driver",
+             ENET_VERSION_MAJOR, ENET_VERSION_MINOR, ENET_VERSION_PATCH,
+             ENET_VERSION_GET_MAJOR (enet_linked_version ()), ENET_VERSION_GET_MINOR (enet_linked_version ()),
+             ENET_VERSION_GET_PATCH (enet_linked_version ()));
+    libenetPeerReset = (void (*) (ENetPeer *)) dlsym (RTLD_NEXT, "enet_peer_reset");
+    if (libenetPeerReset == NULL || libenetPeerReset == enet_peer_reset)
+      fatal ("cannot find libenet's own enet_peer_reset (dlsym: %s)", dlerror ());
+    ENetCallbacks callbacks = { zeroed_malloc, free, out_of_memory };
+    if (enet_initialize_with_callbacks (ENET_VERSION, & callbacks) != 0)
+      fatal ("enet_initialize_with_callbacks failed");
     verify_interposition ();
     /* The same order as the TypeScript side: request first, then response, or both would block. */
     int requestFd = open (argv [1], O_RDONLY);

@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
-import { runCommand, loadAll, printProblems } from './commands/run.js';
+import { libenetPathFrom, runCommand, loadAll, printProblems } from './commands/run.js';
 import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
 import { LINK_PRESETS } from './scenario/presets.js';
@@ -66,7 +66,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
-          .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core or Debian's real libenet 1.3.17 (default: each host's impl)" })
+          .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core (as each host's protocol) or the real libenet (Debian's 1.3.17 unless --libenet) (default: each host's impl)" })
+          .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' })
           .check((args) => {
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
             if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
@@ -90,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             quiet: args.quiet,
             explain: args.explain,
             implementationName: args.impl ?? null,
+            libenetPath: libenetPathFrom(args.libenet, io),
           },
           io,
         );
@@ -97,24 +99,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     )
     .command(
       'diff <files..>',
-      'run scenarios on the TypeScript core and on the real libenet 1.3.17 and report the first divergence (exit 0 identical, 1 diverged, 2 invalid input)',
+      'run scenarios on the TypeScript core and on the real libenet (Debian\'s 1.3.17 unless --libenet) and report the first divergence of their traces or end states (exit 0 identical, 1 diverged, 2 invalid input)',
       (command) =>
         command
           .positional('files', { type: 'string', array: true })
-          .option('seed', { type: 'number', describe: 'override the scenario seed' }),
+          .option('seed', { type: 'number', describe: 'override the scenario seed' })
+          .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' }),
       (args) => {
         if (failed) return;
-        exitCode = diffCommand(args.files ?? [], args.seed ?? null, io);
+        exitCode = diffCommand(args.files ?? [], args.seed ?? null, io, libenetPathFrom(args.libenet, io));
       },
     )
     .command(
       'conformance',
-      'run generated random scenarios on the TypeScript core and on libenet 1.3.17 and require identical traces (exit 0 all identical, 1 a divergence)',
+      'run generated random scenarios on the TypeScript core and on the real libenet (Debian\'s 1.3.17 unless --libenet) and require identical traces and end states (exit 0 all identical, 1 a divergence)',
       (command) =>
         command
           .option('seeds', { type: 'number', default: 200, describe: 'how many seeds' })
           .option('from', { type: 'number', default: 1, describe: 'the first seed' })
           .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads, each running seeds on its own libenet driver (default: one per core)' })
+          .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' })
           .check((args) => {
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000_000) throw new Error('--seeds must be a whole number from 1 to 10000000');
             if (!Number.isInteger(args.from) || args.from < 0 || args.from + args.seeds - 1 > 0xffffffff) throw new Error('--from must be a whole number from 0, and the last seed at most 4294967295');
@@ -123,7 +127,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           }),
       async (args) => {
         if (failed) return;
-        exitCode = await conformanceCommand({ seedCount: args.seeds, firstSeed: args.from, jobs: args.jobs }, io);
+        exitCode = await conformanceCommand({ seedCount: args.seeds, firstSeed: args.from, jobs: args.jobs, libenetPath: libenetPathFrom(args.libenet, io) }, io);
       },
     )
     .command(

@@ -26,6 +26,7 @@ try {
     },
     color: colorWanted(),
     wallClockMs: () => performance.now(),
+    env: process.env,
     interruptSignal: () => {
       const controller = new AbortController();
       const abort = (): void => controller.abort();

@@ -39,6 +39,7 @@ export const OpCode = {
   rangeCoderCompress: 41,
   rangeCoderDecompress: 42,
   serviceObserve: 43,
+  hostDump: 44,
 } as const;
 
 export type OpName = keyof typeof OpCode;

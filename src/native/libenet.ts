@@ -1,5 +1,6 @@
 // The real libenet in the loop: builds native/libenet-driver.c against the system libenet (Debian's
-// libenet-dev, 1.3.17), runs it as a child process and drives it synchronously over two FIFOs. Each
+// libenet-dev, 1.3.17) or another build (locateLibenet: a prefix, a source tree or the library
+// file, docs/libenet.md), runs it as a child process and drives it synchronously over two FIFOs. Each
 // host created through the driver implements HostLike, so the simulator and the tests drive libenet
 // exactly as they drive the TypeScript core.
 //
@@ -17,6 +18,7 @@ import type {
   HostConfigLike,
   HostEventLike,
   HostLike,
+  HostDump,
   HostSnapshot,
   PeerObservation,
   PeerSnapshot,
@@ -28,18 +30,24 @@ import { FrameReader, FrameWriter, MAX_RESPONSE_BYTES, STATUS_OK, type OpName } 
 // src/native/ in a checkout and dist/native/ in a build: the package root is two levels up either way.
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const driverSourcePath = path.join(projectRoot, 'native/libenet-driver.c');
-/** Built next to the package when it is writable, else in the temp directory. */
-const driverBinaryPath = chooseBinaryPath();
 
-function chooseBinaryPath(): string {
-  const inPackage = path.join(projectRoot, 'build/libenet-driver');
+/** Where the driver binary for `library` goes: next to the package when writable, else in the temp directory. */
+function chooseBinaryPath(library: LibenetLocation | null): string {
+  const name = library === null ? 'libenet-driver' : `libenet-driver-${fnv1a32Hex(library.libraryFile)}`;
+  const inPackage = path.join(projectRoot, 'build', name);
   try {
     fs.mkdirSync(path.dirname(inPackage), { recursive: true });
     fs.accessSync(path.dirname(inPackage), fs.constants.W_OK);
     return inPackage;
   } catch {
-    return path.join(os.tmpdir(), `enetsim-${process.getuid?.() ?? 'user'}`, 'libenet-driver');
+    return path.join(os.tmpdir(), `enetsim-${process.getuid?.() ?? 'user'}`, name);
   }
+}
+
+function fnv1a32Hex(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
 }
 
 /** How long the driver may take to open its FIFOs after spawning. */
@@ -51,32 +59,74 @@ const STDERR_EXCERPT_BYTES = 4000;
 
 export type LibenetAvailability = { ok: true; driverPath: string } | { ok: false; reason: string };
 
-let cachedAvailability: LibenetAvailability | undefined;
-
-/**
- * Whether the libenet oracle can run here. Builds `build/libenet-driver` with gcc and
- * `pkg-config libenet` when the binary is missing or older than its C source. The result is cached
- * per process. Safe to call from several vitest workers at once: each builds into its own temporary
- * file and renames it into place atomically.
- */
-export function libenetAvailability(): LibenetAvailability {
-  cachedAvailability ??= checkAvailability();
-  return cachedAvailability;
+/** A libenet other than the system's: the shared library to link and the headers it was built from. */
+export interface LibenetLocation {
+  libraryFile: string;
+  includeDir: string;
 }
 
-function checkAvailability(): LibenetAvailability {
+const cachedAvailability = new Map<string, LibenetAvailability>();
+
+/**
+ * Finds the library and headers of a libenet build from what a user points at: an install prefix
+ * (PREFIX/lib/libenet.so, PREFIX/include/enet/enet.h), a source tree built in place (libenet.so
+ * beside include/), or the library file itself (headers in ../include or ./include next to it).
+ */
+export function locateLibenet(spec: string): { ok: true; value: LibenetLocation } | { ok: false; reason: string } {
+  const resolved = path.resolve(spec);
+  if (!fs.existsSync(resolved)) return { ok: false, reason: `${spec}: no such file or directory` };
+  const isFile = fs.statSync(resolved).isFile();
+  const base = isFile ? path.dirname(resolved) : resolved;
+  const libraryCandidates = isFile
+    ? [resolved]
+    : ['libenet.so', '.libs/libenet.so', 'lib/libenet.so', 'lib64/libenet.so', 'lib/x86_64-linux-gnu/libenet.so', 'lib/aarch64-linux-gnu/libenet.so'].map((name) => path.join(resolved, name));
+  const libraryFile = libraryCandidates.find((candidate) => fs.existsSync(candidate));
+  if (libraryFile === undefined) return { ok: false, reason: `${spec}: no libenet.so in it (looked for ${libraryCandidates.map((candidate) => path.relative(resolved, candidate)).join(', ')})` };
+  const includeCandidates = [path.join(base, 'include'), path.join(base, '../include'), path.join(base, '../../include')];
+  const includeDir = includeCandidates.find((candidate) => fs.existsSync(path.join(candidate, 'enet/enet.h')));
+  if (includeDir === undefined) return { ok: false, reason: `${spec}: found ${libraryFile} but not the headers it was built from (include/enet/enet.h beside it or one level up)` };
+  return { ok: true, value: { libraryFile: fs.realpathSync(libraryFile), includeDir: path.resolve(includeDir) } };
+}
+
+/**
+ * Whether the libenet oracle can run here, with the system's libenet (Debian's libenet-dev, found
+ * by pkg-config) or with the build at `librarySpec` (see locateLibenet). Builds the driver with gcc
+ * when its binary is missing or older than its C source (or the library). The result is cached
+ * per process and library. Safe to call from several vitest workers at once: each builds into its
+ * own temporary file and renames it into place atomically.
+ */
+export function libenetAvailability(librarySpec?: string): LibenetAvailability {
+  const key = librarySpec ?? '';
+  let availability = cachedAvailability.get(key);
+  if (availability === undefined) {
+    availability = checkAvailability(librarySpec);
+    cachedAvailability.set(key, availability);
+  }
+  return availability;
+}
+
+function checkAvailability(librarySpec: string | undefined): LibenetAvailability {
   if (!fs.existsSync(driverSourcePath)) {
     return { ok: false, reason: `driver source missing: ${driverSourcePath}` };
   }
-  if (isBinaryFresh()) return { ok: true, driverPath: driverBinaryPath };
-  const flags = libenetCompilerFlags();
+  let library: LibenetLocation | null = null;
+  if (librarySpec !== undefined) {
+    const located = locateLibenet(librarySpec);
+    if (!located.ok) return located;
+    library = located.value;
+  }
+  const binaryPath = chooseBinaryPath(library);
+  if (isBinaryFresh(binaryPath, library)) return { ok: true, driverPath: binaryPath };
+  const flags = library === null ? libenetCompilerFlags() : customLibraryFlags(library);
   if (!flags.ok) return flags;
-  return buildDriver(flags.value);
+  return buildDriver(binaryPath, flags.value);
 }
 
-function isBinaryFresh(): boolean {
-  if (!fs.existsSync(driverBinaryPath)) return false;
-  return fs.statSync(driverBinaryPath).mtimeMs >= fs.statSync(driverSourcePath).mtimeMs;
+function isBinaryFresh(binaryPath: string, library: LibenetLocation | null): boolean {
+  if (!fs.existsSync(binaryPath)) return false;
+  const builtMs = fs.statSync(binaryPath).mtimeMs;
+  const inputs = [driverSourcePath, ...(library === null ? [] : [library.libraryFile, path.join(library.includeDir, 'enet/enet.h')])];
+  return inputs.every((input) => builtMs >= fs.statSync(input).mtimeMs);
 }
 
 function libenetCompilerFlags(): { ok: true; value: string[] } | { ok: false; reason: string } {
@@ -91,18 +141,28 @@ function libenetCompilerFlags(): { ok: true; value: string[] } | { ok: false; re
   return { ok: true, value: pkgConfig.stdout.trim().split(/\s+/).filter((flag) => flag.length > 0) };
 }
 
-function buildDriver(libenetFlags: string[]): LibenetAvailability {
-  fs.mkdirSync(path.dirname(driverBinaryPath), { recursive: true });
-  const temporaryPath = `${driverBinaryPath}.tmp-${process.pid}-${threadId}-${Date.now()}`;
-  const args = ['-O2', '-Wall', '-Wextra', '-o', temporaryPath, driverSourcePath, ...libenetFlags];
+/** Links the library file itself, with its directory as the run path, so no install is needed. */
+function customLibraryFlags(library: LibenetLocation): { ok: true; value: string[] } | { ok: false; reason: string } {
+  const gcc = spawnSync('gcc', ['--version'], { encoding: 'utf8' });
+  if (gcc.error) return { ok: false, reason: 'gcc not found: apt-get install -y gcc' };
+  return { ok: true, value: [`-I${library.includeDir}`, library.libraryFile, `-Wl,-rpath,${path.dirname(library.libraryFile)}`] };
+}
+
+function buildDriver(binaryPath: string, libenetFlags: string[]): LibenetAvailability {
+  fs.mkdirSync(path.dirname(binaryPath), { recursive: true });
+  const temporaryPath = `${binaryPath}.tmp-${process.pid}-${threadId}-${Date.now()}`;
+  // The include flags go before the source so that a custom build's headers win over the system's.
+  const includeFlags = libenetFlags.filter((flag) => flag.startsWith('-I'));
+  const otherFlags = libenetFlags.filter((flag) => !flag.startsWith('-I'));
+  const args = ['-O2', '-Wall', '-Wextra', ...includeFlags, '-o', temporaryPath, driverSourcePath, ...otherFlags, '-ldl'];
   const gcc = spawnSync('gcc', args, { encoding: 'utf8' });
   if (gcc.status !== 0) {
     fs.rmSync(temporaryPath, { force: true });
     const detail = `${gcc.stderr ?? ''}${gcc.error?.message ?? ''}`.trim();
     return { ok: false, reason: `building the libenet driver failed (gcc ${args.join(' ')}):\n${detail}` };
   }
-  fs.renameSync(temporaryPath, driverBinaryPath);
-  return { ok: true, driverPath: driverBinaryPath };
+  fs.renameSync(temporaryPath, binaryPath);
+  return { ok: true, driverPath: binaryPath };
 }
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -138,6 +198,8 @@ export class LibenetDriver {
   private readonly writer = new FrameWriter();
   private responseBuffer = Buffer.alloc(64 * 1024);
   private closed = false;
+  /** enet_linked_version() of the library the driver runs, from its hello. */
+  private linkedVersion = 0;
   private readonly cleanupOnExit = (): void => this.close();
 
   /** Starts a driver; without `driverPath` it builds one (throws with the reason when it cannot). */
@@ -165,6 +227,12 @@ export class LibenetDriver {
     // Both ends of both FIFOs are open now, so the names are no longer needed. Removing them here
     // leaves nothing behind even when the test process is killed without running exit handlers.
     fs.rmSync(this.temporaryDir, { recursive: true, force: true });
+  }
+
+  /** The version of the libenet the driver runs, as "1.3.17". */
+  get libenetVersion(): string {
+    const version = this.linkedVersion;
+    return `${(version >>> 16) & 0xff}.${(version >>> 8) & 0xff}.${version & 0xff}`;
   }
 
   /** Creates a host with enet_host_create and applies the config's overrides. */
@@ -300,7 +368,7 @@ export class LibenetDriver {
     const reader = new FrameReader(payload, 'hello');
     const magic = String.fromCharCode(reader.u8(), reader.u8(), reader.u8(), reader.u8());
     const version = reader.u32();
-    reader.u32(); // enet_linked_version(), informational
+    this.linkedVersion = reader.u32();
     reader.end();
     if (status !== STATUS_OK || magic !== 'ENSD' || version !== DRIVER_PROTOCOL_VERSION) {
       throw new Error(`libenet driver hello mismatch: status ${status}, magic ${magic}, version ${version}`);
@@ -473,6 +541,10 @@ function toHostSnapshot(fields: Map<string, number>): HostSnapshot {
   return snapshot as unknown as HostSnapshot;
 }
 
+/** Bits of the report byte the driver sends with each peer state (see peerReports in the driver). */
+const REPORT_TIMEOUT_MASK = 0x03;
+const REPORT_DROPPED = 0x80;
+
 /** ENetEventType values. */
 const EventType = { none: 0, connect: 1, disconnect: 2, receive: 3 } as const;
 
@@ -512,11 +584,11 @@ function readSentDatagrams(reader: FrameReader): { datagrams: SentDatagram[]; re
 
 /** Ops after which the outbox count is unchanged (service and takeSent update it themselves). */
 const OPS_THAT_NEVER_SEND: ReadonlySet<OpName> = new Set<OpName>([
-  'service', 'serviceObserve', 'takeSent', 'deliver', 'checkEvents', 'peerSnapshot', 'hostSnapshot', 'cpuTime', 'peerStates',
+  'service', 'serviceObserve', 'takeSent', 'deliver', 'checkEvents', 'peerSnapshot', 'hostSnapshot', 'hostDump', 'cpuTime', 'peerStates',
 ]);
 
 /** Ops that change no peer's state: the states a service reported stay current across them. */
-const OPS_THAT_KEEP_PEER_STATES: ReadonlySet<OpName> = new Set<OpName>(['takeSent', 'peerSnapshot', 'hostSnapshot', 'cpuTime', 'peerStates']);
+const OPS_THAT_KEEP_PEER_STATES: ReadonlySet<OpName> = new Set<OpName>(['takeSent', 'peerSnapshot', 'hostSnapshot', 'hostDump', 'cpuTime', 'peerStates']);
 
 /** A libenet host inside a LibenetDriver; every method is one request to the driver. */
 export class LibenetHost implements HostLike {
@@ -531,6 +603,7 @@ export class LibenetHost implements HostLike {
   /** False once a call that may change a peer's state went to the driver after lastStates. */
   private statesCurrent = false;
   private pendingCauses: (string | null)[] = [];
+  private pendingDropped: boolean[] | null = null;
 
   /** @internal created by LibenetDriver.createHost */
   constructor(
@@ -651,7 +724,9 @@ export class LibenetHost implements HostLike {
     if (!this.statesCurrent) this.readPeerStates(this.call('peerStates', (w) => w));
     const causes = this.pendingCauses;
     this.pendingCauses = [];
-    return { states: this.lastStates, causes };
+    const dropped = this.pendingDropped;
+    this.pendingDropped = null;
+    return dropped === null ? { states: this.lastStates, causes } : { states: this.lastStates, causes, dropped };
   }
 
   /**
@@ -664,8 +739,10 @@ export class LibenetHost implements HostLike {
     const states: number[] = [];
     for (let index = 0; index < count; index++) {
       states.push(reader.u8());
-      const cause = reader.u8();
+      const report = reader.u8();
+      const cause = report & REPORT_TIMEOUT_MASK;
       if (cause !== 0) this.pendingCauses[index] = cause === 1 ? 'timeoutLimit' : 'timeoutMaximum';
+      if ((report & REPORT_DROPPED) !== 0) (this.pendingDropped ??= [])[index] = true;
     }
     reader.end();
     this.lastStates = states;
@@ -678,6 +755,10 @@ export class LibenetHost implements HostLike {
 
   host(): HostSnapshot {
     return toHostSnapshot(readNamedFields(this.call('hostSnapshot', (w) => w)));
+  }
+
+  dump(): HostDump {
+    return readNamedFields(this.call('hostDump', (w) => w));
   }
 
   destroy(): void {

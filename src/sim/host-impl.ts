@@ -119,7 +119,24 @@ export interface PeerObservation {
    * from the state libenet's timeout check sees).
    */
   causes: (string | null)[];
+  /**
+   * Per slot, true when the implementation dropped the slot (reset it to DISCONNECTED) since the
+   * previous observation, even if the slot is in use again by now: a CONNECT that reuses a slot
+   * freed by a timeout in the same service call leaves its state unchanged but is a new peer.
+   * Absent: no slot was dropped. When a dropped slot is in use again, `causes` holds the reason of
+   * the drop and `causesAfterDrop` the reason of its latest change since (TypeScript core only).
+   */
+  dropped?: boolean[];
+  causesAfterDrop?: (string | null)[];
 }
+
+/**
+ * Every field of a host, its peer slots and their channels, by name ("mtu", "peers[2].roundTripTime",
+ * "peers[2].channels[0].usedReliableWindows"), in a fixed order. Queues appear as their length and
+ * a digest of their commands' fields. Both implementations produce the same names, so that two runs
+ * can be compared field by field at their end.
+ */
+export type HostDump = Map<string, number>;
 
 /**
  * The operations of an ENet host, each one the C API call named beside it. Calls that make libenet
@@ -178,5 +195,7 @@ export interface HostLike {
   /** Every slot's state and the cause of its latest changes (see PeerObservation). */
   observePeers(): PeerObservation;
   host(): HostSnapshot;
+  /** Every host, peer and channel field (see HostDump). */
+  dump(): HostDump;
   destroy(): void;
 }

@@ -3,11 +3,11 @@
 // and restart. Peers are named after the remote host ("client->server" is the client's peer for
 // the server).
 import { PEER_STATE_NAMES, PeerState } from '../enet/constants.js';
-import type { HostConfigLike, HostEventLike, HostLike, PeerSnapshot, WireAddress } from './host-impl.js';
+import type { HostConfigLike, HostEventLike, HostLike, PeerObservation, PeerSnapshot, WireAddress } from './host-impl.js';
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
 import { readPeerStatistics } from './statistics.js';
-import type { Trace } from './trace.js';
+import { hashBytes, type Trace } from './trace.js';
 
 /** How the application calls service(). */
 export interface ServiceCadence {
@@ -77,6 +77,8 @@ export class SimHost {
   /** Remote host names by slot, looked up once per connection of the slot. */
   private readonly peerNames: (string | undefined)[] = [];
   private restarts = 0;
+  /** The observation detectStateChanges last compared. */
+  private lastObservation: PeerObservation | null = null;
 
   constructor(
     readonly name: string,
@@ -107,6 +109,7 @@ export class SimHost {
     };
     const impl = this.factory(config);
     this.peerStates.length = 0;
+    this.lastObservation = null;
     this.trackedPeers.clear();
     this.sortedTrackedPeers = null;
     this.peerNames.length = 0;
@@ -143,13 +146,15 @@ export class SimHost {
     const maxEvents = this.options.service?.maxEventsPerFrame ?? DEFAULT_MAX_EVENTS_PER_FRAME;
     for (let call = 0; call < maxEvents; call++) {
       const { result, event } = impl.service(this.context.enetNowMs);
+      // States are observed after every call, before its datagrams are traced: a datagram of a
+      // peer that took over a slot in this call then follows the old peer's end in the trace.
+      this.detectStateChanges();
       if (result < 0) this.recordEvent({ type: 'none' }, 'error');
       if (event.type === 'none') break;
       this.recordEvent(event, event.type);
       this.context.collect(this);
     }
     this.context.collect(this);
-    this.detectStateChanges();
     this.context.afterService(this);
   }
 
@@ -165,7 +170,7 @@ export class SimHost {
     if (!trace.enabled) return;
     const peer = this.peerName(event.peerIndex);
     if (event.type === 'receive') {
-      trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length });
+      trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length, flags: event.flags, bytesHash: hashBytes(event.data) });
     } else {
       trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
     }
@@ -175,33 +180,50 @@ export class SimHost {
   /**
    * Records the state changes the application could observe (get_state) since the last check, for
    * every slot, with the implementation's reason. States passed through inside one call (ZOMBIE on
-   * the way to DISCONNECTED, say) are not observable and are not recorded; the same rule holds for
-   * every implementation, so traces of the TypeScript core and of libenet compare.
+   * the way to DISCONNECTED, say) are not observable and are not recorded, except that a slot
+   * dropped and reused inside one call shows both changes (→ DISCONNECTED, DISCONNECTED → its new
+   * state); the same rules hold for every implementation, so traces of the TypeScript core and of
+   * libenet compare.
    */
   detectStateChanges(): void {
     const impl = this.impl;
     if (impl === null) return;
-    const { states, causes } = impl.observePeers();
+    const observation = impl.observePeers();
+    // An implementation hands the same object back while nothing changed: nothing to compare.
+    if (observation === this.lastObservation) return;
+    this.lastObservation = observation;
+    const { states, causes, dropped, causesAfterDrop } = observation;
     for (let peerIndex = 0; peerIndex < states.length; peerIndex++) {
       const state = states[peerIndex]!;
-      const previous = this.peerStates[peerIndex] ?? PeerState.STATE_DISCONNECTED;
+      let previous = this.peerStates[peerIndex] ?? PeerState.STATE_DISCONNECTED;
+      let cause = causes[peerIndex];
+      // A slot dropped and already reused (a timeout and a CONNECT in one service call) held two
+      // peers: the old one's end is a state change of its own, and the new one starts from DISCONNECTED.
+      if (dropped?.[peerIndex] === true && previous !== PeerState.STATE_DISCONNECTED && state !== PeerState.STATE_DISCONNECTED) {
+        this.recordStateChange(peerIndex, previous, PeerState.STATE_DISCONNECTED, cause);
+        previous = PeerState.STATE_DISCONNECTED;
+        cause = causesAfterDrop?.[peerIndex];
+      }
       if (state === previous) continue;
       this.peerStates[peerIndex] = state;
       // A slot leaving DISCONNECTED may now talk to another host.
       if (previous === PeerState.STATE_DISCONNECTED) this.peerNames[peerIndex] = undefined;
       if (state !== PeerState.STATE_DISCONNECTED) this.track(peerIndex);
-      if (!this.context.trace.enabled) continue;
-      const cause = causes[peerIndex];
-      this.context.trace.record({
-        kind: 'state',
-        atMs: this.context.nowMs,
-        host: this.name,
-        peer: this.peerName(peerIndex),
-        from: PEER_STATE_NAMES[previous]!,
-        to: PEER_STATE_NAMES[state]!,
-        ...(cause !== null && cause !== undefined ? { cause } : {}),
-      });
+      this.recordStateChange(peerIndex, previous, state, cause);
     }
+  }
+
+  private recordStateChange(peerIndex: number, from: number, to: number, cause: string | null | undefined): void {
+    if (!this.context.trace.enabled) return;
+    this.context.trace.record({
+      kind: 'state',
+      atMs: this.context.nowMs,
+      host: this.name,
+      peer: this.peerName(peerIndex),
+      from: PEER_STATE_NAMES[from]!,
+      to: PEER_STATE_NAMES[to]!,
+      ...(cause !== null && cause !== undefined ? { cause } : {}),
+    });
   }
 
   // ---- peers -------------------------------------------------------------------------------------

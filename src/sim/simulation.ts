@@ -10,7 +10,7 @@ import { Network } from './network.js';
 import { RandomStream } from './random.js';
 import { Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
-import { Trace } from './trace.js';
+import { hashBytes, Trace } from './trace.js';
 import { createTsHost } from './ts-host.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
 
@@ -227,6 +227,7 @@ export class Simulation {
           from: host.name,
           to: to ?? addressText(sent.address),
           sizeBytes: sent.bytes.length,
+          bytesHash: hashBytes(sent.bytes),
           commands: describeCommands(sent.bytes, host.options.checksum ?? false),
         });
       }

@@ -11,6 +11,8 @@ export interface DatagramTraceEvent {
   from: string;
   to: string;
   sizeBytes: number;
+  /** FNV-1a 32-bit of the datagram's bytes (hashBytes), on `sent` only: two runs compare byte for byte. */
+  bytesHash?: string;
   reason?: string;
   duplicate?: boolean;
   corrupted?: boolean;
@@ -29,6 +31,9 @@ export interface HostTraceEvent {
   data?: number;
   channel?: number;
   sizeBytes?: number;
+  /** On `receive`: the packet's ENET_PACKET_FLAG_* flags as delivered, and hashBytes of its bytes. */
+  flags?: number;
+  bytesHash?: string;
 }
 
 /** A peer state change, with ENet's reason for it when the implementation reports one. */
@@ -136,4 +141,15 @@ export function fnv1a64(text: string): string {
   const hasher = new Fnv1a64();
   hasher.update(text);
   return hasher.digest();
+}
+
+/**
+ * FNV-1a 32-bit of a byte array, as 8 hex digits: what traces keep of each datagram and received
+ * packet, so that comparing two traces compares every byte (a difference that collides is a
+ * 1-in-4-billion chance per event) without storing them.
+ */
+export function hashBytes(bytes: Uint8Array): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < bytes.length; index++) hash = Math.imul(hash ^ bytes[index]!, 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }

@@ -1,10 +1,11 @@
 // The TypeScript core behind the HostLike interface, so differential tests drive it exactly as they
 // drive libenet through the C driver.
 import { Host } from '../enet/host.js';
-import { Packet } from '../enet/peer.js';
+import type { List, ListNode } from '../enet/list.js';
+import { Packet, type Acknowledgement, type IncomingCommand, type OutgoingCommand, type Peer } from '../enet/peer.js';
 import { RangeCoder } from '../enet/range-coder.js';
-import type { ProtocolProfile } from '../enet/constants.js';
-import type { HostConfigLike, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
+import { PeerState, type ProtocolProfile } from '../enet/constants.js';
+import type { HostConfigLike, HostDump, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
 
 const NOTHING_SENT: SentDatagram[] = Object.freeze([]) as unknown as SentDatagram[];
@@ -44,17 +45,29 @@ export class TsHost implements HostLike {
     if (config.compress === 'range-coder') host.compress(new RangeCoder());
     this.core = host;
     this.causes = host.peers.map(() => null);
-    host.onPeerStateChange = (peerIndex, _from, _to, cause) => {
+    host.onPeerStateChange = (peerIndex, _from, to, cause) => {
       this.changed = true;
-      const previous = this.causes[peerIndex];
-      if (previous === null || previous === undefined || cause.startsWith('timeout')) this.causes[peerIndex] = cause;
+      // After a drop, later causes describe the slot's next peer; the drop's own cause is kept.
+      const causes = this.dropped?.[peerIndex] === true ? (this.causesAfterDrop ??= this.core.peers.map(() => null)) : this.causes;
+      const previous = causes[peerIndex];
+      if (previous === null || previous === undefined || cause.startsWith('timeout')) causes[peerIndex] = cause;
+      if (to === PeerState.STATE_DISCONNECTED) (this.dropped ??= this.core.peers.map(() => false))[peerIndex] = true;
     };
   }
 
+  /** Slots dropped since the last observation (null: none), and the causes of their changes since. */
+  private dropped: boolean[] | null = null;
+  private causesAfterDrop: (string | null)[] | null = null;
+
   observePeers(): PeerObservation {
     if (!this.changed) return this.lastObservation;
-    this.lastObservation = { states: this.core.peers.map((peer) => peer.state as number), causes: [...this.causes] };
+    const states = this.core.peers.map((peer) => peer.state as number);
+    const causes = [...this.causes];
+    this.lastObservation =
+      this.dropped === null ? { states, causes } : { states, causes, dropped: this.dropped, causesAfterDrop: this.causesAfterDrop ?? this.core.peers.map(() => null) };
     this.causes.fill(null);
+    this.dropped = null;
+    this.causesAfterDrop = null;
     this.changed = false;
     return this.lastObservation;
   }
@@ -226,7 +239,98 @@ export class TsHost implements HostLike {
     };
   }
 
+  dump(): HostDump {
+    const host = this.core;
+    const dump: HostDump = new Map();
+    const snapshot = this.host();
+    for (const key of Object.keys(snapshot) as (keyof HostSnapshot)[]) dump.set(key, snapshot[key]);
+    dump.set('incomingBandwidth', host.incomingBandwidth);
+    dump.set('outgoingBandwidth', host.outgoingBandwidth);
+    dump.set('bandwidthThrottleEpoch', host.bandwidthThrottleEpoch);
+    dump.set('randomSeed', host.randomSeed);
+    dump.set('recalculateBandwidthLimits', host.recalculateBandwidthLimits ? 1 : 0);
+    dump.set('serviceTime', host.serviceTime);
+    dump.set('maximumPacketSize', host.maximumPacketSize);
+    dump.set('maximumWaitingData', host.maximumWaitingData);
+    dump.set('dispatchQueue.length', host.dispatchQueue.size());
+    host.peers.forEach((peer, peerIndex) => dumpPeer(dump, `peers[${peerIndex}].`, this.peer(peerIndex), peer));
+    return dump;
+  }
+
   destroy(): void {}
+}
+
+// ---- host dump: the same names, order and digests as op_host_dump in native/libenet-driver.c ------
+
+const DIGEST_BASIS = 0x811c9dc5;
+const COMMAND_MASK = 0x0f;
+
+function digestU32(digest: number, value: number): number {
+  for (let shift = 0; shift < 32; shift += 8) digest = Math.imul(digest ^ ((value >>> shift) & 0xff), 0x01000193) >>> 0;
+  return digest;
+}
+
+function dumpList<T extends ListNode>(dump: HostDump, name: string, list: List<T>, fields: (item: T) => number[]): void {
+  let count = 0;
+  let digest = DIGEST_BASIS;
+  for (let node = list.begin(); node !== list.end(); node = node.next) {
+    count++;
+    for (const value of fields(node as unknown as T)) digest = digestU32(digest, value);
+  }
+  dump.set(`${name}.length`, count);
+  dump.set(`${name}.digest`, digest);
+}
+
+const outgoingFields = (command: OutgoingCommand): number[] => [
+  command.reliableSequenceNumber,
+  command.unreliableSequenceNumber,
+  command.sentTime,
+  command.roundTripTimeout,
+  command.sendAttempts,
+  command.fragmentOffset,
+  command.fragmentLength,
+  command.command[0]! & COMMAND_MASK,
+  command.packet?.data.length ?? 0,
+];
+
+const incomingFields = (command: IncomingCommand): number[] => [
+  command.reliableSequenceNumber,
+  command.unreliableSequenceNumber,
+  command.commandNumber & COMMAND_MASK,
+  command.fragmentCount,
+  command.fragmentsRemaining,
+  command.packet.data.length,
+];
+
+function dumpPeer(dump: HostDump, prefix: string, snapshot: PeerSnapshot, peer: Peer): void {
+  for (const [key, value] of Object.entries(snapshot)) if (key !== 'address') dump.set(prefix + key, value as number);
+  dump.set(`${prefix}incomingBandwidthThrottleEpoch`, peer.incomingBandwidthThrottleEpoch);
+  dump.set(`${prefix}outgoingBandwidthThrottleEpoch`, peer.outgoingBandwidthThrottleEpoch);
+  dump.set(`${prefix}address.host`, peer.address.host);
+  dump.set(`${prefix}address.port`, peer.address.port);
+  dump.set(`${prefix}needsDispatch`, peer.needsDispatch ? 1 : 0);
+  peer.unsequencedWindow.forEach((word, index) => dump.set(`${prefix}unsequencedWindow[${index}]`, word));
+  dumpList(dump, `${prefix}acknowledgements`, peer.acknowledgements, (acknowledgement: Acknowledgement) => [
+    acknowledgement.commandNumber & COMMAND_MASK,
+    acknowledgement.channelID,
+    acknowledgement.reliableSequenceNumber,
+    acknowledgement.sentTime,
+  ]);
+  dumpList(dump, `${prefix}sentReliableCommands`, peer.sentReliableCommands, outgoingFields);
+  dumpList(dump, `${prefix}outgoingCommands`, peer.outgoingCommands, outgoingFields);
+  dumpList(dump, `${prefix}outgoingSendReliableCommands`, peer.outgoingSendReliableCommands, outgoingFields);
+  dumpList(dump, `${prefix}dispatchedCommands`, peer.dispatchedCommands, incomingFields);
+  peer.channels.forEach((channel, channelID) => {
+    const at = `${prefix}channels[${channelID}].`;
+    dump.set(`${at}outgoingReliableSequenceNumber`, channel.outgoingReliableSequenceNumber);
+    dump.set(`${at}outgoingUnreliableSequenceNumber`, channel.outgoingUnreliableSequenceNumber);
+    dump.set(`${at}usedReliableWindows`, channel.usedReliableWindows);
+    channel.reliableWindows.forEach((count, window) => dump.set(`${at}reliableWindows[${window}]`, count));
+    dump.set(`${at}incomingReliableSequenceNumber`, channel.incomingReliableSequenceNumber);
+    dump.set(`${at}incomingUnreliableSequenceNumber`, channel.incomingUnreliableSequenceNumber);
+    dumpList(dump, `${at}incomingReliableCommands`, channel.incomingReliableCommands, incomingFields);
+    dumpList(dump, `${at}incomingUnreliableCommands`, channel.incomingUnreliableCommands, incomingFields);
+  });
 }
 
 function toLike(event: HostEvent): HostEventLike {

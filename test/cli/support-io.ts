@@ -16,6 +16,8 @@ export interface FakeIoOptions {
   color?: boolean;
   /** The directory relative paths are read from; default: the fake's own temporary directory. */
   cwd?: string;
+  /** Environment variables the CLI sees (ENETSIM_LIBENET); default none. */
+  env?: Record<string, string | undefined>;
 }
 
 /** A {@link CliIo} that records what the CLI prints and keeps the files it writes in a temp dir. */
@@ -24,6 +26,7 @@ export class FakeIo implements CliIo {
   readonly dir: string;
   readonly cwd: string;
   readonly color: boolean;
+  readonly env: Record<string, string | undefined>;
   /** Every path the CLI wrote, as it gave them. */
   readonly written: string[] = [];
   private stdoutChunks: string[] = [];
@@ -33,6 +36,7 @@ export class FakeIo implements CliIo {
     this.dir = mkdtempSync(join(tmpdir(), 'enetsim-cli-'));
     this.cwd = options.cwd ?? this.dir;
     this.color = options.color ?? false;
+    this.env = options.env ?? {};
   }
 
   /** Everything written to stdout so far. */

@@ -1,7 +1,8 @@
 // The differential conformance suite in CI: 200 generated random scenarios (changing links, every
 // packet kind and size, fragments, pauses, reconnects and the API calls a game makes), each run on
 // the TypeScript core (as ENet 1.3.17) and on the real libenet 1.3.17; the traces must be
-// identical, datagram for datagram. `enetsim conformance --seeds N` runs more.
+// identical, datagram for datagram (bytes by hash), and so must every host, peer and channel
+// field at the end of each seed. `enetsim conformance --seeds N` runs more.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ describeLibenet('differential conformance: generated scenarios, TypeScript vs li
         const outcome = runConformanceSeed(seed, (config) => driver.createHost(config));
         events += outcome.eventCount;
         expect(outcome.divergence, `seed ${seed}: reproduce with enetsim conformance --from ${seed} --seeds 1`).toBeNull();
+        expect(outcome.fieldDifferences, `seed ${seed}: end-state fields differ; reproduce with enetsim conformance --from ${seed} --seeds 1`).toEqual([]);
+        expect(outcome.identical).toBe(true);
       }
       // The generator must produce real traffic, not empty runs.
       expect(events / BATCH).toBeGreaterThan(100);
@@ -45,7 +48,7 @@ describeLibenet('differential conformance: generated scenarios, TypeScript vs li
       return result.stdout.replace(/, [0-9.]+s( on \d+ worker threads)?\n$/, '');
     };
     const oneThread = summary(1);
-    expect(oneThread).toMatch(/^conformance: 8\/8 seeds identical \(100\.00%\), seeds 300\.\.307, \d+ trace events compared$/);
+    expect(oneThread).toMatch(/^conformance: 8\/8 seeds identical \(100\.00%\), seeds 300\.\.307, \d+ trace events and \d+ end-state fields compared \(TypeScript 1\.3\.17 against libenet 1\.3\.17\)$/);
     expect(summary(2)).toBe(oneThread);
   });
 });

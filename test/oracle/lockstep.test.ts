@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from 'vitest';
 
-import type { HostEventLike, HostLike, HostSnapshot, PeerObservation,
+import type { HostEventLike, HostLike, HostDump, HostSnapshot, PeerObservation,
   PeerSnapshot, SentDatagram, WireAddress } from '../support/host-like.js';
 import { ipv4Address, runLockstep, type LockstepHost } from '../support/lockstep.js';
 
@@ -98,6 +98,9 @@ class EchoHost implements HostLike {
     return unsupported();
   }
   host(): HostSnapshot {
+    return unsupported();
+  }
+  dump(): HostDump {
     return unsupported();
   }
   destroy(): void {}

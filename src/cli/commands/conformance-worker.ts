@@ -1,6 +1,6 @@
 // One worker thread of `enetsim conformance --jobs N`: its own libenet driver, seeds from the
 // parent one at a time, each seed's outcome back.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { runConformanceSeed } from './conformance.js';
 import { startLibenet } from './run.js';
 
@@ -12,7 +12,7 @@ export type WorkerReply =
 
 const port = parentPort;
 if (port === null) throw new Error('conformance-worker runs only as a worker thread');
-const started = startLibenet();
+const started = startLibenet((workerData as { libenetPath: string | null } | null)?.libenetPath ?? null);
 if (!started.ok) {
   port.postMessage({ kind: 'error', message: started.message } satisfies WorkerReply);
 } else {
@@ -24,7 +24,7 @@ if (!started.ok) {
       return;
     }
     try {
-      port.postMessage({ kind: 'outcome', outcome: runConformanceSeed(request.seed, session.factory) } satisfies WorkerReply);
+      port.postMessage({ kind: 'outcome', outcome: runConformanceSeed(request.seed, session.factory, session.profile) } satisfies WorkerReply);
     } catch (error) {
       port.postMessage({ kind: 'error', message: `seed ${request.seed}: ${(error as Error).message ?? String(error)}` } satisfies WorkerReply);
     }

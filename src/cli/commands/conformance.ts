@@ -1,21 +1,22 @@
 // The differential conformance suite: a seeded generator of random scenarios (links that change
 // over time, every packet kind and size, fragments, and the API calls a game makes), each run once
-// on the TypeScript core (as ENet 1.3.17) and once on the real libenet 1.3.17, with identical
-// datagram bytes, events and state timelines required.
+// on the TypeScript core and once on the real libenet (Debian's 1.3.17, or the build `--libenet`
+// points at, the TypeScript core then running as that library's version), with identical traces
+// required (every datagram's bytes and time by hash, every event with its packet's bytes and flags,
+// every state change) and, at the end of each seed, every host, peer and channel field identical.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PacketFlag } from '../../enet/constants.js';
-import { libenetAvailability } from '../../native/libenet.js';
+import { PacketFlag, type ProtocolProfile } from '../../enet/constants.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { RandomStream } from '../../sim/random.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import { Simulation } from '../../sim/simulation.js';
 import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo } from '../io.js';
-import { firstDivergence, type Divergence } from './diff.js';
+import { describeFieldDifferences, endStateDifferences, firstDivergence, type Divergence, type FieldDifference } from './diff.js';
 import type { WorkerReply, WorkerRequest } from './conformance-worker.js';
-import { startLibenet, startLibenetMessage } from './run.js';
+import { startLibenet } from './run.js';
 
 /** Bounds of one generated scenario, so every seed stays small and fast. */
 export const GENERATED = {
@@ -153,30 +154,44 @@ export interface SeedOutcome {
   identical: boolean;
   eventCount: number;
   divergence: Divergence | null;
+  /** Host, peer and channel fields compared at the end, and those that differ (checked when the traces agree). */
+  fieldCount: number;
+  fieldDifferences: FieldDifference[];
 }
 
-/** Runs seed `seed` on both implementations. */
-export function runConformanceSeed(seed: number, libenet: HostFactory): SeedOutcome {
-  const ours = generatedSimulation(seed, (config) => createTsHost(config, '1.3.17'));
+/**
+ * Runs seed `seed` on both implementations: the TypeScript core as `profile` (the version of the
+ * libenet behind `libenet`; default 1.3.17, Debian's).
+ */
+export function runConformanceSeed(seed: number, libenet: HostFactory, profile: ProtocolProfile = '1.3.17'): SeedOutcome {
+  const ours = generatedSimulation(seed, (config) => createTsHost(config, profile));
   ours.sim.run(ours.durationMs);
   const theirs = generatedSimulation(seed, libenet);
   theirs.sim.run(theirs.durationMs);
+  const divergence = firstDivergence(ours.sim.trace.events, theirs.sim.trace.events);
+  const fields = endStateDifferences(ours.sim, theirs.sim);
   theirs.sim.destroy();
   ours.sim.destroy();
-  const divergence = firstDivergence(ours.sim.trace.events, theirs.sim.trace.events);
-  return { seed, identical: divergence === null, eventCount: ours.sim.trace.events.length, divergence };
+  return {
+    seed,
+    identical: divergence === null && fields.differences.length === 0,
+    eventCount: ours.sim.trace.events.length,
+    divergence,
+    fieldCount: fields.fieldCount,
+    fieldDifferences: fields.differences,
+  };
 }
 
 /** The compiled worker beside this module (absent when running from the TypeScript sources). */
 const WORKER_URL = new URL('./conformance-worker.js', import.meta.url);
 
 /** Runs seeds on worker threads, each with its own libenet driver; outcomes in any order. */
-async function runOnWorkers(seeds: number[], jobs: number, onOutcome: (outcome: SeedOutcome) => void): Promise<string | null> {
+async function runOnWorkers(seeds: number[], jobs: number, libenetPath: string | null, onOutcome: (outcome: SeedOutcome) => void): Promise<string | null> {
   const queue = [...seeds];
   let failure: string | null = null;
   const runWorker = (): Promise<void> =>
     new Promise((resolve) => {
-      const worker = new Worker(WORKER_URL);
+      const worker = new Worker(WORKER_URL, { workerData: { libenetPath } });
       const next = (): void => {
         const seed = failure === null ? queue.shift() : undefined;
         if (seed === undefined) worker.postMessage({ kind: 'stop' } satisfies WorkerRequest);
@@ -210,6 +225,8 @@ export interface ConformanceOptions {
   firstSeed: number;
   /** Worker threads, each with its own libenet driver; 1 runs in this thread. */
   jobs: number;
+  /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
+  libenetPath?: string | null;
 }
 
 /** `enetsim conformance --seeds N [--from S] [--jobs J]`: prints the match rate and the first divergent seed. */
@@ -220,49 +237,57 @@ export async function conformanceCommand(options: ConformanceOptions, io: CliIo)
     io.stderr(`enetsim: --jobs ${jobs} needs the compiled CLI (npm run build; node dist/cli/main.js); running the seeds one after another\n`);
     jobs = 1;
   }
+  const libenetPath = options.libenetPath ?? null;
+  // The library's version decides the TypeScript profile (and the workers' drivers report the same).
+  const started = startLibenet(libenetPath);
+  if (!started.ok) {
+    io.stderr(`enetsim: ${started.message}\n`);
+    return 2;
+  }
+  const session = started.session;
   const seeds = Array.from({ length: seedCount }, (_, index) => firstSeed + index);
   let identical = 0;
   let done = 0;
   let events = 0;
+  let fieldsCompared = 0;
   let firstFailure: SeedOutcome | null = null;
   const onOutcome = (outcome: SeedOutcome): void => {
     done++;
     events += outcome.eventCount;
+    fieldsCompared += outcome.fieldCount;
     if (outcome.identical) identical++;
     else if (firstFailure === null || outcome.seed < firstFailure.seed) firstFailure = outcome;
     if (done % 500 === 0) io.stderr(`conformance: ${done}/${seedCount} seeds, ${identical} identical\n`);
   };
   const startedMs = io.wallClockMs();
-  if (jobs > 1) {
-    const availability = libenetAvailability();
-    if (!availability.ok) {
-      io.stderr(`enetsim: ${startLibenetMessage(availability.reason)}\n`);
-      return 2;
+  try {
+    if (jobs > 1) {
+      session.close();
+      const failure = await runOnWorkers(seeds, jobs, libenetPath, onOutcome);
+      if (failure !== null) {
+        io.stderr(`enetsim: conformance stopped: ${failure}\n`);
+        return 2;
+      }
+    } else {
+      for (const seed of seeds) onOutcome(runConformanceSeed(seed, session.factory, session.profile));
     }
-    const failure = await runOnWorkers(seeds, jobs, onOutcome);
-    if (failure !== null) {
-      io.stderr(`enetsim: conformance stopped: ${failure}\n`);
-      return 2;
-    }
-  } else {
-    const started = startLibenet();
-    if (!started.ok) {
-      io.stderr(`enetsim: ${started.message}\n`);
-      return 2;
-    }
-    try {
-      for (const seed of seeds) onOutcome(runConformanceSeed(seed, started.session.factory));
-    } finally {
-      started.session.close();
-    }
+  } finally {
+    session.close();
   }
   const seconds = ((io.wallClockMs() - startedMs) / 1000).toFixed(1);
   const jobsNote = jobs > 1 ? ` on ${jobs} worker threads` : '';
-  io.stdout(`conformance: ${identical}/${seedCount} seeds identical (${((identical / seedCount) * 100).toFixed(2)}%), seeds ${firstSeed}..${firstSeed + seedCount - 1}, ${events} trace events compared, ${seconds}s${jobsNote}\n`);
+  io.stdout(
+    `conformance: ${identical}/${seedCount} seeds identical (${((identical / seedCount) * 100).toFixed(2)}%), seeds ${firstSeed}..${firstSeed + seedCount - 1}, ` +
+      `${events} trace events and ${fieldsCompared} end-state fields compared (TypeScript ${session.profile} against ${session.label}), ${seconds}s${jobsNote}\n`,
+  );
   const failed = firstFailure as SeedOutcome | null;
   if (failed !== null) {
-    const divergence = failed.divergence!;
-    io.stdout(`first divergent seed: ${failed.seed} at trace event ${divergence.index}\n  TypeScript: ${JSON.stringify(divergence.typescript)}\n  libenet:    ${JSON.stringify(divergence.libenet)}\n  reproduce: enetsim conformance --from ${failed.seed} --seeds 1\n`);
+    const divergence = failed.divergence;
+    const what =
+      divergence !== null
+        ? `at trace event ${divergence.index}\n  TypeScript: ${JSON.stringify(divergence.typescript)}\n  libenet:    ${JSON.stringify(divergence.libenet)}`
+        : `in ${failed.fieldDifferences.length} end-state field${failed.fieldDifferences.length === 1 ? '' : 's'} (the traces agree):\n${describeFieldDifferences(failed.fieldDifferences, session.label)}`;
+    io.stdout(`first divergent seed: ${failed.seed} ${what}\n  reproduce: enetsim conformance --from ${failed.seed} --seeds 1${libenetPath !== null ? ` --libenet ${libenetPath}` : ''}\n`);
     return 1;
   }
   return 0;

@@ -47,11 +47,18 @@ export function describeScenario(scenario: Scenario): string {
   return `${lines.join('\n')}\n`;
 }
 
+function forgetTransmissions(retransmissions: Map<string, number>, prefix: string): void {
+  for (const key of retransmissions.keys()) if (key.startsWith(prefix)) retransmissions.delete(key);
+}
+
 function describeEvent(event: TraceEvent, retransmissions: Map<string, number>): string | null {
   switch (event.kind) {
     case 'action':
       return `${event.host ?? 'network'}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}`;
     case 'state':
+      // A peer that ends takes its transmission counts with it: the next peer on this pair (a
+      // reconnection, or a new client in a reused slot) starts its sequence numbers again.
+      if (event.to === 'STATE_DISCONNECTED') forgetTransmissions(retransmissions, `${event.host}->${event.peer} `);
       return `${event.host}->${event.peer}: ${event.from} → ${event.to}${event.cause !== undefined ? ` (${CAUSES[event.cause] ?? event.cause})` : ''}`;
     case 'event':
       return `${event.host}: ${event.type} event${event.peer !== '-' ? ` from ${event.peer}` : ''}${event.data !== undefined ? ` (data ${event.data})` : ''}`;

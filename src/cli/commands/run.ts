@@ -2,12 +2,12 @@
 // with its seed or seeds, checks its expectations, and reports (exit 1 when any failed).
 import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
 import type { HostFactory } from '../../sim/sim-host.js';
-import { createTsHost } from '../../sim/ts-host.js';
+import type { ProtocolProfile } from '../../enet/constants.js';
 import type { CliIo } from '../io.js';
 import { render, type ReporterName } from '../report/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioResult } from '../result.js';
 import { check, labelOf, type CheckResult } from '../scenario/assertions.js';
-import { compileScenario } from '../scenario/compile.js';
+import { compileScenario, type CompileOptions } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
 import { formatProblem } from '../scenario/source.js';
@@ -25,34 +25,100 @@ export interface RunOptions {
   explain: boolean;
   /** Runs every host on this implementation (`--impl`), or null for each host's own `impl`. */
   implementationName: 'typescript' | 'libenet' | null;
+  /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
+  libenetPath: string | null;
 }
 
 /** The libenet driver, started only when some host needs it. */
 export interface LibenetSession {
   factory: HostFactory;
   close(): void;
+  /** The version the library reports (enet_linked_version), as "1.3.17". */
+  version: string;
+  /** The TypeScript profile that behaves as this library. */
+  profile: ProtocolProfile;
+  /** What runs: "Debian's libenet 1.3.17" or "libenet 1.3.18 (/path/libenet.so)". */
+  label: string;
 }
 
 export type LibenetStart = { ok: true; session: LibenetSession } | { ok: false; message: string };
 
 /** What to tell a user whose machine cannot run libenet. */
-export function startLibenetMessage(reason: string): string {
+export function startLibenetMessage(reason: string, libenetPath: string | null = null): string {
+  if (libenetPath !== null) return `the libenet at ${libenetPath} cannot run here: ${reason}\n(docs/libenet.md says how to build one)`;
   return `the real libenet cannot run here: ${reason}
-(impl: libenet and --impl libenet need gcc, pkg-config and Debian's libenet-dev: apt-get install -y gcc pkg-config libenet-dev)`;
+(impl: libenet and --impl libenet need gcc, pkg-config and Debian's libenet-dev: apt-get install -y gcc pkg-config libenet-dev; or point --libenet at another build, see docs/libenet.md)`;
 }
 
-export function startLibenet(): LibenetStart {
-  const availability = libenetAvailability();
-  if (!availability.ok) return { ok: false, message: startLibenetMessage(availability.reason) };
-  const driver = new LibenetDriver(availability.driverPath);
-  return { ok: true, session: { factory: (config) => driver.createHost(config), close: () => driver.close() } };
+/** The TypeScript profile of a libenet version: 1.3.18 and later behave as 1.3.18, earlier ones as 1.3.17. */
+export function profileOfLibenet(version: string): ProtocolProfile {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  return major * 65536 + minor * 256 + patch >= 0x010312 ? '1.3.18' : '1.3.17';
+}
+
+/** The libenet to run: `--libenet`, else $ENETSIM_LIBENET, else null (the system's). */
+export function libenetPathFrom(flag: string | undefined, io: CliIo): string | null {
+  const fromEnvironment = io.env?.ENETSIM_LIBENET;
+  return flag ?? (fromEnvironment !== undefined && fromEnvironment !== '' ? fromEnvironment : null);
+}
+
+export function startLibenet(libenetPath: string | null = null): LibenetStart {
+  const availability = libenetAvailability(libenetPath ?? undefined);
+  if (!availability.ok) return { ok: false, message: startLibenetMessage(availability.reason, libenetPath) };
+  let driver: LibenetDriver;
+  try {
+    driver = new LibenetDriver(availability.driverPath);
+  } catch (error) {
+    return { ok: false, message: startLibenetMessage((error as Error).message, libenetPath) };
+  }
+  const version = driver.libenetVersion;
+  return {
+    ok: true,
+    session: {
+      factory: (config) => driver.createHost(config),
+      close: () => driver.close(),
+      version,
+      profile: profileOfLibenet(version),
+      label: libenetPath === null ? `libenet ${version}` : `libenet ${version} (${libenetPath})`,
+    },
+  };
 }
 
 /** Hosts run per scenario and flag: the scenario's own choice, or all on one implementation. */
-export function hostFactories(options: Pick<RunOptions, 'implementationName'>, libenet: LibenetSession | null): { implementation?: HostFactory; libenet?: HostFactory } {
+export function hostFactories(options: Pick<RunOptions, 'implementationName'>, libenet: LibenetSession | null): Omit<CompileOptions, 'seed'> {
   if (options.implementationName === 'libenet') return { implementation: libenet!.factory };
-  if (options.implementationName === 'typescript') return { libenet: (config) => createTsHost(config, '1.3.17') };
+  // Every host on the TypeScript core, each as its own `protocol`, `impl: libenet` ones included.
+  if (options.implementationName === 'typescript') return { typescriptOnly: true };
   return libenet === null ? {} : { libenet: libenet.factory };
+}
+
+/**
+ * One line per host that asks for an ENet the libenet here is not (a `protocol: 1.3.18` host on
+ * Debian's 1.3.17): the library runs as what it is, and the user is told so.
+ */
+export function libenetSubstitutions(scenarios: readonly Scenario[], options: Pick<RunOptions, 'implementationName'>, libenet: LibenetSession): string[] {
+  const lines: string[] = [];
+  for (const scenario of scenarios) {
+    const substituted = scenario.hosts.filter(
+      (host) => (options.implementationName === 'libenet' || (options.implementationName === null && host.impl === 'libenet')) && host.protocol !== libenet.profile,
+    );
+    for (const [protocol, names] of groupByProtocol(substituted)) {
+      const plural = names.length > 1;
+      lines.push(`enetsim: ${scenario.file}: ${plural ? 'hosts' : 'host'} ${names.join(', ')} ${plural ? 'ask' : 'asks'} for ENet ${protocol} (protocol), but the libenet here is ${libenet.version}: ${plural ? 'they run' : 'it runs'} as libenet ${libenet.version} instead\n`);
+    }
+  }
+  return lines;
+}
+
+/** [protocol, host names] pairs, in the order the protocols first appear. */
+export function groupByProtocol(hosts: readonly { name: string; protocol: string }[]): [string, string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const host of hosts) {
+    const names = groups.get(host.protocol) ?? [];
+    names.push(host.name);
+    groups.set(host.protocol, names);
+  }
+  return [...groups];
 }
 
 export function needsLibenet(scenarios: readonly Scenario[], options: Pick<RunOptions, 'implementationName'>): boolean {
@@ -172,12 +238,13 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
   }
   let libenet: LibenetSession | null = null;
   if (needsLibenet(loaded.scenarios, options)) {
-    const started = startLibenet();
+    const started = startLibenet(options.libenetPath);
     if (!started.ok) {
       io.stderr(`enetsim: ${started.message}\n`);
       return 2;
     }
     libenet = started.session;
+    for (const line of libenetSubstitutions(loaded.scenarios, options, libenet)) io.stderr(line);
   }
   const traceParts: string[] = [];
   let results: ScenarioResult[];

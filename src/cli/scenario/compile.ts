@@ -13,6 +13,8 @@ export interface CompileOptions {
   implementation?: HostFactory;
   /** Creates hosts on the real libenet, for hosts with `impl: libenet`. */
   libenet?: HostFactory;
+  /** Runs every host on the TypeScript core as its own `protocol`, `impl: libenet` ones included. */
+  typescriptOnly?: boolean;
 }
 
 export interface CompiledScenario {
@@ -32,7 +34,7 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
       ...(host.mtuBytes !== null ? { mtu: host.mtuBytes } : {}),
       checksum: host.checksum,
       ...(host.compress !== null ? { compress: host.compress } : {}),
-      implementation: options.implementation ?? (host.impl === 'libenet' ? requireLibenet(options, host.name) : host.protocol),
+      implementation: options.implementation ?? (host.impl === 'libenet' && options.typescriptOnly !== true ? requireLibenet(options, host.name) : host.protocol),
       port: host.port,
       service: {
         ...(host.service.hz !== null ? { hz: host.service.hz } : { intervalMs: host.service.intervalMs ?? 16 }),

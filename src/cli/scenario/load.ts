@@ -172,7 +172,9 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
   const path: PathKey[] = ['hosts', name];
   const service = buildService(checker, host.service, [...path, 'service']);
   const impl = host.impl ?? 'typescript';
-  if (impl === 'libenet' && host.protocol !== undefined && host.protocol !== '1.3.17') {
+  // A 1.3.17/1.3.18 host runs on whichever libenet is given (run says so when its version differs);
+  // a Godot profile is an upstream release plus Godot's patches, which no libenet build carries.
+  if (impl === 'libenet' && host.protocol !== undefined && isGodotProfile(host.protocol)) {
     checker.fail([...path, 'protocol'], libenetProtocolMessage(host.protocol));
   }
   return {
@@ -184,7 +186,9 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     mtuBytes: host.mtu ?? null,
     checksum: host.checksum ?? false,
     compress: host.compress === 'range-coder' ? 'range-coder' : null,
-    protocol: host.protocol ?? (impl === 'libenet' ? '1.3.17' : SCENARIO_DEFAULTS.protocol),
+    // One meaning per file: the default does not depend on `impl` or on the command; a libenet that
+    // is another version runs as what it is and says so (libenetSubstitutions).
+    protocol: host.protocol ?? SCENARIO_DEFAULTS.protocol,
     impl,
     port: host.port ?? SCENARIO_DEFAULTS.port,
     service,
@@ -193,9 +197,7 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
 
 /** Why a libenet host cannot run `protocol`: the only libenet here is Debian's 1.3.17. */
 function libenetProtocolMessage(protocol: ProtocolProfile): string {
-  const base = "impl libenet runs Debian's libenet 1.3.17: protocol must be 1.3.17 (or left out)";
-  if (!isGodotProfile(protocol)) return base;
-  // A Godot profile is an upstream release plus Godot's patches, which no libenet build here carries.
+  const base = 'impl libenet runs an upstream libenet (1.3.17, or the build --libenet names): protocol must be 1.3.17, 1.3.18 (or left out)';
   const behaviour = profileBehaviour(protocol);
   const patches = [
     behaviour.broadcastReplyFromAnyAddress ? null : "Godot's socket patch (no broadcast-address exception)",
