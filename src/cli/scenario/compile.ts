@@ -3,6 +3,7 @@
 // entry's index), so adding a timeline entry never changes another entry's draws.
 import { PacketFlag } from '../../enet/constants.js';
 import type { RandomStream } from '../../sim/random.js';
+import type { SimulationLimits } from '../../sim/limits.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import { Simulation } from '../../sim/simulation.js';
 import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
@@ -13,6 +14,8 @@ export interface CompileOptions {
   implementation?: HostFactory;
   /** Creates hosts on the real libenet, for hosts with `impl: libenet`. */
   libenet?: HostFactory;
+  /** The simulator's bounds for this run (default: its constants). */
+  limits?: Partial<SimulationLimits>;
 }
 
 export interface CompiledScenario {
@@ -22,7 +25,7 @@ export interface CompiledScenario {
 }
 
 export function compileScenario(scenario: Scenario, options: CompileOptions): CompiledScenario {
-  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs });
+  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, ...(options.limits !== undefined ? { limits: options.limits } : {}) });
   for (const host of scenario.hosts) {
     sim.addHost(host.name, {
       peerCount: host.peerCount,
