@@ -29,9 +29,10 @@ function globToRegExp(pattern: string): RegExp {
 type Walk = { ok: true; files: string[] } | { ok: false; message: string };
 
 /**
- * The files under `directory` (paths relative to it, '/'-separated), at most `depthMax` levels down.
- * Symbolic links to files count as files; links to directories are not followed, so a link loop
- * cannot make the walk endless. Stops with a message past {@link WALK_ENTRIES_MAX} entries.
+ * The non-directories under `directory` (paths relative to it, '/'-separated), at most `depthMax`
+ * levels down. Links to directories are not followed, so a link loop cannot make the walk endless;
+ * other links, FIFOs and devices are listed (reading refuses what is not a regular file). Stops with
+ * a message past {@link WALK_ENTRIES_MAX} entries.
  */
 function walk(directory: string, depthMax: number, io: CliIo): Walk {
   const files: string[] = [];
@@ -51,9 +52,13 @@ function walk(directory: string, depthMax: number, io: CliIo): Walk {
     }
     for (const entry of entries) {
       const relative = next.relative === '' ? entry.name : `${next.relative}/${entry.name}`;
-      const kind = entry.kind === 'symlink' ? io.statPath(`${directory}/${relative}`).kind : entry.kind;
-      if (entry.kind === 'directory' && next.depth < depthMax) pending.push({ relative, depth: next.depth + 1 });
-      else if (kind === 'file') files.push(relative);
+      if (entry.kind === 'directory') {
+        if (next.depth < depthMax) pending.push({ relative, depth: next.depth + 1 });
+        continue;
+      }
+      // Links to directories are not followed. Everything else is listed, FIFOs and devices too, so
+      // that one a pattern names is refused with its path rather than skipped without a word.
+      if (entry.kind !== 'symlink' || io.statPath(`${directory}/${relative}`).kind !== 'directory') files.push(relative);
     }
   }
   return { ok: true, files };
