@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
-import { runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
+import { budgetProblems, runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
 import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
 import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from './scenario/budget.js';
 import type { CliIo } from './io.js';
@@ -24,10 +24,16 @@ export type { CliIo } from './io.js';
 export const ExitCode = { ok: 0, assertionFailed: 1, invalidInput: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-function validateCommand(patterns: string[], io: CliIo): ExitCode {
+/** `validate` refuses what `run` would refuse before running: input problems and scenarios over the budget. */
+function validateCommand(patterns: string[], budgetScale: number, io: CliIo): ExitCode {
   const loaded = loadAll(patterns, io);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
+    return ExitCode.invalidInput;
+  }
+  const overBudget = budgetProblems(loaded.scenarios, runLimits(budgetScale).budget);
+  if (overBudget.length > 0) {
+    printProblems(overBudget, io);
     return ExitCode.invalidInput;
   }
   for (const scenario of loaded.scenarios) io.stdout(`${scenario.file}: valid (${scenario.name})\n`);
@@ -149,11 +155,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     )
     .command(
       'validate <files..>',
-      'check scenarios without running them (exit 0 valid, 2 invalid)',
-      (command) => command.positional('files', { type: 'string', array: true }),
+      'check scenarios without running them, their estimated cost included (exit 0 valid, 2 invalid or over the budget)',
+      (command) =>
+        command
+          .positional('files', { type: 'string', array: true })
+          .option('budget-scale', { type: 'number', default: 1, describe: 'multiply the budget limits by N, as run --budget-scale does' })
+          .check((args) => {
+            const scale = args['budget-scale'];
+            if (Array.isArray(scale) || !(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
+            return true;
+          }),
       (args) => {
         if (failed) return;
-        exitCode = validateCommand(args.files ?? [], io);
+        exitCode = validateCommand(args.files ?? [], args['budget-scale'], io);
       },
     )
     .command('schema', 'print the JSON Schema of scenarios (for editors: yaml-language-server)', {}, () => {

@@ -66,6 +66,9 @@ describe('budgets up front', () => {
       expect(run.err).toMatch(/estimated \S+ events, \S+ trace events, \S+ packets, .* of memory per seed\); shorten the scenario, or raise the limits knowingly with --budget-scale N/);
       expect(run.err).toContain('nothing was run');
       expect(run.out).toBe('');
+      const validated = await runWith(io, ['validate', name]);
+      expect(validated.code, 'validate refuses what run refuses before running').toBe(2);
+      expect(validated.err).toMatch(message);
     });
   }
 
