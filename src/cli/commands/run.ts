@@ -182,13 +182,17 @@ function openOutput(flag: Output['flag'], path: string, io: CliIo): Opened {
 }
 
 /** A write to an output failed: the message names the flag, the path and the reason. */
-class OutputFailed extends Error {}
+class OutputFailed extends Error {
+  constructor(readonly output: Output, reason: string) {
+    super(`${output.flag} ${output.path}: ${reason}`);
+  }
+}
 
 function writeOutput(output: Output, text: string): void {
   try {
     output.file.write(text);
   } catch (error) {
-    throw new OutputFailed(`${output.flag} ${output.path}: ${describeWriteError(error)}`);
+    throw new OutputFailed(output, describeWriteError(error));
   }
 }
 
@@ -346,7 +350,8 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace);
   } catch (error) {
     if (!(error instanceof OutputFailed)) throw error;
-    io.stderr(`enetsim: ${error.message}; the report is incomplete\n`);
+    const what = error.output.flag === '--out' ? 'the report' : 'the trace';
+    io.stderr(`enetsim: ${error.message}; the run stopped and ${what} in ${error.output.path} is incomplete\n`);
     return 2;
   } finally {
     outputs.out?.file.close();

@@ -75,7 +75,8 @@ function tableRow(scenario: ScenarioResult, chalk: ChalkInstance): string[] {
     printable(scenario.name),
     printable(scenario.file),
     formatSeeds(scenario),
-    `${assertionsPassedCount}/${scenario.assertions.length}`,
+    // A run stopped at a limit checked nothing: "0/0" would read as an empty scenario.
+    scenario.error !== null ? 'not checked' : `${assertionsPassedCount}/${scenario.assertions.length}`,
     formatVirtual(scenario),
     formatDurationMs(scenario.wallMs),
   ];
