@@ -89,6 +89,7 @@ describe('run: a limit reached mid-run is an error, never a pass', () => {
     expect(io.out).toMatch(/\d+(\.\d+)?m?s of 1m0s/);
     expect(io.out).toMatch(/ERROR \(seed 1\): the event budget/);
     expect(io.out).toContain('1 stopped at a limit');
+    expect(io.out).toContain('not checked');
   });
 
   it('limits: junit reports an <error type="limit"> and counts it in errors; github an ::error', () => {
