@@ -14,6 +14,12 @@ import { LINK_PRESETS } from '../../src/cli/scenario/presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, scenarioJsonSchema } from '../../src/cli/scenario/schema.js';
 import { unitPattern, type UnitKind } from '../../src/cli/scenario/units.js';
 import { FakeIo, runWith } from './support-io.js';
+import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from '../../src/cli/commands/files.js';
+import { SCENARIO_FILE_BYTES_MAX } from '../../src/cli/commands/run.js';
+import { BUDGET_LIMITS_DEFAULT, formatBytes } from '../../src/cli/scenario/budget.js';
+import { LEDGER_PACKETS_MAX } from '../../src/sim/ledger.js';
+import { EVENT_BUDGET_DEFAULT } from '../../src/sim/scheduler.js';
+import { TRACE_EVENTS_MAX } from '../../src/sim/trace.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOC_PATH = join(REPO_ROOT, 'docs', 'scenarios.md');
@@ -111,9 +117,20 @@ describe('docs/scenarios.md', () => {
   });
 
   it('docs: the run options, exit codes and editor modeline are documented', () => {
-    for (const option of ['--seed N', '--seeds N', '--reporter R', '--out FILE', '--trace FILE', '--quiet', '--explain']) expect(spans).toContain(option);
+    for (const option of ['--seed N', '--seeds N', '--reporter R', '--out FILE', '--trace FILE', '--quiet', '--explain', '--budget-scale N']) expect(spans).toContain(option);
     for (const code of ['0', '1', '2']) expect(spans).toContain(code);
     expect(DOC).toContain('# yaml-language-server: $schema=');
+  });
+
+  it('docs: the limits, the fixed-seed key and serve\'s slot lock-out (with its knob) are documented', () => {
+    expect(DOC).toContain('### Limits');
+    const spaced = (count: number): string => count.toLocaleString('en').replace(/,/g, ' ');
+    const bounds = [EVENT_BUDGET_DEFAULT, TRACE_EVENTS_MAX, LEDGER_PACKETS_MAX, SCENARIO_FILES_MAX, WALK_ENTRIES_MAX, WALK_DEPTH_MAX].map(spaced);
+    for (const value of [...bounds, `1 MiB (${spaced(SCENARIO_FILE_BYTES_MAX)} bytes)`, formatBytes(BUDGET_LIMITS_DEFAULT.queuedBytesMax), formatBytes(BUDGET_LIMITS_DEFAULT.memoryBytesMax)]) {
+      expect(DOC).toContain(`| ${value} |`);
+    }
+    expect(spans).toContain('fixed_seed');
+    expect(DOC).toMatch(/CONNECT flood against `serve`[\s\S]*`--peer-timeout-ms N`/);
   });
 
   it('docs: every scenario file and document it points to exists', () => {

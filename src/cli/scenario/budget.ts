@@ -1,4 +1,7 @@
 // What a scenario will cost (events, packets, bytes, memory), estimated from the model before it runs, so that one too big to finish is refused in milliseconds instead of failing after minutes.
+import { LEDGER_PACKETS_MAX } from '../../sim/ledger.js';
+import { EVENT_BUDGET_DEFAULT } from '../../sim/scheduler.js';
+import { TRACE_EVENTS_MAX } from '../../sim/trace.js';
 import type { InputProblem, SourcePosition } from '../result.js';
 import type { Action, PacketSize, Scenario, TimelineEntry } from './model.js';
 
@@ -17,9 +20,9 @@ export interface BudgetLimits {
 }
 
 export const BUDGET_LIMITS_DEFAULT: BudgetLimits = {
-  eventsMax: 50_000_000,
-  traceEventsMax: 20_000_000,
-  packetsMax: 5_000_000,
+  eventsMax: EVENT_BUDGET_DEFAULT,
+  traceEventsMax: TRACE_EVENTS_MAX,
+  packetsMax: LEDGER_PACKETS_MAX,
   queuedBytesMax: 256 * 1024 * 1024,
   memoryBytesMax: 1024 * 1024 * 1024,
 };
