@@ -6,7 +6,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
-import { SCENARIO_FILES_MAX, WALK_ENTRIES_MAX } from '../../src/cli/commands/files.js';
+import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from '../../src/cli/commands/files.js';
 import { SCENARIO_FILE_BYTES_MAX } from '../../src/cli/commands/run.js';
 import { FakeIo, runWith, type CliRun } from './support-io.js';
 
@@ -38,6 +38,14 @@ symlinkSync('../loop-dir', join(io.dir, 'loop-dir', 'again.yaml'));
 writeFileSync(join(io.dir, 'huge.yaml'), `name: x\n# ${'y'.repeat(SCENARIO_FILE_BYTES_MAX)}\n`);
 execFileSync('mkfifo', [join(io.dir, 'pipe.yaml')]);
 for (let index = 0; index <= SCENARIO_FILES_MAX; index++) io.put(`many/s${String(index).padStart(4, '0')}.yaml`, SCENARIO);
+// A tree with more entries than a walk may look at: 200 directories of 100 files (no scenario among them).
+for (let directoryIndex = 0; directoryIndex < 200; directoryIndex++) {
+  mkdirSync(join(io.dir, 'tree', `d${directoryIndex}`), { recursive: true });
+  for (let fileIndex = 0; fileIndex < WALK_ENTRIES_MAX / 200; fileIndex++) writeFileSync(join(io.dir, 'tree', `d${directoryIndex}`, `f${fileIndex}.txt`), '');
+}
+// A scenario deeper than a walk descends, and one just within reach.
+io.put(`deep/${Array.from({ length: WALK_DEPTH_MAX + 1 }, (_, index) => `l${index}`).join('/')}/too-deep.yaml`, SCENARIO);
+io.put(`deep/${Array.from({ length: WALK_DEPTH_MAX }, (_, index) => `l${index}`).join('/')}/deepest.yaml`, SCENARIO);
 
 /** A fake whose files all fail to read with EACCES, as an unreadable file does for a non-root user. */
 class UnreadableIo extends FakeIo {
@@ -85,7 +93,8 @@ const CASES: HostileCase[] = [
   { name: 'a scenario that is a link to itself', argv: ['run', 'loop-only/self.yaml'], message: /loop-only\/self\.yaml: not a regular file/ },
   { name: 'a scenario file over 1 MiB', argv: ['run', 'huge.yaml'], message: new RegExp(`huge\\.yaml: \\d+ bytes; a scenario file is at most ${SCENARIO_FILE_BYTES_MAX} bytes`) },
   { name: 'a glob matching more files than allowed', argv: ['run', 'many/*.yaml'], message: new RegExp(`many/\\*\\.yaml: more than ${SCENARIO_FILES_MAX} scenario files`) },
-  { name: 'a glob over a large tree (/usr/**)', argv: ['run', '/usr/**/*.yaml'], message: new RegExp(`/usr: more than ${WALK_ENTRIES_MAX} directory entries`) },
+  { name: 'a glob over a tree larger than a walk may look at', argv: ['run', 'tree/**/*.yaml'], message: new RegExp(`tree: more than ${WALK_ENTRIES_MAX} directory entries to look through`) },
+  { name: 'a directory larger than a walk may look at', argv: ['validate', 'tree'], message: new RegExp(`tree: more than ${WALK_ENTRIES_MAX} directory entries`) },
   { name: 'a one-level glob with no match (/usr/*.yaml)', argv: ['run', '/usr/*.yaml'], message: /\/usr\/\*\.yaml: no file matches/ },
   { name: 'a missing file', argv: ['run', 'nope.yaml'], message: /nope\.yaml: no such file/ },
   { name: 'a directory without yaml', argv: ['run', 'empty-dir'], message: /empty-dir: no \.yaml files in this directory/ },
@@ -146,6 +155,15 @@ describe('outputs: checked before the run, written after it in an order that nev
     } finally {
       loopIo.dispose();
     }
+  });
+});
+
+describe('walk depth', () => {
+  it(`files: a walk descends ${WALK_DEPTH_MAX} levels below its base and no further`, async () => {
+    const run = await runWith(io, ['validate', 'deep/**/*.yaml']);
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toMatch(/deepest\.yaml: valid/);
+    expect(run.out).not.toMatch(/too-deep/);
   });
 });
 
