@@ -84,10 +84,12 @@ describe('budgets up front', () => {
   it('budget: a service of 0 Hz or every 0 ms is an unbounded number of frames, refused', () => {
     const loaded = loadScenario('spin.yaml', `name: spin\nduration: 1s\nhosts:\n  a: { service: 1ms }\n`);
     if (!loaded.ok) throw new Error('must load');
-    const spinning = { ...loaded.scenario, hosts: loaded.scenario.hosts.map((host) => ({ ...host, service: { ...host.service, intervalMs: 0, hz: null } })) };
-    const checked = checkBudget(spinning, BUDGET_LIMITS_DEFAULT);
-    expect(checked.ok).toBe(false);
-    if (!checked.ok) expect(checked.problem.message).toMatch(/^too big to run: unbounded events/);
+    for (const service of [{ intervalMs: 0, hz: null }, { intervalMs: null, hz: 0 }]) {
+      const spinning = { ...loaded.scenario, hosts: loaded.scenario.hosts.map((host) => ({ ...host, service: { ...host.service, ...service } })) };
+      const checked = checkBudget(spinning, BUDGET_LIMITS_DEFAULT);
+      expect(checked.ok, JSON.stringify(service)).toBe(false);
+      if (!checked.ok) expect(checked.problem.message).toMatch(/^too big to run: unbounded events/);
+    }
   });
 
   it('budget: every shipped scenario estimates under 1/20 of every limit', () => {

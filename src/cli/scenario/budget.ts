@@ -85,6 +85,12 @@ function frameIntervalMs(service: Scenario['hosts'][number]['service']): number 
   return service.hz !== null ? 1000 / service.hz : (service.intervalMs ?? 16);
 }
 
+/** Service frames over `durationMs`; a period that is not a positive finite time never lets the clock move: unbounded. */
+function framesOf(service: Scenario['hosts'][number]['service'], durationMs: number): number {
+  const intervalMs = frameIntervalMs(service);
+  return intervalMs > 0 && Number.isFinite(intervalMs) ? durationMs / intervalMs : Infinity;
+}
+
 function fragmentsOf(sizeBytes: number, mtuBytes: number): number {
   return Math.max(1, Math.ceil(sizeBytes / Math.max(1, mtuBytes - FRAGMENT_OVERHEAD_BYTES)));
 }
@@ -127,7 +133,7 @@ function entryCosts(scenario: Scenario): EntryCost[] {
 /** The cost of one seed's run of `scenario`. Rough by design: it counts what the model fixes in advance. */
 export function estimateCost(scenario: Scenario): CostEstimate {
   const costs = entryCosts(scenario);
-  const serviceFramesCount = scenario.hosts.reduce((sum, host) => sum + scenario.durationMs / frameIntervalMs(host.service), 0);
+  const serviceFramesCount = scenario.hosts.reduce((sum, host) => sum + framesOf(host.service, scenario.durationMs), 0);
   const packetsCount = costs.reduce((sum, cost) => sum + cost.packetsCount, 0);
   const payloadBytes = costs.reduce((sum, cost) => sum + cost.bytes, 0);
   const queuedBytesMax = costs.reduce((max, cost) => Math.max(max, cost.queuedBytes), 0);
