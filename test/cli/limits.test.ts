@@ -145,3 +145,28 @@ expect:
     expect(run.out).toBe('');
   });
 });
+
+describe('soak: long virtual runs within the budget finish honestly, in seconds', () => {
+  it('soak: a 2-hour idle connection serviced at 10 Hz passes, reports 2h simulated, and is still connected at its end', async () => {
+    const io = ioWith({
+      'soak.yaml': `name: two idle hours
+duration: 2h
+stats_interval: 1s
+hosts:
+  server: { service: 10Hz }
+  client: { service: 10Hz }
+timeline:
+  - at: 0s
+    connect: { from: client, to: server }
+expect:
+  - state: { peer: client->server, is: STATE_CONNECTED, at: 7199s }
+`,
+    });
+    const run = await runWith(io, ['run', 'soak.yaml', '--reporter', 'json']);
+    expect(run.code, run.err).toBe(0);
+    const scenario = (JSON.parse(run.out) as JsonReport).scenarios[0]!;
+    expect(scenario.error).toBeNull();
+    expect(scenario.simulatedMs).toBe(7_200_000);
+    expect(scenario.assertions.map((assertion) => assertion.passed)).toEqual([true]);
+  });
+});
