@@ -3,7 +3,8 @@
 // runs each scenario with its seed or seeds, checks its expectations, and reports (exit 1 when any
 // failed, 2 when a run stopped at an internal limit or an output could not be written).
 import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
-import type { SimulationLimits } from '../../sim/limits.js';
+import type { SimulationLimitName, SimulationLimits } from '../../sim/limits.js';
+import type { StopReason } from '../../sim/scheduler.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
 import { createTsHost } from '../../sim/ts-host.js';
@@ -218,14 +219,19 @@ type SeedRun =
   | { kind: 'finished'; seed: number; checks: CheckResult[]; traceHash: string }
   | { kind: 'stopped'; seed: number; error: ScenarioError; traceHash: string };
 
-const LIMIT_WORDS: Record<string, (limits: SimulationLimits) => string> = {
+/** Each limit in words, with its value: what a person reads in the ERROR line. */
+const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => string> = {
   eventBudget: (limits) => `the event budget (${limits.eventBudget} events per run)`,
   traceEvents: (limits) => `the trace limit (${limits.traceEventsMax} events)`,
   ledgerPackets: (limits) => `the packet ledger limit (${limits.ledgerPacketsMax} packets)`,
 };
 
-function limitError(scenario: Scenario, seed: number, limit: string, reachedMs: number, limits: SimulationLimits): ScenarioError {
-  const what = LIMIT_WORDS[limit]?.(limits) ?? limit;
+function isLimit(reason: StopReason): reason is SimulationLimitName {
+  return reason in LIMIT_WORDS;
+}
+
+function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName, reachedMs: number, limits: SimulationLimits): ScenarioError {
+  const what = LIMIT_WORDS[limit](limits);
   const message = `${what} was reached at virtual time ${formatDuration(reachedMs)} of ${formatDuration(scenario.durationMs)}; the run stopped there and no expectation was checked (shorten the scenario, or raise the limits knowingly with --budget-scale N)`;
   return { seed, limit, reachedMs, message };
 }
@@ -237,7 +243,7 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (options.explain) io.stdout(narrate(scenario, sim));
-  if (result.stoppedBy in LIMIT_WORDS) {
+  if (isLimit(result.stoppedBy)) {
     return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
   }
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
