@@ -3,7 +3,7 @@
 // and a clock that jumps to the next event instead of ticking through empty time.
 
 /** Why `run` returned. */
-export type StopReason = 'untilMs' | 'eventBudget' | 'idle' | 'condition' | 'traceEvents' | 'ledgerPackets';
+export type StopReason = 'untilMs' | 'eventBudget' | 'idle' | 'condition';
 
 interface Entry {
   atMs: number;

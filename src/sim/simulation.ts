@@ -5,7 +5,7 @@ import { decodeDatagram } from '../enet/codec.js';
 import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostLike, WireAddress } from './host-impl.js';
 import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
-import { SimulationLimitReached, type SimulationLimits } from './limits.js';
+import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
 import { Network } from './network.js';
 import { RandomStream } from './random.js';
@@ -57,8 +57,11 @@ export interface AddHostOptions extends SimHostOptions {
  */
 export interface RunResult {
   nowMs: number;
-  stoppedBy: StopReason;
+  stoppedBy: RunStopReason;
 }
+
+/** Why a simulation run returned: the scheduler's reasons, and the limits it does not know about. */
+export type RunStopReason = StopReason | SimulationLimitName;
 
 /**
  * A simulation. Build it (hosts, links, timeline), then run it; read `trace`, `ledger` and the
@@ -205,7 +208,7 @@ export class Simulation {
     const trace = this.trace;
     // A full trace no longer records what happens, so the run ends with it.
     const stop = userStop === undefined ? () => trace.truncated : () => trace.truncated || userStop();
-    let stoppedBy: StopReason;
+    let stoppedBy: RunStopReason;
     try {
       stoppedBy = this.scheduler.run(untilMs, { eventBudget: options.eventBudget ?? this.limits.eventBudget, stop });
     } catch (error) {

@@ -4,9 +4,8 @@
 // failed, 2 when a run stopped at an internal limit or an output could not be written).
 import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
 import type { SimulationLimitName, SimulationLimits } from '../../sim/limits.js';
-import type { StopReason } from '../../sim/scheduler.js';
 import type { HostFactory } from '../../sim/sim-host.js';
-import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
+import { defaultSimulationLimits, type RunStopReason, type Simulation } from '../../sim/simulation.js';
 import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo, OutputFile } from '../io.js';
 import { render, type ReporterName } from '../report/index.js';
@@ -226,7 +225,7 @@ const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => str
   ledgerPackets: (limits) => `the packet ledger limit (${limits.ledgerPacketsMax} packets)`,
 };
 
-function isLimit(reason: StopReason): reason is SimulationLimitName {
+function isLimit(reason: RunStopReason): reason is SimulationLimitName {
   return reason in LIMIT_WORDS;
 }
 
