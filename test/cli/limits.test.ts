@@ -6,6 +6,7 @@ import { runCommand, runLimits, type RunOptions } from '../../src/cli/commands/r
 import type { JsonReport } from '../../src/cli/report/index.js';
 import type { SimulationLimits } from '../../src/sim/limits.js';
 import { FakeIo, runWith } from './support-io.js';
+import { findAll, parseXml, textOf } from './support-xml.js';
 
 /** Connected at ~100 ms and still connected at the end: passes whenever the run really gets there. */
 const LONG_RUN = `name: still connected at the end
@@ -98,6 +99,8 @@ describe('run: a limit reached mid-run is an error, never a pass', () => {
     expect(junitIo.out).toMatch(/<testsuites name="enetsim" tests="1" failures="0" errors="1"/);
     expect(junitIo.out).toMatch(/<error message="ERROR \(seed 1\): the trace limit[^"]*" type="limit">/);
     expect(junitIo.out).toMatch(/<property name="simulatedMs" value="\d+"\/>/);
+    const [error] = findAll(parseXml(junitIo.out), 'error');
+    expect(textOf(error!)).toMatch(/^ERROR \(seed 1\): the trace limit \(2000 events\) was reached at virtual time/);
     const githubIo = ioWith({ 'long.yaml': LONG_RUN });
     expect(runCommand(options({ traceEventsMax: 2000 }, { reporter: 'github' }), githubIo)).toBe(2);
     expect(githubIo.out).toMatch(/^::error file=long.yaml,title=still connected at the end::ERROR \(seed 1\): the trace limit/m);
