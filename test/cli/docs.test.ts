@@ -153,18 +153,21 @@ interface DocumentedCommand {
   exitCode: number;
 }
 
-const COMMAND_PREFIX = /^(npx enetsim|enetsim|node dist\/cli\/main\.js|npm (run|test|ci))\b/;
+const COMMAND_PREFIX = /^(npx enetsim|enetsim|node dist\/cli\/main\.js|npm (run|test|ci))( |$)/;
 
-/** Every enetsim / node dist/cli/main.js / npm command in the fenced code blocks of `markdown`. */
+/** Code blocks that hold commands; `text` blocks hold output ("enetsim: 1 problem..."). */
+const SHELL_BLOCK = /^```(sh|bash|shell|console)?$/;
+
+/** Every enetsim / node dist/cli/main.js / npm command in the shell code blocks of `markdown`. */
 function documentedCommands(file: string, markdown: string): DocumentedCommand[] {
   const commands: DocumentedCommand[] = [];
-  let fenced = false;
+  let fence: 'none' | 'shell' | 'other' = 'none';
   markdown.split('\n').forEach((text, index) => {
     if (text.startsWith('```')) {
-      fenced = !fenced;
+      fence = fence !== 'none' ? 'none' : SHELL_BLOCK.test(text.trim()) ? 'shell' : 'other';
       return;
     }
-    if (!fenced) return;
+    if (fence !== 'shell') return;
     const [command = '', comment = ''] = text.split(/\s+#\s/, 2);
     for (const part of command.split(' && ')) {
       if (!COMMAND_PREFIX.test(part.trim())) continue;
