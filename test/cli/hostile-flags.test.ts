@@ -158,6 +158,15 @@ describe('outputs: checked before the run, written after it in an order that nev
   });
 });
 
+describe('globs', () => {
+  it('files: globs written with ./ match (a directory part is kept as written)', async () => {
+    const run = await runWith(io, ['validate', './ok*.yaml', './deep/**/deepest.yaml']);
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toMatch(/^ok\.yaml: valid/m);
+    expect(run.out).toMatch(/^\.\/deep\/.*\/deepest\.yaml: valid/m);
+  });
+});
+
 describe('walk depth', () => {
   it(`files: a walk descends ${WALK_DEPTH_MAX} levels below its base and no further`, async () => {
     const run = await runWith(io, ['validate', 'deep/**/*.yaml']);
