@@ -85,6 +85,7 @@ describe('run outputs', () => {
     const run = await runWith(io, ['run', file, '--seeds', '20', '--reporter', 'json']);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.out) as JsonReport).scenarios[0]!.seeds).toEqual([7]);
+    expect(run.err).toBe(`enetsim: ${file} says fixed_seed: true, so it runs once with its seed 7 (--seed and --seeds do not apply to it)\n`);
     const explained = await runWith(io, ['run', file, '--seed', '3', '--explain', '--quiet']);
     expect(explained.out).toContain('seed 7 (fixed by the scenario)');
   });

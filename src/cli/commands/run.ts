@@ -249,6 +249,14 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   return { kind: 'finished', seed, checks: scenario.expectations.map(({ expectation }) => check(expectation, run)), traceHash };
 }
 
+/** Says, on stderr, which scenarios keep their own seed although --seed or --seeds asked for others. */
+function noteFixedSeeds(scenarios: readonly Scenario[], options: RunOptions, io: CliIo): void {
+  if (options.seed === null && options.seeds === 1) return;
+  for (const scenario of scenarios.filter((each) => each.seedFixed)) {
+    io.stderr(`enetsim: ${scenario.file} says fixed_seed: true, so it runs once with its seed ${scenario.seed} (--seed and --seeds do not apply to it)\n`);
+  }
+}
+
 /** The seeds a scenario runs with: its own seed only when it says `fixed_seed: true`. */
 export function seedsFor(scenario: Scenario, options: Pick<RunOptions, 'seed' | 'seeds'>): number[] {
   if (scenario.seedFixed) return [scenario.seed];
@@ -374,6 +382,7 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
     }
     libenet = started.session;
   }
+  noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
   try {
     results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet));
