@@ -5,7 +5,9 @@ import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
-import { libenetPathFrom, runCommand, loadAll, printProblems } from './commands/run.js';
+import { budgetProblems, libenetPathFrom, runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
+import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
+import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from './scenario/budget.js';
 import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
 import { LINK_PRESETS } from './scenario/presets.js';
@@ -14,14 +16,24 @@ import { didYouMean } from './scenario/units.js';
 
 export type { CliIo } from './io.js';
 
-/** Exit codes: 0 success, 1 an assertion failed (serve/connect: the network failed), 2 invalid input (usage or scenario). */
+/**
+ * Exit codes: 0 success, 1 an assertion failed (serve/connect: the network failed), 2 invalid input
+ * (usage, scenario, a scenario over its budget, an output that cannot be written) or a run stopped at
+ * an internal limit (its report says ERROR), 3 an internal error (a bug; main.ts).
+ */
 export const ExitCode = { ok: 0, assertionFailed: 1, invalidInput: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-function validateCommand(patterns: string[], io: CliIo): ExitCode {
+/** `validate` refuses what `run` would refuse before running: input problems and scenarios over the budget. */
+function validateCommand(patterns: string[], budgetScale: number, io: CliIo): ExitCode {
   const loaded = loadAll(patterns, io);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
+    return ExitCode.invalidInput;
+  }
+  const overBudget = budgetProblems(loaded.scenarios, runLimits(budgetScale).budget);
+  if (overBudget.length > 0) {
+    printProblems(overBudget, io);
     return ExitCode.invalidInput;
   }
   for (const scenario of loaded.scenarios) io.stdout(`${scenario.file}: valid (${scenario.name})\n`);
@@ -55,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .usage('enetsim: a deterministic network-conditions simulator and test harness for ENet\n\nUsage: $0 <command> [options]')
     .command(
       'run [files..]',
-      'run scenarios and check their expectations (exit 0 pass, 1 an assertion failed, 2 invalid input)',
+      'run scenarios and check their expectations (exit 0 pass, 1 an assertion failed, 2 invalid input, a budget refused, a run stopped at a limit, or an output not writable)',
       (command) =>
         command
           .positional('files', { type: 'string', array: true, describe: 'scenario files, directories or globs (scenarios/**/*.yaml)' })
@@ -68,9 +80,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
           .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core (as each host's protocol) or the real libenet (Debian's 1.3.17 unless --libenet) (default: each host's impl)" })
           .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' })
+          .option('budget-scale', {
+            type: 'number',
+            default: 1,
+            describe:
+              `multiply every limit by N, knowingly: the up-front estimate per seed (${formatCount(BUDGET_LIMITS_DEFAULT.eventsMax)} events, ${formatCount(BUDGET_LIMITS_DEFAULT.traceEventsMax)} trace events, ` +
+              `${formatCount(BUDGET_LIMITS_DEFAULT.packetsMax)} packets, ${formatBytes(BUDGET_LIMITS_DEFAULT.queuedBytesMax)} queued at once, ${formatBytes(BUDGET_LIMITS_DEFAULT.memoryBytesMax)} of memory) and the same bounds during the run. ` +
+              `Inputs are bounded too: scenario files of at most ${formatBytes(SCENARIO_FILE_BYTES_MAX)}, ${SCENARIO_FILES_MAX} files, directory walks of ${WALK_ENTRIES_MAX} entries and ${WALK_DEPTH_MAX} levels (links to directories are not followed)`,
+          })
           .check((args) => {
+            // A flag given twice becomes an array; say so rather than "must be a whole number".
+            for (const name of ['seed', 'seeds', 'reporter', 'out', 'trace', 'impl', 'budget-scale'] as const) {
+              if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+            }
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
             if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
+            const scale = args['budget-scale'];
+            if (!(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
             return true;
           }),
       (args) => {
@@ -92,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             explain: args.explain,
             implementationName: args.impl ?? null,
             libenetPath: libenetPathFrom(args.libenet, io),
+            limits: runLimits(args['budget-scale']),
           },
           io,
         );
@@ -132,11 +159,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     )
     .command(
       'validate <files..>',
-      'check scenarios without running them (exit 0 valid, 2 invalid)',
-      (command) => command.positional('files', { type: 'string', array: true }),
+      'check scenarios without running them, their estimated cost included (exit 0 valid, 2 invalid or over the budget)',
+      (command) =>
+        command
+          .positional('files', { type: 'string', array: true })
+          .option('budget-scale', { type: 'number', default: 1, describe: 'multiply the budget limits by N, as run --budget-scale does' })
+          .check((args) => {
+            const scale = args['budget-scale'];
+            if (Array.isArray(scale) || !(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
+            return true;
+          }),
       (args) => {
         if (failed) return;
-        exitCode = validateCommand(args.files ?? [], io);
+        exitCode = validateCommand(args.files ?? [], args['budget-scale'], io);
       },
     )
     .command('schema', 'print the JSON Schema of scenarios (for editors: yaml-language-server)', {}, () => {

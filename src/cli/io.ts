@@ -1,14 +1,35 @@
 // Everything the CLI touches outside itself, injected so tests run it in-process.
 
+/** What a path is, following symbolic links (a link to a file is a file). */
+export type PathKind = 'file' | 'directory' | 'other' | 'missing';
+
+/** A directory entry as the directory lists it, without following links. */
+export interface DirectoryEntry {
+  name: string;
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+}
+
+/** A file opened for writing: text goes out in pieces, so no caller ever builds one giant string. */
+export interface OutputFile {
+  /** Writes `text`; throws an Error with a `code` ('ENOSPC', 'EIO'...) when the device refuses it. */
+  write: (text: string) => void;
+  close: () => void;
+}
+
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Reads a UTF-8 file; throws an Error with a `code` ('ENOENT'...) when it cannot. */
   readFile: (path: string) => string;
-  writeFile: (path: string, text: string) => void;
-  /** Paths under `directory`, recursively, relative to it (for globs). */
-  listFiles: (directory: string) => string[];
-  isDirectory: (path: string) => boolean;
+  /**
+   * Opens `path` for writing (created or truncated). Throws an Error with a `code` ('ENOENT' for a
+   * missing directory, 'EISDIR', 'EACCES'...) when it cannot, so outputs are checked before a run.
+   */
+  openOutput: (path: string) => OutputFile;
+  /** One directory level, links not followed (the caller bounds the walk and skips link loops). */
+  readDirectory: (directory: string) => DirectoryEntry[];
+  /** What `path` is (links followed) and its size in bytes (0 unless a file). */
+  statPath: (path: string) => { kind: PathKind; sizeBytes: number };
   /** Whether to use colour (decided from NO_COLOR / FORCE_COLOR / TTY by main.ts). */
   color: boolean;
   /** Milliseconds from some fixed point, for the report's wall time only. */

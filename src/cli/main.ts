@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The only file that touches `process`: it builds the real IO, runs the CLI and sets the exit code.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { runCli } from './cli.js';
+import { nodeFileIo } from './node-io.js';
 
 function colorWanted(): boolean {
   const force = process.env['FORCE_COLOR'];
@@ -14,16 +14,7 @@ try {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    readFile: (path) => readFileSync(path, 'utf8'),
-    writeFile: (path, text) => writeFileSync(path, text),
-    listFiles: (directory) => (readdirSync(directory, { recursive: true }) as string[]).map((file) => file.split('\\').join('/')),
-    isDirectory: (path) => {
-      try {
-        return statSync(path).isDirectory();
-      } catch {
-        return false;
-      }
-    },
+    ...nodeFileIo,
     color: colorWanted(),
     wallClockMs: () => performance.now(),
     env: process.env,

@@ -27,6 +27,21 @@ export interface AssertionResult {
   failedSeeds: number[];
 }
 
+/**
+ * A run that could not finish honestly: an internal limit (events, trace, ledger) was reached before
+ * the scenario's duration, so its expectations were not checked. The scenario does not pass.
+ */
+export interface ScenarioError {
+  /** The seed whose run stopped (later seeds were not run). */
+  seed: number;
+  /** Which limit: 'eventBudget', 'traceEvents' or 'ledgerPackets'. */
+  limit: string;
+  /** The virtual time the run reached, ms. */
+  reachedMs: number;
+  /** The whole message, naming the limit, its value, the time reached and the way out. */
+  message: string;
+}
+
 /** One scenario file's run. */
 export interface ScenarioResult {
   file: string;
@@ -34,14 +49,18 @@ export interface ScenarioResult {
   seeds: number[];
   passed: boolean;
   assertions: AssertionResult[];
-  /** Virtual time simulated per seed, ms. */
+  /** The scenario's duration: the virtual time each seed was asked to simulate, ms. */
   durationMs: number;
+  /** Virtual time actually simulated by the shortest seed, ms: `durationMs` unless a run stopped at a limit. */
+  simulatedMs: number;
   /** Wall time of the whole run (all seeds), ms: the only wall-clock figure, for the report. */
   wallMs: number;
   /** Trace hash of each seed's run (FNV-1a 64, hex). */
   traceHashes: string[];
   /** The command that reproduces a failing run (the first failing seed), or null. */
   reproduce: string | null;
+  /** Set when a run stopped at an internal limit (then `passed` is false and `assertions` is empty). */
+  error: ScenarioError | null;
 }
 
 /** A problem with the input (scenario or flags): located, with a message a person can act on. */

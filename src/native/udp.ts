@@ -635,16 +635,23 @@ export function parseHostPort(text: string): { ok: true; host: string; port: num
   if (!(port >= 1 && port <= 65535)) return { ok: false, reason: `port ${match[2]} is not in 1..65535` };
   const host = match[1]!;
   if (bracketed !== null && !isIPv6(host)) return { ok: false, reason: `'${host}' is not an IPv6 address` };
+  // Digits and dots only is an IPv4 address or a mistake, never a host name to look up (a lookup of
+  // 999.1.1.1 fails as "not found" and reads like a network problem).
+  if (/^[\d.]+$/.test(host) && !isIPv4(host)) return { ok: false, reason: `'${host}' is not an IPv4 address (four numbers 0..255 separated by dots)` };
   return { ok: true, host, port };
 }
 
-/** A literal stays as it is; a host name is looked up (the first address the system resolver gives). */
-export async function resolveHostAddress(host: string): Promise<{ ok: true; address: string } | { ok: false; reason: string }> {
+/**
+ * A literal stays as it is; a host name is looked up (the first address the system resolver gives).
+ * `notFound` is true when the name does not exist (ENOTFOUND): the user's input, not the network.
+ */
+export async function resolveHostAddress(host: string): Promise<{ ok: true; address: string } | { ok: false; reason: string; notFound: boolean }> {
   if (addressFamily(host) !== null) return { ok: true, address: host };
   try {
     const { address } = await lookup(host);
     return { ok: true, address };
   } catch (error) {
-    return { ok: false, reason: `cannot resolve '${host}': ${(error as { code?: string }).code ?? (error as Error).message}` };
+    const code = (error as { code?: string }).code;
+    return { ok: false, reason: `cannot resolve '${host}': ${code ?? (error as Error).message}`, notFound: code === 'ENOTFOUND' };
   }
 }

@@ -6,6 +6,7 @@
 // but their receipt cannot be matched (`tagged: false`).
 
 import { readU32, writeU32 } from '../enet/codec.js';
+import { SimulationLimitReached } from './limits.js';
 
 export const TAG_SIZE_BYTES = 8;
 
@@ -39,9 +40,16 @@ export class Ledger {
   /** Receipts whose payload carried no tag of ours, per receiving host. */
   untaggedReceipts = 0;
 
-  /** Builds a tagged payload of `sizeBytes` and records the send. */
+  /** @param packetsMax - the recording bound, default {@link LEDGER_PACKETS_MAX}. */
+  constructor(readonly packetsMax = LEDGER_PACKETS_MAX) {}
+
+  /**
+   * Builds a tagged payload of `sizeBytes` and records the send. Throws {@link SimulationLimitReached}
+   * when `packetsMax` packets are recorded already: a send the ledger cannot record could not be
+   * checked, so the run must end there (Simulation.run turns it into a stop reason).
+   */
   recordSend(record: Omit<SentPacket, 'id' | 'tagged' | 'receivedAtMs' | 'refused'>): Uint8Array {
-    if (this.packets.length >= LEDGER_PACKETS_MAX) throw new Error(`ledger: more than ${LEDGER_PACKETS_MAX} packets sent`);
+    if (this.packets.length >= this.packetsMax) throw new SimulationLimitReached('ledgerPackets', this.packetsMax, record.sentAtMs);
     const id = this.nextId++;
     const payload = new Uint8Array(record.sizeBytes);
     const tagged = record.sizeBytes >= TAG_SIZE_BYTES;

@@ -4,13 +4,14 @@
 import { decodeDatagram } from '../enet/codec.js';
 import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostLike, WireAddress } from './host-impl.js';
-import { Ledger } from './ledger.js';
+import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
+import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
 import { Network } from './network.js';
 import { RandomStream } from './random.js';
-import { Scheduler, type StopReason } from './scheduler.js';
+import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
-import { hashBytes, Trace } from './trace.js';
+import { hashBytes, TRACE_EVENTS_MAX, Trace } from './trace.js';
 import { createTsHost } from './ts-host.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
 
@@ -34,6 +35,13 @@ export interface SimulationOptions {
    * host state, not the trace. Default true.
    */
   trace?: boolean;
+  /** The bounds a run is held to; each one defaults to its constant (see {@link defaultSimulationLimits}). */
+  limits?: Partial<SimulationLimits>;
+}
+
+/** The bounds every run has unless SimulationOptions.limits overrides them. */
+export function defaultSimulationLimits(): SimulationLimits {
+  return { eventBudget: EVENT_BUDGET_DEFAULT, traceEventsMax: TRACE_EVENTS_MAX, ledgerPacketsMax: LEDGER_PACKETS_MAX };
 }
 
 export interface AddHostOptions extends SimHostOptions {
@@ -43,11 +51,17 @@ export interface AddHostOptions extends SimHostOptions {
   port?: number;
 }
 
-/** Result of a run: the virtual time reached and why it stopped. */
+/**
+ * Result of a run: the virtual time reached and why it stopped. `eventBudget`, `traceEvents` and
+ * `ledgerPackets` mean a bound was reached before `untilMs`: the run did not simulate what was asked.
+ */
 export interface RunResult {
   nowMs: number;
-  stoppedBy: StopReason;
+  stoppedBy: RunStopReason;
 }
+
+/** Why a simulation run returned: the scheduler's reasons, and the limits it does not know about. */
+export type RunStopReason = StopReason | SimulationLimitName;
 
 /**
  * A simulation. Build it (hosts, links, timeline), then run it; read `trace`, `ledger` and the
@@ -56,7 +70,8 @@ export interface RunResult {
 export class Simulation {
   readonly scheduler = new Scheduler();
   readonly trace: Trace;
-  readonly ledger = new Ledger();
+  readonly ledger: Ledger;
+  readonly limits: SimulationLimits;
   readonly random: RandomStream;
   readonly network: Network;
   readonly epochMs: number;
@@ -69,7 +84,9 @@ export class Simulation {
   private readonly statsScratch: number[] = [];
 
   constructor(readonly options: SimulationOptions) {
-    this.trace = new Trace(options.trace !== false);
+    this.limits = { ...defaultSimulationLimits(), ...options.limits };
+    this.trace = new Trace(options.trace !== false, this.limits.traceEventsMax);
+    this.ledger = new Ledger(this.limits.ledgerPacketsMax);
     this.random = RandomStream.root(options.seed);
     this.network = new Network(this.random.fork('links'));
     this.epochMs = options.epochMs ?? 1_000_000;
@@ -181,9 +198,24 @@ export class Simulation {
 
   // ---- running ---------------------------------------------------------------------------------------
 
-  /** Runs until virtual time `untilMs` (inclusive), or until `stop` returns true after an event. */
+  /**
+   * Runs until virtual time `untilMs` (inclusive), until `stop` returns true after an event, or until
+   * a bound of {@link SimulationLimits} is reached (the trace full, the ledger full, the event budget
+   * spent): then `stoppedBy` names the bound and `nowMs` is the time the run reached.
+   */
   run(untilMs: number, options: { stop?: () => boolean; eventBudget?: number } = {}): RunResult {
-    const stoppedBy = this.scheduler.run(untilMs, options);
+    const userStop = options.stop;
+    const trace = this.trace;
+    // A full trace no longer records what happens, so the run ends with it.
+    const stop = userStop === undefined ? () => trace.truncated : () => trace.truncated || userStop();
+    let stoppedBy: RunStopReason;
+    try {
+      stoppedBy = this.scheduler.run(untilMs, { eventBudget: options.eventBudget ?? this.limits.eventBudget, stop });
+    } catch (error) {
+      if (!(error instanceof SimulationLimitReached)) throw error;
+      return { nowMs: this.nowMs, stoppedBy: error.limit };
+    }
+    if (stoppedBy === 'condition' && trace.truncated) stoppedBy = 'traceEvents';
     return { nowMs: this.nowMs, stoppedBy };
   }
 

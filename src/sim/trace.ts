@@ -76,12 +76,19 @@ export class Trace {
   readonly events: TraceEvent[] = [];
   truncated = false;
 
-  /** @param enabled - false: record() keeps nothing (SimulationOptions.trace). */
-  constructor(readonly enabled = true) {}
+  /**
+   * @param enabled - false: record() keeps nothing (SimulationOptions.trace).
+   * @param eventsMax - the recording bound; a run that reaches it is stopped by Simulation.run
+   *   (its trace would no longer say what happened), default {@link TRACE_EVENTS_MAX}.
+   */
+  constructor(
+    readonly enabled = true,
+    readonly eventsMax = TRACE_EVENTS_MAX,
+  ) {}
 
   record(event: TraceEvent): void {
     if (!this.enabled) return;
-    if (this.events.length >= TRACE_EVENTS_MAX) {
+    if (this.events.length >= this.eventsMax) {
       this.truncated = true;
       return;
     }

@@ -258,7 +258,7 @@ describe('reporters', () => {
     expect(report.passed).toBe(false);
     expect(report.summary).toEqual({ scenarioCount: 1, passedCount: 0, failedCount: 1 });
     const [scenario] = report.scenarios;
-    expect(Object.keys(scenario!)).toEqual(['file', 'name', 'passed', 'seeds', 'durationMs', 'wallMs', 'traceHashes', 'reproduce', 'assertions']);
+    expect(Object.keys(scenario!)).toEqual(['file', 'name', 'passed', 'seeds', 'durationMs', 'simulatedMs', 'wallMs', 'traceHashes', 'reproduce', 'error', 'assertions']);
     expect(scenario).toMatchObject({ file: 'fail.yaml', name: 'handshake too slow', passed: false, seeds: [5], durationMs: 1000, wallMs: 0, reproduce: 'enetsim run fail.yaml --seed 5' });
     expect(scenario!.traceHashes).toHaveLength(1);
     expect(scenario!.traceHashes[0]).toMatch(/^[0-9a-f]{16}$/);
@@ -436,7 +436,7 @@ describe('validate, schema and presets', () => {
     const schema = JSON.parse(run.out) as { $schema: string; type: string; properties: Record<string, { type?: string; pattern?: string }>; required: string[]; additionalProperties: boolean };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'name', 'description', 'seed', 'duration', 'epoch', 'stats_interval', 'hosts', 'links', 'timeline', 'expect']);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'name', 'description', 'seed', 'fixed_seed', 'duration', 'epoch', 'stats_interval', 'hosts', 'links', 'timeline', 'expect']);
     expect([...schema.required].sort()).toEqual(['duration', 'hosts', 'name']);
     expect(schema.additionalProperties).toBe(false);
     // Values with units are strings with a pattern, so editors flag a bare number.

@@ -171,7 +171,7 @@ describe('json reporter', () => {
 
   it('json: writes keys in the documented order', () => {
     expect(Object.keys(json.scenarios[0] ?? {})).toEqual([
-      'file', 'name', 'passed', 'seeds', 'durationMs', 'wallMs', 'traceHashes', 'reproduce', 'assertions',
+      'file', 'name', 'passed', 'seeds', 'durationMs', 'simulatedMs', 'wallMs', 'traceHashes', 'reproduce', 'error', 'assertions',
     ]);
     expect(Object.keys(json.scenarios[0]?.assertions[0] ?? {})).toEqual([
       'label', 'kind', 'position', 'passed', 'expected', 'observed', 'heldCount', 'seedCount', 'failedSeeds',

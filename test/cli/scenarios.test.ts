@@ -2,12 +2,13 @@
 // assertion deliberately broken must fail with the failure the table below predicts (so each
 // scenario's assertions are shown to be able to fail). A new scenario needs an entry in BREAKAGES.
 // The CLI runs in-process through runCli with a fake CliIo over node:fs.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/cli/cli.js';
+import { openOutputFile, readDirectoryEntries, statPathInfo } from '../../src/cli/node-io.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCENARIOS_DIR = join(REPO_ROOT, 'scenarios');
@@ -38,15 +39,9 @@ async function cli(argv: readonly string[]): Promise<CliResult> {
     stdout: (text) => void stdout.push(text),
     stderr: (text) => void stderr.push(text),
     readFile: (path) => readFileSync(at(path), 'utf8'),
-    writeFile: (path, text) => writeFileSync(at(path), text),
-    listFiles: (directory) => (readdirSync(at(directory), { recursive: true }) as string[]).map((file) => file.split(sep).join('/')),
-    isDirectory: (path) => {
-      try {
-        return statSync(at(path)).isDirectory();
-      } catch {
-        return false;
-      }
-    },
+    openOutput: (path) => openOutputFile(at(path)),
+    readDirectory: (directory) => readDirectoryEntries(at(directory)),
+    statPath: (path) => statPathInfo(at(path)),
     color: false,
     wallClockMs: () => 0,
   };

@@ -1,12 +1,17 @@
 // A CliIo for in-process CLI tests: it captures stdout and stderr, reads files relative to a working
-// directory of the test's choosing, and writes files only inside its own temporary directory (a
-// test that asks the CLI to write anywhere else fails instead of touching the repository).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// directory of the test's choosing, and writes files only inside its own temporary directory or to
+// /dev/null and /dev/full (a test that asks the CLI to write anywhere else fails instead of touching
+// the repository). Like the real IO it creates no directory: a missing one is the CLI's to report.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type ExitCode } from '../../src/cli/cli.js';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo, DirectoryEntry, OutputFile, PathKind } from '../../src/cli/io.js';
+import { openOutputFile, readDirectoryEntries, statPathInfo } from '../../src/cli/node-io.js';
+
+/** Devices a test may name as an output: they hold nothing, so writing to them touches no file. */
+const WRITABLE_DEVICES = ['/dev/null', '/dev/full'];
 
 /** The repository root (where package.json is), for tests that read the repository's own files. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -59,24 +64,17 @@ export class FakeIo implements CliIo {
 
   readFile = (path: string): string => readFileSync(this.resolve(path), 'utf8');
 
-  writeFile = (path: string, text: string): void => {
+  openOutput = (path: string): OutputFile => {
     const target = this.resolve(path);
-    if (!this.owns(target)) throw new Error(`test io: refusing to write ${target} outside ${this.dir}`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, text);
+    if (!this.owns(target) && !WRITABLE_DEVICES.includes(target)) throw new Error(`test io: refusing to write ${target} outside ${this.dir}`);
+    const file = openOutputFile(target);
     this.written.push(path);
+    return file;
   };
 
-  listFiles = (directory: string): string[] =>
-    (readdirSync(this.resolve(directory), { recursive: true }) as string[]).map((file) => file.split(sep).join('/'));
+  readDirectory = (directory: string): DirectoryEntry[] => readDirectoryEntries(this.resolve(directory));
 
-  isDirectory = (path: string): boolean => {
-    try {
-      return statSync(this.resolve(path)).isDirectory();
-    } catch {
-      return false;
-    }
-  };
+  statPath = (path: string): { kind: PathKind; sizeBytes: number } => statPathInfo(this.resolve(path));
 
   /** A fixed wall clock, so reports are the same on every run. */
   wallClockMs = (): number => 0;

@@ -10,6 +10,7 @@ import { ipv4ToWire } from '../../src/enet/godot.js';
 import { Host } from '../../src/enet/host.js';
 import { OutgoingCommand, Packet, type Peer } from '../../src/enet/peer.js';
 import { UdpHost, type UdpHostEvent } from '../../src/native/udp.js';
+import { SlotWatch, serveCommand, SERVE_DEFAULTS } from '../../src/cli/commands/serve.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -197,6 +198,60 @@ describe('flood: the real-socket host keeps ENet limits', () => {
       await client?.udp.close();
       await attacker.udp.close();
       await server.close();
+    }
+  });
+});
+
+describe('serve: a CONNECT flood that locks clients out is reported', () => {
+  const { STATE_DISCONNECTED: FREE, STATE_ACKNOWLEDGING_CONNECT: HALF_OPEN, STATE_CONNECTED: CONNECTED } = PeerState;
+
+  test('SlotWatch: every slot half-open starts one episode; it is reported once, and its end once', () => {
+    const watch = new SlotWatch();
+    expect(watch.observe([FREE, HALF_OPEN], 0)).toBeNull();
+    expect(watch.observe([HALF_OPEN, HALF_OPEN], 0)).toEqual({ kind: 'lockedOut', slotsCount: 2, halfOpenCount: 2 });
+    expect(watch.observe([HALF_OPEN, HALF_OPEN], 5)).toBeNull();
+    expect(watch.observe([HALF_OPEN, HALF_OPEN], 9)).toBeNull();
+    expect(watch.observe([FREE, HALF_OPEN], 9)).toEqual({ kind: 'freed', slotsCount: 2 });
+    expect(watch.observe([FREE, HALF_OPEN], 9)).toBeNull();
+  });
+
+  test('SlotWatch: a full server of real peers is no lock-out until a CONNECT is refused', () => {
+    const watch = new SlotWatch();
+    expect(watch.observe([CONNECTED, CONNECTED], 0)).toBeNull();
+    expect(watch.observe([CONNECTED, CONNECTED], 0)).toBeNull();
+    expect(watch.observe([CONNECTED, HALF_OPEN], 1)).toEqual({ kind: 'lockedOut', slotsCount: 2, halfOpenCount: 1 });
+  });
+
+  test('serve prints one warning naming --peer-timeout-ms when a flood takes every slot, and says when a slot frees', { timeout: 20_000 }, async () => {
+    const lines: string[] = [];
+    const io = { stdout: (text: string) => void lines.push(...text.trimEnd().split('\n')), stderr: (text: string) => void lines.push(`stderr: ${text}`) };
+    const controller = new AbortController();
+    const served = serveCommand({ ...SERVE_DEFAULTS, port: 0, peers: 4, peerTimeoutMs: 1000 }, io, controller.signal);
+    const attackers: dgram.Socket[] = [];
+    try {
+      const deadline = performance.now() + 5000;
+      while (!lines.some((line) => line.startsWith('listening on')) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(lines.find((line) => line.startsWith('listening on'))!)![1]);
+      for (let index = 0; index < 8; index++) {
+        const socket = await openSocket();
+        attackers.push(socket);
+        for (const datagram of connectDatagrams(port, index, 4)) socket.send(datagram, port, LOOPBACK);
+      }
+      const warned = (): string[] => lines.filter((line) => line.includes('peer slots are taken'));
+      const freed = (): string[] => lines.filter((line) => line.includes('a peer slot is free again'));
+      const waitFor = async (predicate: () => boolean, timeoutMs: number): Promise<boolean> => {
+        const until = performance.now() + timeoutMs;
+        while (!predicate() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        return predicate();
+      };
+      expect(await waitFor(() => warned().length > 0, 3000), 'the lock-out is reported').toBe(true);
+      expect(warned()[0]).toMatch(/^warning: all 4 peer slots are taken \(4 by handshakes that have not completed\): new CONNECTs are ignored, so clients cannot connect until --peer-timeout-ms \(1000 ms\) drops a slot\..*--peer-timeout-ms N frees half-open slots/);
+      expect(await waitFor(() => freed().length > 0, 5000), 'and its end, once the half-open slots time out').toBe(true);
+      expect(warned(), 'once per episode').toHaveLength(1);
+    } finally {
+      controller.abort();
+      await served;
+      await Promise.all(attackers.map(closeSocket));
     }
   });
 });

@@ -78,6 +78,8 @@ describe('parseHostPort', () => {
     ['127.0.0.1:0', /1\.\.65535/],
     ['127.0.0.1:65536', /1\.\.65535/],
     ['[localhost]:1', /not an IPv6 address/],
+    ['999.1.1.1:80', /'999\.1\.1\.1' is not an IPv4 address/],
+    ['1.2.3:80', /not an IPv4 address/],
   ])('%s is refused with a reason', (text, reason) => {
     const parsed = parseHostPort(text);
     expect(parsed.ok).toBe(false);

@@ -142,7 +142,8 @@ function phaseOf(session: { phase: Phase }): Phase {
  * every event, and disconnects with `disconnectData` when `signal` aborts (Ctrl-C), `waitMs` has
  * passed or `count` packets have arrived; it waits up to {@link SHUTDOWN_TIMEOUT_MS} for the
  * acknowledgement. Returns 0 when it connected, 1 when the server did not answer within
- * `timeoutMs` (or refused), 2 with a message on stderr for bad options.
+ * `timeoutMs` (or refused), 2 with a message on stderr for bad options or a target that is no
+ * address (`999.1.1.1`) or no existing host name.
  */
 export async function connectCommand(options: ConnectOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
   const problem = checkConnectOptions(options);
@@ -153,6 +154,8 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
   if (!payload.ok) return usageError(io, 'connect', payload.message);
   const resolved = await resolveHostAddress(parsed.host);
   if (!resolved.ok) {
+    // A name that does not exist is a usage error (exit 2); a resolver that cannot answer is not.
+    if (resolved.notFound) return usageError(io, 'connect', `${resolved.reason} (no such host)`);
     io.stderr(`enetsim connect: ${resolved.reason}\n`);
     return NetworkExitCode.failed;
   }

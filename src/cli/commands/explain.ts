@@ -29,9 +29,10 @@ const CAUSES: Record<string, string> = {
   timeoutLimit: "timeout: the retransmission backoff reached set_timeout's limit and timeout_min passed",
 };
 
-export function describeScenario(scenario: Scenario): string {
+/** The resolved scenario; `seed` is the seed that ran (`--seed`, `--seeds`), not necessarily the file's. */
+export function describeScenario(scenario: Scenario, seed: number | string = scenario.seed): string {
   const lines = [`Scenario "${scenario.name}" (${scenario.file}), defaults resolved:`];
-  lines.push(`  duration ${formatDuration(scenario.durationMs)}, seed ${scenario.seed}, ENet clock starts at ${scenario.epochMs} ms, statistics every ${formatDuration(scenario.statsIntervalMs)}`);
+  lines.push(`  duration ${formatDuration(scenario.durationMs)}, seed ${seed}${scenario.seedFixed ? ' (fixed by the scenario)' : ''}, ENet clock starts at ${scenario.epochMs} ms, statistics every ${formatDuration(scenario.statsIntervalMs)}`);
   for (const host of scenario.hosts) {
     const service = host.service.hz !== null ? `${host.service.hz}Hz` : `every ${formatDuration(host.service.intervalMs!)}`;
     lines.push(
@@ -81,7 +82,7 @@ function describeEvent(event: TraceEvent, retransmissions: Map<string, number>):
 
 /** The narrated timeline of one run. */
 export function narrate(scenario: Scenario, sim: Simulation): string {
-  const lines: string[] = [describeScenario(scenario).trimEnd(), `Narrated run (seed ${sim.options.seed}):`];
+  const lines: string[] = [describeScenario(scenario, sim.options.seed).trimEnd(), `Narrated run (seed ${sim.options.seed}):`];
   const retransmissions = new Map<string, number>();
   const throttles = new Map<string, number>();
   let omitted = 0;

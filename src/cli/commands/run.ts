@@ -1,16 +1,22 @@
-// `enetsim run`: loads every scenario (reporting all input problems together, exit 2), runs each
-// with its seed or seeds, checks its expectations, and reports (exit 1 when any failed).
+// `enetsim run`: loads every scenario (reporting all input problems together, exit 2), refuses one
+// whose estimated cost is above the budget (exit 2), opens the outputs before running anything,
+// runs each scenario with its seed or seeds, checks its expectations, and reports (exit 1 when any
+// failed, 2 when a run stopped at an internal limit or an output could not be written).
 import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
+import type { SimulationLimitName, SimulationLimits } from '../../sim/limits.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import type { ProtocolProfile } from '../../enet/constants.js';
-import type { CliIo } from '../io.js';
+import { defaultSimulationLimits, type RunStopReason, type Simulation } from '../../sim/simulation.js';
+import type { CliIo, OutputFile } from '../io.js';
 import { render, type ReporterName } from '../report/index.js';
-import type { AssertionResult, InputProblem, RunReport, ScenarioResult } from '../result.js';
+import type { AssertionResult, InputProblem, RunReport, ScenarioError, ScenarioResult } from '../result.js';
 import { check, labelOf, type CheckResult } from '../scenario/assertions.js';
+import { BUDGET_LIMITS_DEFAULT, checkBudget, scaleLimits, type BudgetLimits } from '../scenario/budget.js';
 import { compileScenario, type CompileOptions } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
 import { formatProblem } from '../scenario/source.js';
+import { formatDuration } from '../scenario/units.js';
 import { narrate } from './explain.js';
 import { expandFiles } from './files.js';
 
@@ -27,6 +33,27 @@ export interface RunOptions {
   implementationName: 'typescript' | 'libenet' | null;
   /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
   libenetPath: string | null;
+  /** The up-front budget and the mid-run bounds (`--budget-scale` scales both; see {@link runLimits}). */
+  limits: RunLimits;
+}
+
+/** The bounds of one `run`: the estimate's limits (checked before) and the simulator's (during). */
+export interface RunLimits {
+  budget: BudgetLimits;
+  simulation: SimulationLimits;
+}
+
+/** The limits at `--budget-scale scale` (1: the documented defaults). */
+export function runLimits(scale: number): RunLimits {
+  const simulation = defaultSimulationLimits();
+  return {
+    budget: scaleLimits(BUDGET_LIMITS_DEFAULT, scale),
+    simulation: {
+      eventBudget: Math.floor(simulation.eventBudget * scale),
+      traceEventsMax: Math.floor(simulation.traceEventsMax * scale),
+      ledgerPacketsMax: Math.floor(simulation.ledgerPacketsMax * scale),
+    },
+  };
 }
 
 /** The libenet driver, started only when some host needs it. */
@@ -129,6 +156,27 @@ export function needsLibenet(scenarios: readonly Scenario[], options: Pick<RunOp
 
 export type LoadedScenarios = { ok: true; scenarios: Scenario[] } | { ok: false; problems: InputProblem[] };
 
+/** The largest scenario file read, checked before reading (a scenario is a page of YAML, not a data set). */
+export const SCENARIO_FILE_BYTES_MAX = 1024 * 1024;
+
+type ReadResult = { ok: true; text: string } | { ok: false; problem: InputProblem };
+
+/** Reads one scenario file after checking it is a regular file of at most {@link SCENARIO_FILE_BYTES_MAX}. */
+function readScenarioFile(file: string, io: CliIo): ReadResult {
+  const info = io.statPath(file);
+  const refuse = (why: string): ReadResult => ({ ok: false, problem: { position: null, message: `${file}: ${why}` } });
+  if (info.kind === 'missing') return refuse('no such file');
+  if (info.kind === 'directory') return refuse('is a directory');
+  if (info.kind === 'other') return refuse('not a regular file (a device, a FIFO, a socket or a broken link); give a .yaml file');
+  if (info.sizeBytes > SCENARIO_FILE_BYTES_MAX) return refuse(`${info.sizeBytes} bytes; a scenario file is at most ${SCENARIO_FILE_BYTES_MAX} bytes (1 MiB)`);
+  try {
+    return { ok: true, text: io.readFile(file) };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return refuse(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (error as Error).message})`);
+  }
+}
+
 /** Loads every file; all problems of all files are returned together. */
 export function loadAll(patterns: readonly string[], io: CliIo): LoadedScenarios {
   const expansion = expandFiles(patterns, io);
@@ -136,15 +184,12 @@ export function loadAll(patterns: readonly string[], io: CliIo): LoadedScenarios
   const problems: InputProblem[] = [];
   const scenarios: Scenario[] = [];
   for (const file of expansion.files) {
-    let text: string;
-    try {
-      text = io.readFile(file);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      problems.push({ position: null, message: `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${(error as Error).message})`}` });
+    const read = readScenarioFile(file, io);
+    if (!read.ok) {
+      problems.push(read.problem);
       continue;
     }
-    const loaded = loadScenario(file, text);
+    const loaded = loadScenario(file, read.text);
     if (loaded.ok) scenarios.push(loaded.scenario);
     else problems.push(...loaded.problems);
   }
@@ -156,31 +201,131 @@ export function printProblems(problems: readonly InputProblem[], io: CliIo): voi
   io.stderr(`enetsim: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the input; nothing was run\n`);
 }
 
-interface SeedRun {
-  seed: number;
-  checks: CheckResult[];
-  traceHash: string;
-  traceLines: string | null;
-  narration: string | null;
+/** Every scenario whose estimated cost is above the budget, as input problems (file:line:col of the entry responsible). */
+export function budgetProblems(scenarios: readonly Scenario[], limits: BudgetLimits): InputProblem[] {
+  return scenarios.flatMap((scenario) => {
+    const checked = checkBudget(scenario, limits);
+    return checked.ok ? [] : [checked.problem];
+  });
 }
 
-function runSeed(scenario: Scenario, seed: number, options: RunOptions, keepTrace: boolean, libenet: LibenetSession | null): SeedRun {
-  const { sim, idTimesMs } = compileScenario(scenario, { seed, ...hostFactories(options, libenet) });
-  sim.run(scenario.durationMs);
-  sim.destroy();
-  const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
-  const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
-  const traceLines = keepTrace ? sim.trace.toJsonLines() : null;
-  return {
-    seed,
-    checks,
-    traceHash: sim.trace.hash(),
-    traceLines,
-    narration: options.explain ? narrate(scenario, sim) : null,
+// ---- outputs ---------------------------------------------------------------------------------------
+
+/** An output file opened before the run, with the flag that named it (for messages). */
+interface Output {
+  flag: '--out' | '--trace';
+  path: string;
+  file: OutputFile;
+}
+
+type Opened = { ok: true; output: Output } | { ok: false; message: string };
+
+function describeWriteError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const words: Record<string, string> = {
+    ENOENT: 'its directory does not exist',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EIO: 'input/output error',
   };
+  return (code !== undefined ? words[code] : undefined) ?? `cannot write (${code ?? (error as Error).message})`;
 }
 
-function seedsFor(scenario: Scenario, options: RunOptions): number[] {
+/** Opens an output before anything runs, so a missing directory or a directory costs nothing. */
+function openOutput(flag: Output['flag'], path: string, io: CliIo): Opened {
+  if (path === '') return { ok: false, message: `${flag} needs a file name` };
+  if (io.statPath(path).kind === 'directory') return { ok: false, message: `${flag} ${path}: is a directory; give a file name` };
+  try {
+    return { ok: true, output: { flag, path, file: io.openOutput(path) } };
+  } catch (error) {
+    return { ok: false, message: `${flag} ${path}: ${describeWriteError(error)}` };
+  }
+}
+
+/** A write to an output failed: the message names the flag, the path and the reason. */
+class OutputFailed extends Error {
+  constructor(readonly output: Output, reason: string) {
+    super(`${output.flag} ${output.path}: ${reason}`);
+  }
+}
+
+function writeOutput(output: Output, text: string): void {
+  try {
+    output.file.write(text);
+  } catch (error) {
+    throw new OutputFailed(output, describeWriteError(error));
+  }
+}
+
+/** Trace text is handed to the file in pieces of about this size, never as one string. */
+const TRACE_CHUNK_CHARS = 1 << 20;
+
+/** Writes one seed's trace as JSON Lines, a piece at a time (a 320-seed trace never becomes one string). */
+function writeTrace(output: Output, scenario: Scenario, seed: number, sim: Simulation, traceHash: string): void {
+  let chunk = `${JSON.stringify({ kind: 'run', file: scenario.file, seed, traceHash })}\n`;
+  for (const event of sim.trace.events) {
+    chunk += `${JSON.stringify(event)}\n`;
+    if (chunk.length >= TRACE_CHUNK_CHARS) {
+      writeOutput(output, chunk);
+      chunk = '';
+    }
+  }
+  writeOutput(output, chunk);
+}
+
+// ---- running ---------------------------------------------------------------------------------------
+
+type SeedRun =
+  | { kind: 'finished'; seed: number; checks: CheckResult[]; traceHash: string }
+  | { kind: 'stopped'; seed: number; error: ScenarioError; traceHash: string };
+
+/** Each limit in words, with its value: what a person reads in the ERROR line. */
+const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => string> = {
+  eventBudget: (limits) => `the event budget (${limits.eventBudget} events per run)`,
+  traceEvents: (limits) => `the trace limit (${limits.traceEventsMax} events)`,
+  ledgerPackets: (limits) => `the packet ledger limit (${limits.ledgerPacketsMax} packets)`,
+};
+
+function isLimit(reason: RunStopReason): reason is SimulationLimitName {
+  return reason in LIMIT_WORDS;
+}
+
+function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName, reachedMs: number, limits: SimulationLimits): ScenarioError {
+  const what = LIMIT_WORDS[limit](limits);
+  const message = `${what} was reached at virtual time ${formatDuration(reachedMs)} of ${formatDuration(scenario.durationMs)}; the run stopped there and no expectation was checked (shorten the scenario, or raise the limits knowingly with --budget-scale N)`;
+  return { seed, limit, reachedMs, message };
+}
+
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null): SeedRun {
+  const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet) });
+  const result = sim.run(scenario.durationMs);
+  sim.destroy();
+  const traceHash = sim.trace.hash();
+  if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
+  if (options.explain) io.stdout(narrate(scenario, sim));
+  if (isLimit(result.stoppedBy)) {
+    return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
+  }
+  const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
+  return { kind: 'finished', seed, checks: scenario.expectations.map(({ expectation }) => check(expectation, run)), traceHash };
+}
+
+/** Says, on stderr, which scenarios keep their own seed although --seed or --seeds asked for others. */
+function noteFixedSeeds(scenarios: readonly Scenario[], options: RunOptions, io: CliIo): void {
+  if (options.seed === null && options.seeds === 1) return;
+  for (const scenario of scenarios.filter((each) => each.seedFixed)) {
+    io.stderr(`enetsim: ${scenario.file} says fixed_seed: true, so it runs once with its seed ${scenario.seed} (--seed and --seeds do not apply to it)\n`);
+  }
+}
+
+/** The seeds a scenario runs with: its own seed only when it says `fixed_seed: true`. */
+export function seedsFor(scenario: Scenario, options: Pick<RunOptions, 'seed' | 'seeds'>): number[] {
+  if (scenario.seedFixed) return [scenario.seed];
   const base = options.seed ?? scenario.seed;
   return Array.from({ length: options.seeds }, (_, index) => (base + index) >>> 0);
 }
@@ -191,15 +336,8 @@ function reproduceCommand(scenario: Scenario, seed: number, options: RunOptions)
   return `enetsim run ${file} --seed ${seed}${implementation}`;
 }
 
-export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, traceParts: string[], libenet: LibenetSession | null): ScenarioResult {
-  const startedMs = io.wallClockMs();
-  const seeds = seedsFor(scenario, options);
-  const runs = seeds.map((seed) => runSeed(scenario, seed, options, options.trace !== null, libenet));
-  for (const run of runs) {
-    if (run.traceLines !== null) traceParts.push(`${JSON.stringify({ kind: 'run', file: scenario.file, seed: run.seed, traceHash: run.traceHash })}\n${run.traceLines}`);
-    if (run.narration !== null) io.stdout(run.narration);
-  }
-  const assertions: AssertionResult[] = scenario.expectations.map((located, index) => {
+function assertionResults(scenario: Scenario, runs: readonly Extract<SeedRun, { kind: 'finished' }>[]): AssertionResult[] {
+  return scenario.expectations.map((located, index) => {
     const perSeed = runs.map((run) => run.checks[index]!);
     const failedSeeds = runs.filter((run) => !run.checks[index]!.passed).map((run) => run.seed);
     const shown = perSeed[runs.findIndex((run) => !run.checks[index]!.passed)] ?? perSeed.at(-1)!;
@@ -210,57 +348,122 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
       passed: failedSeeds.length === 0,
       expected: shown.expected,
       observed: shown.observed,
-      heldCount: seeds.length - failedSeeds.length,
-      seedCount: seeds.length,
+      heldCount: runs.length - failedSeeds.length,
+      seedCount: runs.length,
       failedSeeds,
     };
   });
+}
+
+/**
+ * Runs every seed of `scenario` (stopping at the first seed that reaches an internal limit: its
+ * result is an error, never a pass) and collects the result. `trace`, when given, gets each seed's
+ * trace as soon as the seed is done.
+ */
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null): ScenarioResult {
+  const startedMs = io.wallClockMs();
+  const runs: SeedRun[] = [];
+  for (const seed of seedsFor(scenario, options)) {
+    const run = runSeed(scenario, seed, options, trace, io, libenet);
+    runs.push(run);
+    if (run.kind === 'stopped') break;
+  }
+  const stopped = runs.find((run): run is Extract<SeedRun, { kind: 'stopped' }> => run.kind === 'stopped');
+  const finished = runs.filter((run): run is Extract<SeedRun, { kind: 'finished' }> => run.kind === 'finished');
+  const assertions = stopped === undefined ? assertionResults(scenario, finished) : [];
   const failing = assertions.find((assertion) => !assertion.passed);
+  const reproduceSeed = stopped?.seed ?? failing?.failedSeeds[0];
   return {
     file: scenario.file,
     name: scenario.name,
-    seeds,
-    passed: failing === undefined,
+    seeds: runs.map((run) => run.seed),
+    passed: stopped === undefined && failing === undefined,
     assertions,
     durationMs: scenario.durationMs,
+    simulatedMs: stopped?.error.reachedMs ?? scenario.durationMs,
     wallMs: io.wallClockMs() - startedMs,
     traceHashes: runs.map((run) => run.traceHash),
-    reproduce: failing === undefined ? null : reproduceCommand(scenario, failing.failedSeeds[0]!, options),
+    reproduce: reproduceSeed === undefined ? null : reproduceCommand(scenario, reproduceSeed, options),
+    error: stopped?.error ?? null,
   };
 }
 
-/** Runs the command; returns the exit code (0 pass, 1 an assertion failed, 2 bad input). */
+type Outputs = { ok: true; out: Output | null; trace: Output | null } | { ok: false; message: string };
+
+function openOutputs(options: RunOptions, io: CliIo): Outputs {
+  if (options.out !== null && options.out === options.trace) return { ok: false, message: `--out and --trace name the same file (${options.out}); give two files` };
+  const out = options.out === null ? null : openOutput('--out', options.out, io);
+  if (out !== null && !out.ok) return out;
+  const trace = options.trace === null ? null : openOutput('--trace', options.trace, io);
+  if (trace !== null && !trace.ok) {
+    if (out !== null && out.ok) out.output.file.close();
+    return trace;
+  }
+  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null };
+}
+
+/**
+ * Runs the command; returns the exit code: 0 every scenario passed, 1 an assertion failed, 2 bad
+ * input (a file, a flag, a scenario over its budget), a run that stopped at an internal limit
+ * (reported as ERROR) or an output that could not be written (the message names its path).
+ * The report is written to `--out` before the short summary is printed, so a summary on the
+ * terminal always means the report file exists.
+ */
 export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
   const loaded = loadAll(options.patterns, io);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
     return 2;
   }
+  const overBudget = budgetProblems(loaded.scenarios, options.limits.budget);
+  if (overBudget.length > 0) {
+    printProblems(overBudget, io);
+    return 2;
+  }
+  const outputs = openOutputs(options, io);
+  if (!outputs.ok) {
+    io.stderr(`enetsim: ${outputs.message}; nothing was run\n`);
+    return 2;
+  }
+  try {
+    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace);
+  } catch (error) {
+    if (!(error instanceof OutputFailed)) throw error;
+    const what = error.output.flag === '--out' ? 'the report' : 'the trace';
+    io.stderr(`enetsim: ${error.message}; the run stopped and ${what} in ${error.output.path} is incomplete\n`);
+    return 2;
+  } finally {
+    outputs.out?.file.close();
+    outputs.trace?.file.close();
+  }
+}
+
+function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null): 0 | 1 | 2 {
   let libenet: LibenetSession | null = null;
-  if (needsLibenet(loaded.scenarios, options)) {
+  if (needsLibenet(scenarios, options)) {
     const started = startLibenet(options.libenetPath);
     if (!started.ok) {
       io.stderr(`enetsim: ${started.message}\n`);
       return 2;
     }
     libenet = started.session;
-    for (const line of libenetSubstitutions(loaded.scenarios, options, libenet)) io.stderr(line);
+    for (const line of libenetSubstitutions(scenarios, options, libenet)) io.stderr(line);
   }
-  const traceParts: string[] = [];
+  noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
   try {
-    results = loaded.scenarios.map((scenario) => runScenario(scenario, options, io, traceParts, libenet));
+    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet));
   } finally {
     libenet?.close();
   }
   const report: RunReport = { scenarios: results, passed: results.every((result) => result.passed) };
-  const rendered = render(report, options.reporter, { color: io.color && options.out === null, quiet: options.quiet });
-  if (options.out !== null) {
-    io.writeFile(options.out, rendered);
+  const rendered = render(report, options.reporter, { color: io.color && out === null, quiet: options.quiet });
+  if (out !== null) {
+    writeOutput(out, rendered);
     if (options.reporter !== 'pretty' || !options.quiet) io.stdout(render(report, 'pretty', { color: io.color, quiet: true }));
   } else {
     io.stdout(rendered);
   }
-  if (options.trace !== null) io.writeFile(options.trace, traceParts.join(''));
+  if (results.some((result) => result.error !== null)) return 2;
   return report.passed ? 0 : 1;
 }

@@ -2,7 +2,7 @@
 // packet back. Also the event printer `enetsim connect` shares.
 import type { Argv } from 'yargs';
 
-import { Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
+import { Defaults, PeerState, Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
 import { crc32 } from '../../enet/crc32.js';
 import type { Compressor } from '../../enet/host.js';
 import type { Peer } from '../../enet/peer.js';
@@ -132,7 +132,9 @@ function textPreview(bytes: Uint8Array): string {
  *   `printBytes` bytes
  * - `{"event":"sent","atMs","peer","channel","flags","kind","bytes","crc32"}` (connect only)
  * - `{"event":"disconnect","atMs","peer","address","port","data"}`
- * - `{"event":"warning","atMs","message"}` (a refused echo or send)
+ * - `{"event":"warning","atMs","message"}` (a refused echo or send; serve: every peer slot taken by
+ *   handshakes that never complete, or a CONNECT refused for want of a slot, once per episode, and
+ *   when a slot is free again)
  * - `{"event":"shutdown","atMs","reason":"interrupt"|"done"|"remoteDisconnect","disconnectingPeers","timedOut","stats"}` last.
  */
 export class EventPrinter {
@@ -238,6 +240,68 @@ function checkServeOptions(options: ServeOptions): FlagCheck {
   ]);
 }
 
+// ---- peer slots ----------------------------------------------------------------------------------
+
+/** How often serve looks at its peer slots for a lock-out (a flood of CONNECTs that never complete). */
+export const SLOT_CHECK_INTERVAL_MS = 250;
+
+/** What a look at the slots found: a lock-out starting or ending, or nothing new. */
+export type SlotChange =
+  | { kind: 'lockedOut'; slotsCount: number; halfOpenCount: number }
+  | { kind: 'freed'; slotsCount: number }
+  | null;
+
+/**
+ * Tracks lock-out episodes: every peer slot taken, and either all of them half-open (handshakes that
+ * never completed: ENet keeps each until its timeout, 5 to 30 s by default) or a CONNECT refused
+ * since the last look. ENet says nothing when it ignores a CONNECT for want of a slot, so without
+ * this a legitimate client just times out. Reports each episode once, at its start and its end.
+ */
+export class SlotWatch {
+  private lockedOut = false;
+  private refusedCountSeen = 0;
+
+  /** `states`: every slot's state; `refusedCount`: the host's running count of refused commands. */
+  observe(states: readonly PeerState[], refusedCount: number): SlotChange {
+    const refusedSinceLast = refusedCount > this.refusedCountSeen;
+    this.refusedCountSeen = refusedCount;
+    const full = states.every((state) => state !== PeerState.STATE_DISCONNECTED);
+    const halfOpenCount = states.filter((state) => state === PeerState.STATE_ACKNOWLEDGING_CONNECT).length;
+    if (!this.lockedOut && full && (halfOpenCount === states.length || refusedSinceLast)) {
+      this.lockedOut = true;
+      return { kind: 'lockedOut', slotsCount: states.length, halfOpenCount };
+    }
+    if (this.lockedOut && !full) {
+      this.lockedOut = false;
+      return { kind: 'freed', slotsCount: states.length };
+    }
+    return null;
+  }
+}
+
+/** The line serve prints when a lock-out starts: what happens, for how long, and the knobs. */
+export function lockedOutMessage(change: Extract<SlotChange, { kind: 'lockedOut' }>, peerTimeoutMs: number | null): string {
+  const timeout = peerTimeoutMs === null ? `ENet's timeout (${Defaults.peerTimeoutMinimumMs / 1000}–${Defaults.peerTimeoutMaximumMs / 1000} s by default)` : `--peer-timeout-ms (${peerTimeoutMs} ms)`;
+  return (
+    `all ${change.slotsCount} peer slots are taken (${change.halfOpenCount} by handshakes that have not completed): new CONNECTs are ignored, so clients cannot connect ` +
+    `until ${timeout} drops a slot. A CONNECT flood looks like this. --peer-timeout-ms N frees half-open slots after N ms (and drops any peer silent that long); --peers raises the slot count`
+  );
+}
+
+function watchSlots(udp: UdpHost, printer: EventPrinter, peerTimeoutMs: number | null): () => void {
+  const watch = new SlotWatch();
+  const timer = setInterval(() => {
+    const change = watch.observe(
+      udp.host.peers.map((peer) => peer.state),
+      udp.host.stoppedCommands.commandRefused ?? 0,
+    );
+    if (change?.kind === 'lockedOut') printer.warning(lockedOutMessage(change, peerTimeoutMs));
+    else if (change?.kind === 'freed') printer.warning(`a peer slot is free again: new clients can connect`);
+  }, SLOT_CHECK_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 // ---- the command -------------------------------------------------------------------------------
 
 /**
@@ -282,7 +346,9 @@ export async function serveCommand(options: ServeOptions, io: NetworkIo, signal:
     printer.event(event);
     if (options.echo && event.type === 'receive') echo(udp, printer, event.peer, event.channelID, event.packet.data, event.packet.flags);
   };
+  const stopWatching = watchSlots(udp, printer, options.peerTimeoutMs);
   await aborted(signal);
+  stopWatching();
   const { disconnectingCount, timedOut } = await udp.shutdown(0, SHUTDOWN_TIMEOUT_MS);
   printer.line(
     'shutdown',
@@ -311,14 +377,14 @@ export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('host', { type: 'string', default: d.host, describe: 'address to bind (IPv4 or IPv6); loopback unless you name another' })
         .option('echo', { type: 'boolean', default: d.echo, describe: 'send every packet back on its channel with its flags' })
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
-        .option('peers', { type: 'number', default: d.peers, describe: 'peer slots (further CONNECTs are ignored)' })
+        .option('peers', { type: 'number', default: d.peers, describe: 'peer slots (further CONNECTs are ignored; serve warns once when a flood or too many clients take every slot)' })
         .option('channels', { type: 'number', default: d.channels, describe: 'channel limit (0 = 255)' })
         .option('checksum', { type: 'boolean', default: d.checksum, describe: "ENet's CRC-32 on every datagram (both ends must agree)" })
         .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: 'datagram compression (both ends must agree)' })
         .option('max-packet-bytes', { type: 'number', default: d.maxPacketBytes, describe: 'largest packet accepted (host->maximumPacketSize)' })
         .option('max-waiting-bytes', { type: 'number', default: d.maxWaitingBytes, describe: 'received data a peer may hold (host->maximumWaitingData)' })
         .option('duplicate-peers', { type: 'number', default: d.duplicatePeers, describe: 'connections allowed from one IP address' })
-        .option('peer-timeout-ms', { type: 'number', describe: "drop a silent peer after this long (default: ENet's 5–30 s)" })
+        .option('peer-timeout-ms', { type: 'number', describe: "drop a silent peer after this long (default: ENet's 5–30 s); also frees the slots of handshakes that never complete, as in a CONNECT flood" })
         .option('print-bytes', { type: 'number', default: d.printBytes, describe: 'payload bytes printed per packet' })
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
         .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' }),

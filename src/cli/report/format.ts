@@ -12,6 +12,7 @@ export const FAILED_SEEDS_LISTED_MAX = 10;
 export interface RunCounts {
   scenarioCount: number;
   passedCount: number;
+  /** Scenarios that did not pass, errors included. */
   failedCount: number;
 }
 
@@ -27,9 +28,16 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** The last line of every report: "2 scenarios, 1 passed, 1 failed". */
-export function summaryLine(counts: RunCounts): string {
-  return `${plural(counts.scenarioCount, 'scenario')}, ${counts.passedCount} passed, ${counts.failedCount} failed`;
+/** The last line of every report: "2 scenarios, 1 passed, 1 failed", and ", 1 stopped at a limit" when some did. */
+export function summaryLine(counts: RunCounts, report?: RunReport): string {
+  const errorCount = report === undefined ? 0 : report.scenarios.filter((scenario) => scenario.error !== null).length;
+  const errors = errorCount > 0 ? ` (${errorCount} stopped at a limit: ERROR)` : '';
+  return `${plural(counts.scenarioCount, 'scenario')}, ${counts.passedCount} passed, ${counts.failedCount} failed${errors}`;
+}
+
+/** "ERROR seed 3: the event budget (50000000 events) ran out at 6h54m of 24h; ..." for a scenario that stopped at a limit. */
+export function formatScenarioError(scenario: ScenarioResult): string {
+  return scenario.error === null ? '' : `ERROR (seed ${scenario.error.seed}): ${scenario.error.message}`;
 }
 
 /** `file:line:column`, the form editors and terminals turn into a link. */
@@ -73,7 +81,7 @@ export function failedAssertions(scenario: ScenarioResult): AssertionResult[] {
  * a CI report that showed no failure for a failed scenario would hide it, so every reporter says so.
  */
 export function failedWithoutAssertion(scenario: ScenarioResult): boolean {
-  return !scenario.passed && failedAssertions(scenario).length === 0;
+  return !scenario.passed && scenario.error === null && failedAssertions(scenario).length === 0;
 }
 
 /** What the reporters say for a scenario that {@link failedWithoutAssertion}. */

@@ -7,6 +7,7 @@ import {
   failedAssertions,
   failedWithoutAssertion,
   formatHeld,
+  formatScenarioError,
   summaryLine,
 } from './format.js';
 
@@ -15,7 +16,8 @@ import {
  *
  * - `::error file=…,line=…,col=…,title=<scenario name>: <label>::expected: …⏎observed: …⏎held for …`
  *   for each failed assertion (the ⏎ are encoded as `%0A`);
- * - `::error file=…,title=<scenario name>::…` for a scenario marked failed with no failed assertion;
+ * - `::error file=…,title=<scenario name>::…` for a scenario marked failed with no failed assertion,
+ *   and for one whose run stopped at an internal limit (the message names the limit and the time);
  * - last, `::notice title=enetsim::2 scenarios, 1 passed, 1 failed`.
  *
  * Passing scenarios add nothing but their count in the notice. Values are escaped as
@@ -23,11 +25,14 @@ import {
  */
 export function renderGithub(report: RunReport): string {
   const lines = report.scenarios.flatMap(scenarioCommands);
-  lines.push(workflowCommand('notice', { title: 'enetsim' }, summaryLine(countScenarios(report))));
+  lines.push(workflowCommand('notice', { title: 'enetsim' }, summaryLine(countScenarios(report), report)));
   return `${lines.join('\n')}\n`;
 }
 
 function scenarioCommands(scenario: ScenarioResult): string[] {
+  if (scenario.error !== null) {
+    return [workflowCommand('error', { file: scenario.file, title: scenario.name }, formatScenarioError(scenario))];
+  }
   if (failedWithoutAssertion(scenario)) {
     return [workflowCommand('error', { file: scenario.file, title: scenario.name }, FAILED_WITHOUT_ASSERTION_MESSAGE)];
   }

@@ -1,5 +1,5 @@
 // The machine-readable report: every field of the result model under a versioned, documented shape.
-import type { AssertionResult, RunReport, ScenarioResult, SourcePosition } from '../result.js';
+import type { AssertionResult, RunReport, ScenarioError, ScenarioResult, SourcePosition } from '../result.js';
 import { countScenarios, type RunCounts } from './format.js';
 
 /**
@@ -14,12 +14,16 @@ import { countScenarios, type RunCounts } from './format.js';
  *   "scenarios": [{
  *     "file": string,             // scenario path as given on the command line
  *     "name": string,
- *     "passed": boolean,
+ *     "passed": boolean,          // false also when "error" is set
  *     "seeds": number[],          // seeds run, in order
- *     "durationMs": number,       // virtual time simulated per seed, ms
+ *     "durationMs": number,       // virtual time each seed was asked to simulate, ms
+ *     "simulatedMs": number,      // virtual time actually simulated (the shortest seed), ms
  *     "wallMs": number,           // wall time of all seeds together, ms
  *     "traceHashes": string[],    // FNV-1a 64 hex trace hash per seed, same order as "seeds"
  *     "reproduce": string | null, // command reproducing the first failing seed
+ *     "error": null | {           // a run stopped at an internal limit: nothing was checked
+ *       "seed": number, "limit": string, "reachedMs": number, "message": string
+ *     },
  *     "assertions": [{
  *       "label": string, "kind": string,
  *       "position": { "file": string, "line": number, "column": number }, // 1-based
@@ -47,9 +51,11 @@ export interface JsonScenario {
   passed: boolean;
   seeds: number[];
   durationMs: number;
+  simulatedMs: number;
   wallMs: number;
   traceHashes: string[];
   reproduce: string | null;
+  error: ScenarioError | null;
   assertions: JsonAssertion[];
 }
 
@@ -100,9 +106,11 @@ function toJsonScenario(scenario: ScenarioResult): JsonScenario {
     passed: scenario.passed,
     seeds: [...scenario.seeds],
     durationMs: scenario.durationMs,
+    simulatedMs: scenario.simulatedMs,
     wallMs: scenario.wallMs,
     traceHashes: [...scenario.traceHashes],
     reproduce: scenario.reproduce,
+    error: scenario.error === null ? null : { ...scenario.error },
     assertions: scenario.assertions.map(toJsonAssertion),
   };
 }

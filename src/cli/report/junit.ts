@@ -7,6 +7,7 @@ import {
   failedWithoutAssertion,
   formatHeld,
   formatPosition,
+  formatScenarioError,
 } from './format.js';
 
 /**
@@ -19,6 +20,8 @@ import {
  * - one `<testcase classname="scenario name" name="assertion label" file line>` per assertion, with
  *   `<failure message="expected … / observed …" type="kind">` when it failed.
  *
+ * A scenario whose run stopped at an internal limit gets one test case named "scenario" with an
+ * `<error type="limit">` (counted in `errors`), and `simulatedMs` among its properties.
  * A scenario marked failed with no failed assertion gets one extra failed test case named
  * "scenario", so CI never shows it green. Characters XML 1.0 cannot carry (most C0 controls, lone
  * surrogates, U+FFFE, U+FFFF) are removed; everything else is escaped.
@@ -27,7 +30,8 @@ export function renderJunit(report: RunReport): string {
   const testCount = report.scenarios.reduce((sum, scenario) => sum + testCaseCount(scenario), 0);
   const failureCount = report.scenarios.reduce((sum, scenario) => sum + failureCaseCount(scenario), 0);
   const wallMs = report.scenarios.reduce((sum, scenario) => sum + scenario.wallMs, 0);
-  const root = attributes({ name: 'enetsim', tests: testCount, failures: failureCount, errors: 0, time: seconds(wallMs) });
+  const errorCount = report.scenarios.filter((scenario) => scenario.error !== null).length;
+  const root = attributes({ name: 'enetsim', tests: testCount, failures: failureCount, errors: errorCount, time: seconds(wallMs) });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${root}>`,
@@ -38,7 +42,7 @@ export function renderJunit(report: RunReport): string {
 }
 
 function testCaseCount(scenario: ScenarioResult): number {
-  return scenario.assertions.length + (failedWithoutAssertion(scenario) ? 1 : 0);
+  return scenario.assertions.length + (failedWithoutAssertion(scenario) || scenario.error !== null ? 1 : 0);
 }
 
 function failureCaseCount(scenario: ScenarioResult): number {
@@ -51,7 +55,7 @@ function testsuiteLines(scenario: ScenarioResult): string[] {
     file: scenario.file,
     tests: testCaseCount(scenario),
     failures: failureCaseCount(scenario),
-    errors: 0,
+    errors: scenario.error !== null ? 1 : 0,
     skipped: 0,
     time: seconds(scenario.wallMs),
   });
@@ -60,6 +64,7 @@ function testsuiteLines(scenario: ScenarioResult): string[] {
     ...propertiesLines(scenario),
     ...scenario.assertions.flatMap((assertion) => testcaseLines(scenario, assertion)),
     ...(failedWithoutAssertion(scenario) ? scenarioFailureLines(scenario) : []),
+    ...(scenario.error !== null ? scenarioErrorLines(scenario) : []),
     '  </testsuite>',
   ];
 }
@@ -68,6 +73,7 @@ function propertiesLines(scenario: ScenarioResult): string[] {
   const properties: [string, string][] = [
     ['seeds', scenario.seeds.join(', ')],
     ['durationMs', String(scenario.durationMs)],
+    ...(scenario.simulatedMs < scenario.durationMs ? [['simulatedMs', String(scenario.simulatedMs)] as [string, string]] : []),
     ['traceHashes', scenario.traceHashes.join(', ')],
   ];
   if (scenario.reproduce !== null) properties.push(['reproduce', scenario.reproduce]);
@@ -102,6 +108,12 @@ function scenarioFailureLines(scenario: ScenarioResult): string[] {
   const failure = attributes({ message: FAILED_WITHOUT_ASSERTION_MESSAGE, type: 'scenario' });
   const body = scenario.reproduce !== null ? `reproduce: ${scenario.reproduce}` : FAILED_WITHOUT_ASSERTION_MESSAGE;
   return [`    <testcase${testcase}>`, `      <failure${failure}>${xmlText(body)}</failure>`, '    </testcase>'];
+}
+
+function scenarioErrorLines(scenario: ScenarioResult): string[] {
+  const testcase = attributes({ classname: scenario.name, name: 'scenario', file: scenario.file });
+  const text = formatScenarioError(scenario);
+  return [`    <testcase${testcase}>`, `      <error${attributes({ message: text, type: 'limit' })}>${xmlText(text)}</error>`, '    </testcase>'];
 }
 
 /** Milliseconds as JUnit's seconds with three decimals: 1234.5 → "1.235". */

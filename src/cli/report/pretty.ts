@@ -11,6 +11,7 @@ import {
   formatDurationMs,
   formatHeld,
   formatPosition,
+  formatScenarioError,
   seedsHeldCount,
   summaryLine,
 } from './format.js';
@@ -70,14 +71,21 @@ function renderTable(report: RunReport, chalk: ChalkInstance, color: boolean): s
 function tableRow(scenario: ScenarioResult, chalk: ChalkInstance): string[] {
   const assertionsPassedCount = scenario.assertions.filter((assertion) => assertion.passed).length;
   return [
-    scenario.passed ? chalk.green('PASS') : chalk.red.bold('FAIL'),
+    scenario.error !== null ? chalk.red.bold('ERROR') : scenario.passed ? chalk.green('PASS') : chalk.red.bold('FAIL'),
     printable(scenario.name),
     printable(scenario.file),
     formatSeeds(scenario),
-    `${assertionsPassedCount}/${scenario.assertions.length}`,
-    formatDurationMs(scenario.durationMs),
+    // A run stopped at a limit checked nothing: "0/0" would read as an empty scenario.
+    scenario.error !== null ? 'not checked' : `${assertionsPassedCount}/${scenario.assertions.length}`,
+    formatVirtual(scenario),
     formatDurationMs(scenario.wallMs),
   ];
+}
+
+/** The virtual time simulated; "6h54m of 24h" style when a run stopped before the scenario's end. */
+function formatVirtual(scenario: ScenarioResult): string {
+  if (scenario.simulatedMs >= scenario.durationMs) return formatDurationMs(scenario.durationMs);
+  return `${formatDurationMs(scenario.simulatedMs)} of ${formatDurationMs(scenario.durationMs)}`;
 }
 
 function formatSeeds(scenario: ScenarioResult): string {
@@ -87,6 +95,9 @@ function formatSeeds(scenario: ScenarioResult): string {
 }
 
 function renderScenarioFailures(scenario: ScenarioResult, chalk: ChalkInstance): string[] {
+  if (scenario.error !== null) {
+    return [`${chalk.cyan(printable(scenario.file))} ${chalk.bold(printable(scenario.name))}\n  ${chalk.red(printable(formatScenarioError(scenario)))}`];
+  }
   if (failedWithoutAssertion(scenario)) {
     return [`${chalk.cyan(printable(scenario.file))} ${chalk.bold(printable(scenario.name))}\n  ${FAILED_WITHOUT_ASSERTION_MESSAGE}`];
   }
@@ -111,7 +122,7 @@ function renderReproduce(report: RunReport, chalk: ChalkInstance): string | null
 }
 
 function renderSummary(report: RunReport, chalk: ChalkInstance): string {
-  const line = summaryLine(countScenarios(report));
+  const line = summaryLine(countScenarios(report), report);
   return report.passed ? chalk.green(line) : chalk.red.bold(line);
 }
 

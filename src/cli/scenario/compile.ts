@@ -3,6 +3,7 @@
 // entry's index), so adding a timeline entry never changes another entry's draws.
 import { PacketFlag } from '../../enet/constants.js';
 import type { RandomStream } from '../../sim/random.js';
+import type { SimulationLimits } from '../../sim/limits.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import { Simulation } from '../../sim/simulation.js';
 import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
@@ -15,6 +16,8 @@ export interface CompileOptions {
   libenet?: HostFactory;
   /** Runs every host on the TypeScript core as its own `protocol`, `impl: libenet` ones included. */
   typescriptOnly?: boolean;
+  /** The simulator's bounds for this run (default: its constants). */
+  limits?: Partial<SimulationLimits>;
 }
 
 export interface CompiledScenario {
@@ -24,7 +27,7 @@ export interface CompiledScenario {
 }
 
 export function compileScenario(scenario: Scenario, options: CompileOptions): CompiledScenario {
-  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs });
+  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, ...(options.limits !== undefined ? { limits: options.limits } : {}) });
   for (const host of scenario.hosts) {
     sim.addHost(host.name, {
       peerCount: host.peerCount,

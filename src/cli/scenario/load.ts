@@ -158,6 +158,7 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
     name: parsed.name,
     description: parsed.description ?? null,
     seed: parsed.seed ?? SCENARIO_DEFAULTS.seed,
+    seedFixed: parsed.fixed_seed ?? false,
     durationMs: parsed.duration,
     epochMs: parsed.epoch ?? SCENARIO_DEFAULTS.epochMs,
     statsIntervalMs: parsed.stats_interval ?? SCENARIO_DEFAULTS.statsIntervalMs,

@@ -100,6 +100,8 @@ export interface Scenario {
   name: string;
   description: string | null;
   seed: number;
+  /** `fixed_seed: true`: the expectations are written for `seed` alone, so `--seed`/`--seeds` do not change it. */
+  seedFixed: boolean;
   durationMs: number;
   epochMs: number;
   statsIntervalMs: number;

@@ -329,6 +329,7 @@ export const scenarioSchema = z
     name: z.string().min(1).meta({ description: 'what the scenario shows' }),
     description: z.string().optional(),
     seed: z.number().int().min(0).max(0xffffffff).meta({ description: 'master random seed (default 1)' }).optional(),
+    fixed_seed: z.boolean().meta({ description: 'the expectations hold for `seed` alone: --seed and --seeds run this scenario with its own seed, once (default false)' }).optional(),
     duration: durationSchema,
     epoch: duration('ENet clock at the start (default 1000s); set near 4294967296ms to cross the 32-bit wrap').optional(),
     stats_interval: duration('statistics sampling period (default 100ms)').optional(),

@@ -1,0 +1,25 @@
+// The simulator's internal bounds, and the typed stop a run gets when it reaches one: a run that
+// stops at a bound has not simulated what was asked, so the caller must be told which bound and when.
+/** The bounds one run is held to (SimulationOptions.limits); every field defaults to its constant. */
+export interface SimulationLimits {
+  /** Events the scheduler executes per `run` call (default EVENT_BUDGET_DEFAULT, scheduler.ts). */
+  eventBudget: number;
+  /** Trace events recorded (default TRACE_EVENTS_MAX, trace.ts). */
+  traceEventsMax: number;
+  /** Application packets recorded by the ledger (default LEDGER_PACKETS_MAX, ledger.ts). */
+  ledgerPacketsMax: number;
+}
+
+/** The name of a bound, as a run's `stoppedBy` reports it. */
+export type SimulationLimitName = 'eventBudget' | 'traceEvents' | 'ledgerPackets';
+
+/** Thrown from inside an event when a bound is reached; Simulation.run catches it and stops. */
+export class SimulationLimitReached extends Error {
+  constructor(
+    readonly limit: SimulationLimitName,
+    readonly bound: number,
+    readonly atMs: number,
+  ) {
+    super(`simulation limit ${limit} (${bound}) reached at ${atMs} ms`);
+  }
+}
