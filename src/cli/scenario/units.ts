@@ -78,7 +78,10 @@ export function parseUnit(kind: UnitKind, raw: unknown): UnitResult {
     return { ok: false, message: `"${raw}" is not ${UNIT_DESCRIPTIONS[kind]}${hint}` };
   }
   if (kind === 'percent' && Number(number) > 100) return { ok: false, message: `"${raw}" is more than 100%` };
-  return { ok: true, value: Number(number) * factor };
+  const value = Number(number) * factor;
+  // A number of hundreds of digits parses as Infinity, which would pass every "at most" check.
+  if (!Number.isFinite(value)) return { ok: false, message: `"${raw.length > 40 ? `${raw.slice(0, 20)}…${raw.slice(-10)}` : raw}" is too large to be a number` };
+  return { ok: true, value };
 }
 
 function closestSuffix(kind: UnitKind, suffix: string): string | null {
