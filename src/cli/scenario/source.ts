@@ -106,9 +106,8 @@ export class ScenarioSource {
     visit(this.document, {
       Node: (_key, node) => {
         if (isAlias(node) || node.tag === undefined || node.range === undefined || node.range === null) return;
-        const tagOffset = Math.max(0, this.text.lastIndexOf('!', node.range[0]));
-        const written = /^!\S*/.exec(this.text.slice(tagOffset, tagOffset + 100))?.[0] ?? node.tag;
-        problems.push(this.problem(this.positionAt(tagOffset), `YAML tag '${shorten(written, 40)}' is not part of the scenario format: write the plain value`));
+        const tag = this.tagBefore(node.range[0]) ?? { offset: node.range[0], written: node.tag };
+        problems.push(this.problem(this.positionAt(tag.offset), `YAML tag '${shorten(tag.written, 40)}' is not part of the scenario format: write the plain value`));
       },
       Pair: (_key, pair) => {
         if (!isCollection(pair.key) || pair.key.range === undefined || pair.key.range === null) return;
@@ -116,6 +115,19 @@ export class ScenarioSource {
       },
     });
     return problems;
+  }
+
+  /** The tag written before the value at `valueOffset` (it may sit before or after an anchor), as written. */
+  private tagBefore(valueOffset: number): { offset: number; written: string } | null {
+    // The tag and an anchor are the last two whitespace-separated tokens before the value.
+    const before = this.text.slice(Math.max(0, valueOffset - 1000), valueOffset);
+    const tokens = [...before.matchAll(/\S+/g)].slice(-2).reverse();
+    for (const token of tokens) {
+      const bang = token[0].indexOf('!');
+      if (bang < 0) continue;
+      return { offset: valueOffset - before.length + token.index + bang, written: token[0].slice(bang) };
+    }
+    return null;
   }
 
   /**
