@@ -11,7 +11,22 @@ import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpect
 import { findPreset, LINK_PRESETS } from './presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
-import { DELIVERY_PACKET_MIN_BYTES, enetMs, hostBandwidth, hostMtu, lagSpikeDelay, serviceEvery, serviceRate, wholeBytes, wholeMs, type RuleResult } from './runtime-rules.js';
+import {
+  DELIVERY_PACKET_MIN_BYTES,
+  enetCount,
+  enetMs,
+  hostBandwidth,
+  hostMtu,
+  lagSpikeDelay,
+  lagSpikeFor,
+  serviceEvery,
+  serviceRate,
+  streamFor,
+  streamRate,
+  wholeBytes,
+  wholeMs,
+  type RuleResult,
+} from './runtime-rules.js';
 import { ScenarioSource, type PathKey } from './source.js';
 import { didYouMean, formatDuration, parseUnit, type UnitKind } from './units.js';
 
@@ -231,7 +246,8 @@ function buildService(checker: Checker, raw: unknown, path: PathKey[]): Scenario
   const object = raw as { rate?: number; every?: number; phase?: number; jitter?: number; on_receive?: boolean; max_events?: number };
   if (object.rate !== undefined && object.every !== undefined) checker.fail(path, 'service: give either rate (Hz) or every (a duration), not both');
   // The shorthands ("60Hz", "16ms") sit at `service` itself; the object form's values at their keys.
-  const at = (key: string): PathKey[] => (typeof raw === 'object' && raw !== null && key in (raw as object) && isServiceObject(checker, path) ? [...path, key] : path);
+  const inObject = isMapAt(checker, path);
+  const at = (key: string): PathKey[] => (inObject ? [...path, key] : path);
   if (object.rate !== undefined) checker.rule(serviceRate(object.rate), at('rate'));
   if (object.every !== undefined) checker.rule(serviceEvery(object.every), at('every'));
   if (object.phase !== undefined) checker.rule(wholeMs(object.phase, 'service phase'), at('phase'));
@@ -246,8 +262,8 @@ function buildService(checker: Checker, raw: unknown, path: PathKey[]): Scenario
   };
 }
 
-/** Whether the YAML at `path` is the object form of `service` (not a "60Hz" / "16ms" shorthand). */
-function isServiceObject(checker: Checker, path: readonly PathKey[]): boolean {
+/** Whether the YAML at `path` is a mapping (the object form of a value that has a shorthand, such as `service` or `size`). */
+function isMapAt(checker: Checker, path: readonly PathKey[]): boolean {
   return isMap(checker.source.document.getIn(path, true));
 }
 
@@ -354,9 +370,9 @@ function flagsOf(flags: readonly string[] | undefined): number {
 function sizeOf(checker: Checker, raw: unknown, path: PathKey[]): PacketSize {
   const { min, max } = raw as { min: number; max: number };
   if (min > max) checker.fail(path, `size: min ${min}B is larger than max ${max}B`);
-  const isObject = isMap(checker.source.document.getIn(path, true));
-  checker.rule(wholeBytes(min, 'size'), isObject ? [...path, 'min'] : path);
-  if (max !== min) checker.rule(wholeBytes(max, 'size'), isObject ? [...path, 'max'] : path);
+  const inObject = isMapAt(checker, path);
+  checker.rule(wholeBytes(min, 'size'), inObject ? [...path, 'min'] : path);
+  if (max !== min) checker.rule(wholeBytes(max, 'size'), inObject ? [...path, 'max'] : path);
   if (max > 32 * 1024 * 1024) checker.fail(path, `size ${max}B is larger than ENet's maximum packet size (32MiB)`);
   return min === max ? { fixedBytes: Math.floor(min) } : { minBytes: min, maxBytes: max };
 }
@@ -374,39 +390,17 @@ function buildEntry(checker: Checker, entry: Record<string, unknown>, index: num
 
 function buildAction(checker: Checker, name: string, spec: ParsedAction, path: PathKey[], entry: Record<string, unknown>): Action {
   const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
-  const channel = () => (spec['channel'] as number | undefined) ?? SCENARIO_DEFAULTS.channel;
   const peer = () => checker.peer(spec['peer'] as string, [...path, 'peer']);
+  // Every action with a sender and a receiver (connect, traffic, one-way partitions, holds) needs two hosts.
+  if (typeof spec['from'] === 'string' && typeof spec['to'] === 'string') checker.pair(spec['from'], spec['to'], [...path, 'to'], name);
   switch (name) {
     case 'connect':
-      checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], 'connect');
       return { kind: 'connect', from: host('from'), to: host('to'), channels: (spec['channels'] as number | undefined) ?? SCENARIO_DEFAULTS.connectChannels, data: (spec['data'] as number | undefined) ?? 0 };
     case 'send':
-      checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], 'send');
-      return { kind: 'send', from: host('from'), to: host('to'), channel: channel(), size: sizeOf(checker, spec['size'], [...path, 'size']), flags: flagsOf(spec['flags'] as string[]), count: (spec['count'] as number | undefined) ?? 1 };
     case 'stream':
-      checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], 'stream');
-      // Packet k goes at start + floor(k·1000/rate): a rate of 0 would send one packet and stop.
-      if ((spec['rate'] as number) <= 0) checker.fail([...path, 'rate'], 'a stream rate must be above 0/s (0/s would still send one packet)');
-      if (spec['for'] !== undefined && (spec['for'] as number) <= 0) checker.fail([...path, 'for'], 'a stream must run for more than 0ms (its first packet goes at once)');
-      return {
-        kind: 'stream',
-        from: host('from'),
-        to: host('to'),
-        channel: channel(),
-        size: sizeOf(checker, spec['size'], [...path, 'size']),
-        ratePerSecond: spec['rate'] as number,
-        flags: flagsOf(spec['flags'] as string[]),
-        forMs: (spec['for'] as number | undefined) ?? null,
-      };
-    case 'bulk': {
-      checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], 'bulk');
-      if ((spec['packet'] as number) < 1) checker.fail([...path, 'packet'], 'packet must be at least 1B');
-      else checker.rule(wholeBytes(spec['packet'] as number, 'packet'), [...path, 'packet']);
-      checker.rule(wholeBytes(spec['total'] as number, 'total'), [...path, 'total']);
-      return { kind: 'bulk', from: host('from'), to: host('to'), channel: channel(), totalBytes: spec['total'] as number, packetBytes: Math.floor(spec['packet'] as number), flags: flagsOf(spec['flags'] as string[]) };
-    }
+    case 'bulk':
     case 'broadcast':
-      return { kind: 'broadcast', from: host('from'), channel: channel(), size: sizeOf(checker, spec['size'], [...path, 'size']), flags: flagsOf(spec['flags'] as string[]) };
+      return trafficAction(checker, name, spec, path);
     case 'link': {
       const settings: LinkSetting[] = Object.entries(spec).map(([reference, knobs]) => ({
         target: checker.linkTarget(reference, [...path, reference], 'key'),
@@ -419,11 +413,9 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
       return partitionOf(checker, name, spec, path);
     case 'hold':
     case 'release':
-      checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], name);
       return { kind: name, from: host('from'), to: host('to') };
     case 'lag_spike':
-      if ((spec['for'] as number) < 1) checker.fail([...path, 'for'], 'a lag spike must last at least 1ms');
-      else checker.rule(wholeMs(spec['for'] as number, 'lag_spike for'), [...path, 'for']);
+      checker.rule(lagSpikeFor(spec['for'] as number), [...path, 'for']);
       return { kind: 'lag_spike', target: checker.linkTarget(spec['link'] as string, [...path, 'link']), extraMs: spec['extra'] as number, forMs: spec['for'] as number };
     case 'pause':
     case 'resume':
@@ -438,7 +430,7 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
       // Godot ignores set_timeout unless timeout ≤ timeout_min ≤ timeout_max; a scenario should not be silently ignored.
       checker.rule(enetMs(minMs, 'min'), [...path, 'min']);
       checker.rule(enetMs(maxMs, 'max'), [...path, 'max']);
-      if (timeout > 0xffffffff) checker.fail([...path, 'timeout'], `timeout must be at most 4294967295 (ENet keeps it in 32 bits): got ${timeout}`);
+      checker.rule(enetCount(timeout, 'timeout'), [...path, 'timeout']);
       if (timeout > minMs || minMs > maxMs) checker.fail(path, `set_timeout needs timeout ≤ min ≤ max (Godot ignores the call otherwise): got ${timeout}, ${formatDuration(minMs)}, ${formatDuration(maxMs)}`);
       return { kind: 'set_timeout', ...peer(), timeout, minMs, maxMs };
     }
@@ -461,6 +453,37 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
   }
 }
 
+/** send, stream, bulk and broadcast: the application's packets. */
+function trafficAction(checker: Checker, name: 'send' | 'stream' | 'bulk' | 'broadcast', spec: ParsedAction, path: PathKey[]): Action {
+  const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
+  const channel = (spec['channel'] as number | undefined) ?? SCENARIO_DEFAULTS.channel;
+  const flags = flagsOf(spec['flags'] as string[]);
+  switch (name) {
+    case 'send':
+      return { kind: 'send', from: host('from'), to: host('to'), channel, size: sizeOf(checker, spec['size'], [...path, 'size']), flags, count: (spec['count'] as number | undefined) ?? 1 };
+    case 'stream':
+      checker.rule(streamRate(spec['rate'] as number), [...path, 'rate']);
+      if (spec['for'] !== undefined) checker.rule(streamFor(spec['for'] as number), [...path, 'for']);
+      return {
+        kind: 'stream',
+        from: host('from'),
+        to: host('to'),
+        channel,
+        size: sizeOf(checker, spec['size'], [...path, 'size']),
+        ratePerSecond: spec['rate'] as number,
+        flags,
+        forMs: (spec['for'] as number | undefined) ?? null,
+      };
+    case 'bulk':
+      if ((spec['packet'] as number) < 1) checker.fail([...path, 'packet'], 'packet must be at least 1B');
+      else checker.rule(wholeBytes(spec['packet'] as number, 'packet'), [...path, 'packet']);
+      checker.rule(wholeBytes(spec['total'] as number, 'total'), [...path, 'total']);
+      return { kind: 'bulk', from: host('from'), to: host('to'), channel, totalBytes: spec['total'] as number, packetBytes: spec['packet'] as number, flags };
+    default:
+      return { kind: 'broadcast', from: host('from'), channel, size: sizeOf(checker, spec['size'], [...path, 'size']), flags };
+  }
+}
+
 function partitionOf(checker: Checker, kind: 'partition' | 'heal', spec: ParsedAction, path: PathKey[]): Action {
   const between = spec['between'] as [string, string] | undefined;
   if (between !== undefined) {
@@ -474,7 +497,6 @@ function partitionOf(checker: Checker, kind: 'partition' | 'heal', spec: ParsedA
     checker.fail(path, `${kind} needs between: [a, b] (both ways) or from: and to: (one way)`);
     return { kind, a: '', b: '', oneWay: true };
   }
-  checker.pair(spec['from'] as string, spec['to'] as string, [...path, 'to'], kind);
   return { kind, a: checker.host(spec['from'] as string, [...path, 'from']), b: checker.host(spec['to'] as string, [...path, 'to']), oneWay: true };
 }
 

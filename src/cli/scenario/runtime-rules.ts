@@ -87,6 +87,27 @@ export function serviceEvery(everyMs: number): RuleResult {
   return wholeMs(everyMs, 'service every');
 }
 
+/** A stream's rate: packet k goes at start + floor(k·1000/rate), so 0/s would send one packet and stop. */
+export function streamRate(perSecond: number): RuleResult {
+  return perSecond > 0 ? null : 'a stream rate must be above 0/s (0/s would still send one packet)';
+}
+
+/** How long a stream runs: its first packet goes at once, so 0ms would still send one. */
+export function streamFor(forMs: number): RuleResult {
+  return forMs > 0 ? null : 'a stream must run for more than 0ms (its first packet goes at once)';
+}
+
+/** How long a lag spike lasts: whole ms (its end is scheduled), and at least 1 (0 would end it as it starts). */
+export function lagSpikeFor(forMs: number): RuleResult {
+  if (forMs < 1) return `a lag spike must last at least 1ms: got ${formatDuration(forMs)}`;
+  return wholeMs(forMs, 'lag_spike for');
+}
+
+/** A count ENet keeps in 32 bits (set_timeout's backoff limit). */
+export function enetCount(count: number, what: string): RuleResult {
+  return count <= ENET_UINT32_MAX ? null : `${what} must be at most ${ENET_UINT32_MAX} (ENet keeps it in 32 bits): got ${count}`;
+}
+
 /** A lag spike: the worst latency it can meet plus every spike that may overlap must stay a valid link delay. */
 export function lagSpikeDelay(latencyMaxMs: number, extrasMs: number): RuleResult {
   if (latencyMaxMs + extrasMs <= LINK_DELAY_MAX_MS) return null;
