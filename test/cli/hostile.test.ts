@@ -69,7 +69,7 @@ describe('hostile scenarios', () => {
 
   for (const name of files) {
     const file = `${CORPUS_DIRECTORY}/${name}`;
-    const expected = declared(readFileSync(join(REPO_ROOT, file), 'latin1'));
+    const expected = declared(readFileSync(join(REPO_ROOT, file), 'utf8'));
     it(`${name}: validate and run refuse it with exit 2 at ${expected.line}:${expected.column}`, async () => {
       expectRefusedPolitely(await runSafely(io, ['validate', file]), file, expected);
       expectRefusedPolitely(await runSafely(io, ['run', file]), file, expected);

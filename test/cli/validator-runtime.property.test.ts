@@ -212,7 +212,7 @@ const SWEEP_SLOTS: { slot: string; values: readonly string[]; change: (value: st
   { slot: 'jitter max', values: EDGE_DURATIONS, change: (value) => ({ links: `{ jitter: { amount: 5ms, distribution: pareto, max: ${value} } }` }) },
   { slot: 'duplicate delay', values: EDGE_DURATIONS, change: (value) => ({ links: `{ duplicate: { rate: 50%, delay: ${value} } }` }) },
   { slot: 'link mtu', values: ['0B', '1B', '0.5B', '100B', '65507B', '65508B'], change: (value) => ({ links: `{ mtu: ${value} }` }) },
-  { slot: 'link bandwidth', values: ['0bit/s', '0.001bit/s', '1bit/s', '8bit/s', '1000Gbit/s', '1001Gbit/s'], change: (value) => ({ links: `{ bandwidth: ${value} }` }) },
+  { slot: 'link bandwidth', values: ['0bit/s', `0.${'0'.repeat(300)}1bit/s`, '0.001bit/s', '0.999bit/s', '1bit/s', '8bit/s', '1000Gbit/s', '1001Gbit/s'], change: (value) => ({ links: `{ bandwidth: ${value} }` }) },
   { slot: 'queue', values: ['0B', '1B', '1.5B', '1GiB', '2GiB'], change: (value) => ({ links: `{ bandwidth: 1Mbit/s, queue: ${value} }` }) },
   { slot: 'overhead', values: ['0B', '0.5B', '1KiB', '1025B'], change: (value) => ({ links: `{ bandwidth: 1Mbit/s, overhead: ${value} }` }) },
   { slot: 'at', values: EDGE_DURATIONS, change: (value) => ({ entries: [`  - at: ${value}\n    ping: { peer: client->server }`] }) },

@@ -307,8 +307,29 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
     if (knobs['queue_datagrams'] !== undefined) config.bandwidth.queueDatagrams = knobs['queue_datagrams'] as number;
   }
   const resolved = resolveLinkConfig(config);
-  if (!resolved.ok) for (const error of resolved.errors) checker.fail(path, `link: ${error.path}: ${error.message}`);
+  if (!resolved.ok) for (const error of resolved.errors) checker.fail(linkKnobPath(knobs, path, error.path), `link: ${error.path}: ${error.message}`);
   return config;
+}
+
+/** The YAML link key each field of the simulator's LinkConfig comes from. */
+const LINK_KNOB_OF_FIELD: Readonly<Record<string, string>> = {
+  latencyMs: 'latency',
+  jitter: 'jitter',
+  loss: 'loss',
+  duplicate: 'duplicate',
+  corrupt: 'corrupt',
+  reorder: 'reorder',
+  mtuBytes: 'mtu',
+  'bandwidth.rateBitsPerSecond': 'bandwidth',
+  'bandwidth.overheadBytes': 'overhead',
+  'bandwidth.queueBytes': 'queue',
+  'bandwidth.queueDatagrams': 'queue_datagrams',
+};
+
+/** Where a LinkConfig error belongs: at the knob the user wrote, or at the link when it came from a preset. */
+function linkKnobPath(knobs: Knobs, linkPath: PathKey[], fieldPath: string): PathKey[] {
+  const knob = LINK_KNOB_OF_FIELD[fieldPath] ?? LINK_KNOB_OF_FIELD[fieldPath.split('.')[0]!];
+  return knob !== undefined && knobs[knob] !== undefined ? [...linkPath, knob] : linkPath;
 }
 
 /** The schema has already turned the shorthand ("5ms") into the object form. */
