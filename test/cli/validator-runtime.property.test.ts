@@ -74,7 +74,7 @@ const arbLink = fc
   .record({
     latency: maybe(DURATION),
     jitter: maybe(near(['0ms', '0.5ms', '5ms', '59min'], ['61min'])),
-    loss: maybe(PERCENT),
+    loss: maybe(fc.oneof(PERCENT, pick(['{ model: every, n: 5 }', '{ model: every, n: 10, offset: 9 }', '{ model: netem4, p13: 60% }', '{ model: netem4, p13: 10%, p14: 50% }']))),
     duplicate: maybe(PERCENT),
     reorder: maybe(PERCENT),
     mtu: maybe(LINK_MTU),

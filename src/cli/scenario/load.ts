@@ -5,6 +5,7 @@ import { isMap } from 'yaml';
 import { PacketFlag } from '../../enet/constants.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { resolveLinkConfig } from '../../sim/link-config.js';
+import { mergeLinkConfig } from '../../sim/network.js';
 import type { InputProblem } from '../result.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
@@ -199,6 +200,7 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
   const expectations = (parsed.expect ?? []).map((entry, index) => buildExpectation(checker, entry as unknown as Record<string, unknown>, index, context));
   checkLagSpikes(checker, links, timeline);
   checkCrashedHosts(checker, timeline);
+  if (checker.problems.length === 0) checkMergedLinks(checker, hosts.map((host) => host.name), links, timeline);
   return {
     file,
     name: parsed.name,
@@ -806,7 +808,7 @@ function enetCallerOf(action: Action): string | null {
  * order, entries at the same time in file order, as the scheduler runs them.
  */
 function checkCrashedHosts(checker: Checker, timeline: readonly TimelineEntry[]): void {
-  const order = timeline.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index);
+  const order = inRunOrder(timeline);
   const crashedAt = new Map<string, TimelineEntry>();
   for (const { entry, index } of order) {
     const action = entry.action;
@@ -817,4 +819,59 @@ function checkCrashedHosts(checker: Checker, timeline: readonly TimelineEntry[])
     if (crash === undefined) continue;
     checker.fail(['timeline', index, action.kind], `${action.kind}: '${host}' crashed at ${formatDuration(crash.atMs)} (line ${crash.position.line}) and is not restarted before ${formatDuration(entry.atMs)}: a crashed host has no ENet host to call; add a restart first`, 'key');
   }
+}
+
+/** Timeline entries in the order the scheduler runs them: by time, entries at the same time in file order. */
+function inRunOrder(timeline: readonly TimelineEntry[]): { entry: TimelineEntry; index: number }[] {
+  return timeline.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index);
+}
+
+/**
+ * Each link setting is valid alone, but the simulator merges it over what is already in force (the
+ * defaults, then the direction's earlier settings, key by key within a loss model), and the merge
+ * can break a rule neither part breaks: netem4's p13 from one setting plus p14 from another above
+ * 100%, an every-Nth offset from one setting with a smaller n from another. The network would
+ * refuse the merged configuration in the middle of the run, so the loader replays the settings in
+ * run order, as network.ts merges them, and checks each direction's result.
+ */
+function checkMergedLinks(checker: Checker, hostNames: readonly string[], links: readonly LinkSetting[], timeline: readonly TimelineEntry[]): void {
+  const directions = hostNames.flatMap((from) => hostNames.filter((to) => to !== from).map((to): [string, string] => [from, to]));
+  let defaults: LinkConfig = {};
+  const overrides = new Map<string, LinkConfig>();
+  const apply = (settings: readonly LinkSetting[], pathOf: (reference: string) => PathKey[]): boolean => {
+    for (const setting of settings) {
+      const targets = directionsOf(setting.target, directions);
+      if (setting.target.kind === 'default') defaults = mergeLinkConfig(defaults, setting.config);
+      else for (const [from, to] of targets) overrides.set(`${from}->${to}`, mergeLinkConfig(overrides.get(`${from}->${to}`) ?? {}, setting.config));
+      for (const [from, to] of targets) {
+        const resolved = resolveLinkConfig(mergeLinkConfig(defaults, overrides.get(`${from}->${to}`) ?? {}));
+        if (resolved.ok) continue;
+        const error = resolved.errors[0]!;
+        checker.fail(pathOf(linkReferenceOf(setting.target)), `link ${from}->${to} merged with the settings before it: ${error.path}: ${error.message} (a setting changes only the keys it names; give the whole loss model again)`, 'key');
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!apply(links, (reference) => ['links', reference])) return;
+  for (const { entry, index } of inRunOrder(timeline)) {
+    if (entry.action.kind !== 'link') continue;
+    if (!apply(entry.action.settings, (reference) => ['timeline', index, 'link', reference])) return;
+  }
+}
+
+/** The directions a link target covers: one, both of a pair, or all of them. */
+function directionsOf(target: LinkTarget, all: readonly [string, string][]): readonly [string, string][] {
+  if (target.kind === 'default') return all;
+  if (target.kind === 'direction') return [[target.from, target.to]];
+  return [
+    [target.a, target.b],
+    [target.b, target.a],
+  ];
+}
+
+/** The reference a link target was written as ("default", "a->b", "a<->b"), to find its key. */
+function linkReferenceOf(target: LinkTarget): string {
+  if (target.kind === 'default') return 'default';
+  return target.kind === 'direction' ? `${target.from}->${target.to}` : `${target.a}<->${target.b}`;
 }
