@@ -18,6 +18,9 @@ export const EXCERPT_LINE_CHARS_MAX = 120;
 /** Longest message printed for one problem (messages quote values, which may be huge). */
 export const PROBLEM_MESSAGE_CHARS_MAX = 300;
 
+/** The longest UTF-8 sequence, in bytes. */
+const UTF8_SEQUENCE_BYTES_MAX = 4;
+
 /** U+FFFD, what a lenient UTF-8 decoder puts where the bytes were not UTF-8. */
 const REPLACEMENT_CHARACTER = '\uFFFD';
 
@@ -61,9 +64,10 @@ function firstInvalidUtf8Index(bytes: Uint8Array): number {
     if (decodes(middle, true)) low = middle;
     else high = middle - 1;
   }
-  // When that prefix ends inside a sequence, the sequence's first byte is the bad one.
+  // When that prefix ends inside a sequence (at most 3 bytes of one: UTF-8 sequences are 1 to 4
+  // bytes long), the sequence's first byte is the bad one.
   let start = low;
-  while (start > 0 && !decodes(start, false)) start--;
+  for (let step = 0; step < UTF8_SEQUENCE_BYTES_MAX - 1 && start > 0 && !decodes(start, false); step++) start--;
   return Math.min(start, bytes.length - 1);
 }
 
