@@ -21,6 +21,7 @@ import {
   lagSpikeDelay,
   lagSpikeFor,
   serviceEvery,
+  serviceJitter,
   serviceRate,
   streamFor,
   streamRate,
@@ -253,7 +254,7 @@ function buildService(checker: Checker, raw: unknown, path: PathKey[]): Scenario
   if (object.rate !== undefined) checker.rule(serviceRate(object.rate), at('rate'));
   if (object.every !== undefined) checker.rule(serviceEvery(object.every), at('every'));
   if (object.phase !== undefined) checker.rule(wholeMs(object.phase, 'service phase'), at('phase'));
-  if (object.jitter !== undefined) checker.rule(wholeMs(object.jitter, 'service jitter'), at('jitter'));
+  if (object.jitter !== undefined) checker.rule(serviceJitter(object.jitter), at('jitter'));
   return {
     intervalMs: object.rate !== undefined ? null : (object.every ?? SCENARIO_DEFAULTS.serviceIntervalMs),
     hz: object.rate ?? null,

@@ -87,6 +87,12 @@ export function serviceEvery(everyMs: number): RuleResult {
   return wholeMs(everyMs, 'service every');
 }
 
+/** A game loop's frame jitter: whole ms, drawn as a 32-bit random number modulo jitter + 1, so at most 2³² − 1 ms. */
+export function serviceJitter(jitterMs: number): RuleResult {
+  if (jitterMs > ENET_UINT32_MAX) return `service jitter must be at most ${ENET_UINT32_MAX}ms (each frame's delay is drawn from 32 random bits): got ${jitterMs}ms`;
+  return wholeMs(jitterMs, 'service jitter');
+}
+
 /** A stream's rate: packet k goes at start + floor(k·1000/rate), so 0/s would send one packet and stop. */
 export function streamRate(perSecond: number): RuleResult {
   return perSecond > 0 ? null : 'a stream rate must be above 0/s (0/s would still send one packet)';
