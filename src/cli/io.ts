@@ -19,8 +19,8 @@ export interface OutputFile {
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Reads a UTF-8 file; throws an Error with a `code` ('ENOENT'...) when it cannot. */
-  readFile: (path: string) => string;
+  /** Reads a file's bytes (scenarios are decoded by the loader, which locates invalid UTF-8); throws an Error with a `code` ('ENOENT'...) when it cannot. */
+  readFile: (path: string) => Uint8Array;
   /**
    * Opens `path` for writing (created or truncated). Throws an Error with a `code` ('ENOENT' for a
    * missing directory, 'EISDIR', 'EACCES'...) when it cannot, so outputs are checked before a run.

@@ -48,7 +48,7 @@ export function statPathInfo(path: string): { kind: PathKind; sizeBytes: number 
 
 /** The file-system half of the real CliIo. */
 export const nodeFileIo: Pick<CliIo, 'readFile' | 'openOutput' | 'readDirectory' | 'statPath'> = {
-  readFile: (path) => readFileSync(path, 'utf8'),
+  readFile: (path) => readFileSync(path),
   openOutput: openOutputFile,
   readDirectory: readDirectoryEntries,
   statPath: statPathInfo,

@@ -13,6 +13,11 @@ export const MAX_MTU_BYTES = 65_507;
 export const MAX_OVERHEAD_BYTES = 1_024;
 /** Largest accepted bandwidth: 1 Tbit/s. */
 export const MAX_RATE_BITS_PER_SECOND = 1e12;
+/**
+ * Smallest accepted bandwidth: 1 bit/s (a full-size datagram then takes hours). Far slower rates make
+ * a datagram's serialization time overflow to Infinity, which no clock can schedule.
+ */
+export const MIN_RATE_BITS_PER_SECOND = 1;
 /** Largest accepted `queueDatagrams`. */
 export const MAX_QUEUE_DATAGRAMS = 1_000_000;
 /** Largest accepted `queueBytes`: 1 GiB. */
@@ -188,7 +193,7 @@ export interface ReorderConfig {
  * (netem `rate` + `limit`, GNS `FakeRateLimit_Send_Rate`, Unity `MaxPacketCount`.)
  */
 export interface BandwidthConfig {
-  /** Serialization rate in bits per second (> 0). Required whenever `bandwidth` is given. */
+  /** Serialization rate in bits per second ({@link MIN_RATE_BITS_PER_SECOND}..{@link MAX_RATE_BITS_PER_SECOND}). Required whenever `bandwidth` is given. */
   rateBitsPerSecond: number;
   /** Bytes added to each datagram on the wire, an integer ≥ 0. Default {@link DEFAULT_OVERHEAD_BYTES} (IPv4 + UDP). */
   overheadBytes?: number;
@@ -542,7 +547,7 @@ function readBandwidth(reader: ConfigReader, value: unknown): ResolvedBandwidthC
   if (record['rateBitsPerSecond'] === undefined) {
     reader.fail('bandwidth.rateBitsPerSecond', 'is required: a queue limit or overhead needs a rate to drain at');
   }
-  const rateRule: NumberRule = { min: 0, max: MAX_RATE_BITS_PER_SECOND, minExclusive: true };
+  const rateRule: NumberRule = { min: MIN_RATE_BITS_PER_SECOND, max: MAX_RATE_BITS_PER_SECOND };
   const queueBytesRule: NumberRule = { min: 1, max: MAX_QUEUE_BYTES, integer: true };
   return {
     rateBitsPerSecond: reader.number('bandwidth.rateBitsPerSecond', record['rateBitsPerSecond'], rateRule, 1),

@@ -49,7 +49,7 @@ io.put(`deep/${Array.from({ length: WALK_DEPTH_MAX }, (_, index) => `l${index}`)
 
 /** A fake whose files all fail to read with EACCES, as an unreadable file does for a non-root user. */
 class UnreadableIo extends FakeIo {
-  override readFile = (): string => {
+  override readFile = (): Uint8Array => {
     throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
   };
 }

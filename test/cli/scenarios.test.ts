@@ -38,7 +38,7 @@ async function cli(argv: readonly string[]): Promise<CliResult> {
   const io: CliIo = {
     stdout: (text) => void stdout.push(text),
     stderr: (text) => void stderr.push(text),
-    readFile: (path) => readFileSync(at(path), 'utf8'),
+    readFile: (path) => readFileSync(at(path)),
     openOutput: (path) => openOutputFile(at(path)),
     readDirectory: (directory) => readDirectoryEntries(at(directory)),
     statPath: (path) => statPathInfo(at(path)),

@@ -62,7 +62,7 @@ export class FakeIo implements CliIo {
     this.stderrChunks.push(text);
   };
 
-  readFile = (path: string): string => readFileSync(this.resolve(path), 'utf8');
+  readFile = (path: string): Uint8Array => readFileSync(this.resolve(path));
 
   openOutput = (path: string): OutputFile => {
     const target = this.resolve(path);

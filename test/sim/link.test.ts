@@ -224,6 +224,11 @@ describe('link config', () => {
     expect(errorsOf({ bandwidth: { rateBitsPerSecond: 0 } })[0]!.path).toBe('bandwidth.rateBitsPerSecond');
   });
 
+  it('link config: a rate under 1 bit/s is an error (a datagram would take Infinity µs to serialize)', () => {
+    expect(errorsOf({ bandwidth: { rateBitsPerSecond: 1e-300 } })).toEqual([{ path: 'bandwidth.rateBitsPerSecond', message: 'must be ≥ 1 and ≤ 1000000000000 (got 1e-300)' }]);
+    expect(errorsOf({ bandwidth: { rateBitsPerSecond: 1 } })).toEqual([]);
+  });
+
   it('link config: netem4 sums, every-Nth offset, reorder gap and unknown keys are checked', () => {
     expect(errorsOf({ loss: { model: 'netem4', p13Percent: 60, p14Percent: 50 } })[0]!.path).toBe('loss.p14Percent');
     expect(errorsOf({ loss: { model: 'netem4', p13Percent: 1, p31Percent: 60, p32Percent: 50 } })[0]!.path).toBe('loss.p32Percent');

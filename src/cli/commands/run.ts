@@ -15,7 +15,7 @@ import { BUDGET_LIMITS_DEFAULT, checkBudget, scaleLimits, type BudgetLimits } fr
 import { compileScenario, type CompileOptions } from '../scenario/compile.js';
 import { loadScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/model.js';
-import { formatProblem } from '../scenario/source.js';
+import { decodeScenarioText, formatProblem } from '../scenario/source.js';
 import { formatDuration } from '../scenario/units.js';
 import { narrate } from './explain.js';
 import { expandFiles } from './files.js';
@@ -169,12 +169,15 @@ function readScenarioFile(file: string, io: CliIo): ReadResult {
   if (info.kind === 'directory') return refuse('is a directory');
   if (info.kind === 'other') return refuse('not a regular file (a device, a FIFO, a socket or a broken link); give a .yaml file');
   if (info.sizeBytes > SCENARIO_FILE_BYTES_MAX) return refuse(`${info.sizeBytes} bytes; a scenario file is at most ${SCENARIO_FILE_BYTES_MAX} bytes (1 MiB)`);
+  let bytes: Uint8Array;
   try {
-    return { ok: true, text: io.readFile(file) };
+    bytes = io.readFile(file);
   } catch (error) {
     const code = (error as { code?: string }).code;
     return refuse(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read (${code ?? (error as Error).message})`);
   }
+  const decoded = decodeScenarioText(file, bytes);
+  return decoded.ok ? { ok: true, text: decoded.text } : { ok: false, problem: decoded.problem };
 }
 
 /** Loads every file; all problems of all files are returned together. */

@@ -207,7 +207,8 @@ function aggregate(values: number[], how: string): number {
       return values.at(-1)!;
     default: {
       const percentile = Number(how.slice(1));
-      return sorted[Math.min(sorted.length - 1, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
+      // Nearest rank; p0 is the smallest value (rank 1), not rank 0.
+      return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1))]!;
     }
   }
 }

@@ -1,16 +1,35 @@
 // Loads a scenario: YAML with positions → schema validation → meaning (references, shorthands,
 // defaults) → the resolved Scenario model. Every problem found is reported together, each at its
 // file:line:col with a caret excerpt; nothing the user wrote is ignored.
+import { isMap } from 'yaml';
 import { PacketFlag, type ProtocolProfile } from '../../enet/constants.js';
 import { isGodotProfile, profileBehaviour } from '../../enet/profile.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { resolveLinkConfig } from '../../sim/link-config.js';
+import { mergeLinkConfig } from '../../sim/network.js';
 import type { InputProblem } from '../result.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
+import {
+  DELIVERY_PACKET_MIN_BYTES,
+  enetCount,
+  enetMs,
+  hostBandwidth,
+  hostMtu,
+  lagSpikeDelay,
+  lagSpikeFor,
+  serviceEvery,
+  serviceJitter,
+  serviceRate,
+  streamFor,
+  streamRate,
+  wholeBytes,
+  wholeMs,
+  type RuleResult,
+} from './runtime-rules.js';
 import { ScenarioSource, type PathKey } from './source.js';
 import { didYouMean, formatDuration, parseUnit, type UnitKind } from './units.js';
 
@@ -45,6 +64,18 @@ class Checker {
     this.problems.push(this.source.problemAt(path, message, which));
   }
 
+  /** Records a runtime rule's problem (runtime-rules.ts) at `path`; returns whether the value passed. */
+  rule(result: RuleResult, path: readonly PathKey[], which: 'value' | 'key' = 'value'): boolean {
+    if (result === null) return true;
+    this.fail(path, result, which);
+    return false;
+  }
+
+  /** Two ends of something directional (a link, a send, a hold): two different known hosts. */
+  pair(from: string, to: string, path: readonly PathKey[], what: string, which: 'value' | 'key' = 'value'): void {
+    if (from === to) this.fail(path, `${what} from '${from}' to itself: a host does not send datagrams to itself, so this would do nothing`, which);
+  }
+
   unit(kind: UnitKind, raw: unknown, path: readonly PathKey[]): number {
     const parsed = parseUnit(kind, raw);
     if (!parsed.ok) {
@@ -74,11 +105,13 @@ class Checker {
       const [a, b] = reference.split('<->') as [string, string];
       this.host(a, path, which);
       this.host(b, path, which);
+      this.pair(a, b, path, `link '${reference}'`, which);
       return { kind: 'both', a, b };
     }
     const [from, to] = reference.split('->') as [string, string];
     this.host(from, path, which);
     this.host(to, path, which);
+    this.pair(from, to, path, `link '${reference}'`, which);
     return { kind: 'direction', from, to };
   }
 }
@@ -88,7 +121,9 @@ export function loadScenario(file: string, text: string): LoadResult {
   const source = new ScenarioSource(file, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { ok: false, problems: syntax };
-  const data = source.document.toJS();
+  const expanded = source.toData();
+  if (!expanded.ok) return { ok: false, problems: [expanded.problem] };
+  const data = expanded.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, problems: [source.problemAt([], 'a scenario is a YAML mapping with name, duration, hosts, links, timeline and expect')] };
   }
@@ -114,15 +149,22 @@ function meaningOfValidParts(source: ScenarioSource, data: Record<string, unknow
   const duration = durationSchema.safeParse(data['duration']);
   const durationMs = duration.success ? duration.data : Number.POSITIVE_INFINITY;
   const timeline = Array.isArray(data['timeline']) ? data['timeline'] : [];
-  const ids = timeline.flatMap((entry) => (typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string' ? [(entry as { id: string }).id] : []));
+  const idTimesMs = new Map<string, number>();
   timeline.forEach((entry, index) => {
     const parsed = timelineEntrySchema.safeParse(entry);
-    if (parsed.success) buildEntry(checker, parsed.data as unknown as Record<string, unknown>, index, durationMs);
+    if (parsed.success) {
+      const built = buildEntry(checker, parsed.data as unknown as Record<string, unknown>, index, durationMs);
+      if (built.id !== null) idTimesMs.set(built.id, built.atMs);
+    } else if (typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string') {
+      // An entry that failed the schema still names an id; its time is unknown, so windows after it are not checked against the run's end.
+      idTimesMs.set((entry as { id: string }).id, Number.NaN);
+    }
   });
+  const context: ExpectationContext = { idTimesMs, durationMs, timeline: [] };
   const expectations = Array.isArray(data['expect']) ? data['expect'] : [];
   expectations.forEach((entry, index) => {
     const parsed = expectationSchema.safeParse(entry);
-    if (parsed.success) buildExpectation(checker, parsed.data as unknown as Record<string, unknown>, index, ids);
+    if (parsed.success) buildExpectation(checker, parsed.data as unknown as Record<string, unknown>, index, context);
   });
   return checker.problems;
 }
@@ -140,6 +182,9 @@ function sortProblems(problems: InputProblem[]): InputProblem[] {
 }
 
 function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario {
+  checker.rule(wholeMs(parsed.duration, 'duration'), ['duration']);
+  if (parsed.epoch !== undefined) checker.rule(enetMs(parsed.epoch, 'epoch'), ['epoch']);
+  if (parsed.stats_interval !== undefined) checker.rule(wholeMs(parsed.stats_interval, 'stats_interval'), ['stats_interval']);
   const hosts = Object.entries(parsed.hosts).map(([name, host]) => buildHost(checker, name, host));
   const links = Object.entries(parsed.links ?? {}).map(([reference, knobs]) => ({
     target: checker.linkTarget(reference, ['links', reference], 'key'),
@@ -152,7 +197,12 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
     if (ids.has(entry.id)) checker.fail(['timeline', index, 'id'], `duplicate id '${entry.id}' (also at timeline entry ${ids.get(entry.id)! + 1})`);
     ids.set(entry.id, index);
   });
-  const expectations = (parsed.expect ?? []).map((entry, index) => buildExpectation(checker, entry as unknown as Record<string, unknown>, index, [...ids.keys()]));
+  const idTimesMs = new Map([...ids].map(([id, index]) => [id, timeline[index]!.atMs]));
+  const context: ExpectationContext = { idTimesMs, durationMs: parsed.duration, timeline };
+  const expectations = (parsed.expect ?? []).map((entry, index) => buildExpectation(checker, entry as unknown as Record<string, unknown>, index, context));
+  checkLagSpikes(checker, links, timeline);
+  checkCrashedHosts(checker, timeline);
+  if (checker.problems.length === 0) checkMergedLinks(checker, hosts.map((host) => host.name), links, timeline);
   return {
     file,
     name: parsed.name,
@@ -172,6 +222,9 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
 function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]): ScenarioHost {
   const path: PathKey[] = ['hosts', name];
   const service = buildService(checker, host.service, [...path, 'service']);
+  if (host.mtu !== undefined) checker.rule(hostMtu(host.mtu), [...path, 'mtu']);
+  if (host.bandwidth?.in !== undefined) checker.rule(hostBandwidth(host.bandwidth.in, 'bandwidth in'), [...path, 'bandwidth', 'in']);
+  if (host.bandwidth?.out !== undefined) checker.rule(hostBandwidth(host.bandwidth.out, 'bandwidth out'), [...path, 'bandwidth', 'out']);
   const impl = host.impl ?? 'typescript';
   // A 1.3.17/1.3.18 host runs on whichever libenet is given (run says so when its version differs);
   // a Godot profile is an upstream release plus Godot's patches, which no libenet build carries.
@@ -212,6 +265,13 @@ function buildService(checker: Checker, raw: unknown, path: PathKey[]): Scenario
   if (raw === undefined) return service;
   const object = raw as { rate?: number; every?: number; phase?: number; jitter?: number; on_receive?: boolean; max_events?: number };
   if (object.rate !== undefined && object.every !== undefined) checker.fail(path, 'service: give either rate (Hz) or every (a duration), not both');
+  // The shorthands ("60Hz", "16ms") sit at `service` itself; the object form's values at their keys.
+  const inObject = isMapAt(checker, path);
+  const at = (key: string): PathKey[] => (inObject ? [...path, key] : path);
+  if (object.rate !== undefined) checker.rule(serviceRate(object.rate), at('rate'));
+  if (object.every !== undefined) checker.rule(serviceEvery(object.every), at('every'));
+  if (object.phase !== undefined) checker.rule(wholeMs(object.phase, 'service phase'), at('phase'));
+  if (object.jitter !== undefined) checker.rule(serviceJitter(object.jitter), at('jitter'));
   return {
     intervalMs: object.rate !== undefined ? null : (object.every ?? SCENARIO_DEFAULTS.serviceIntervalMs),
     hz: object.rate ?? null,
@@ -220,6 +280,11 @@ function buildService(checker: Checker, raw: unknown, path: PathKey[]): Scenario
     onReceive: object.on_receive ?? false,
     maxEventsPerFrame: object.max_events ?? SCENARIO_DEFAULTS.maxEventsPerFrame,
   };
+}
+
+/** Whether the YAML at `path` is a mapping (the object form of a value that has a shorthand, such as `service` or `size`). */
+function isMapAt(checker: Checker, path: readonly PathKey[]): boolean {
+  return isMap(checker.source.document.getIn(path, true));
 }
 
 type Knobs = Record<string, unknown>;
@@ -262,8 +327,29 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
     if (knobs['queue_datagrams'] !== undefined) config.bandwidth.queueDatagrams = knobs['queue_datagrams'] as number;
   }
   const resolved = resolveLinkConfig(config);
-  if (!resolved.ok) for (const error of resolved.errors) checker.fail(path, `link: ${error.path}: ${error.message}`);
+  if (!resolved.ok) for (const error of resolved.errors) checker.fail(linkKnobPath(knobs, path, error.path), `link: ${error.path}: ${error.message}`);
   return config;
+}
+
+/** The YAML link key each field of the simulator's LinkConfig comes from. */
+const LINK_KNOB_OF_FIELD: Readonly<Record<string, string>> = {
+  latencyMs: 'latency',
+  jitter: 'jitter',
+  loss: 'loss',
+  duplicate: 'duplicate',
+  corrupt: 'corrupt',
+  reorder: 'reorder',
+  mtuBytes: 'mtu',
+  'bandwidth.rateBitsPerSecond': 'bandwidth',
+  'bandwidth.overheadBytes': 'overhead',
+  'bandwidth.queueBytes': 'queue',
+  'bandwidth.queueDatagrams': 'queue_datagrams',
+};
+
+/** Where a LinkConfig error belongs: at the knob the user wrote, or at the link when it came from a preset. */
+function linkKnobPath(knobs: Knobs, linkPath: PathKey[], fieldPath: string): PathKey[] {
+  const knob = LINK_KNOB_OF_FIELD[fieldPath] ?? LINK_KNOB_OF_FIELD[fieldPath.split('.')[0]!];
+  return knob !== undefined && knobs[knob] !== undefined ? [...linkPath, knob] : linkPath;
 }
 
 /** The schema has already turned the shorthand ("5ms") into the object form. */
@@ -325,6 +411,9 @@ function flagsOf(flags: readonly string[] | undefined): number {
 function sizeOf(checker: Checker, raw: unknown, path: PathKey[]): PacketSize {
   const { min, max } = raw as { min: number; max: number };
   if (min > max) checker.fail(path, `size: min ${min}B is larger than max ${max}B`);
+  const inObject = isMapAt(checker, path);
+  checker.rule(wholeBytes(min, 'size'), inObject ? [...path, 'min'] : path);
+  if (max !== min) checker.rule(wholeBytes(max, 'size'), inObject ? [...path, 'max'] : path);
   if (max > 32 * 1024 * 1024) checker.fail(path, `size ${max}B is larger than ENet's maximum packet size (32MiB)`);
   return min === max ? { fixedBytes: Math.floor(min) } : { minBytes: min, maxBytes: max };
 }
@@ -332,6 +421,7 @@ function sizeOf(checker: Checker, raw: unknown, path: PathKey[]): PacketSize {
 function buildEntry(checker: Checker, entry: Record<string, unknown>, index: number, durationMs: number): TimelineEntry {
   const path: PathKey[] = ['timeline', index];
   const atMs = entry['at'] as number;
+  checker.rule(wholeMs(atMs, 'at'), [...path, 'at']);
   if (atMs > durationMs) checker.fail([...path, 'at'], `at ${formatDuration(atMs)} is after the end of the run (duration ${formatDuration(durationMs)}): it would never happen`);
   const name = onlyOne(checker, entry, ACTION_NAMES, path, 'a timeline entry');
   const action: Action = name === null ? { kind: 'pause', host: '' } : buildAction(checker, name, entry[name] as ParsedAction, [...path, name], entry);
@@ -341,30 +431,17 @@ function buildEntry(checker: Checker, entry: Record<string, unknown>, index: num
 
 function buildAction(checker: Checker, name: string, spec: ParsedAction, path: PathKey[], entry: Record<string, unknown>): Action {
   const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
-  const channel = () => (spec['channel'] as number | undefined) ?? SCENARIO_DEFAULTS.channel;
   const peer = () => checker.peer(spec['peer'] as string, [...path, 'peer']);
+  // Every action with a sender and a receiver (connect, traffic, one-way partitions, holds) needs two hosts.
+  if (typeof spec['from'] === 'string' && typeof spec['to'] === 'string') checker.pair(spec['from'], spec['to'], [...path, 'to'], name);
   switch (name) {
     case 'connect':
       return { kind: 'connect', from: host('from'), to: host('to'), channels: (spec['channels'] as number | undefined) ?? SCENARIO_DEFAULTS.connectChannels, data: (spec['data'] as number | undefined) ?? 0 };
     case 'send':
-      return { kind: 'send', from: host('from'), to: host('to'), channel: channel(), size: sizeOf(checker, spec['size'], [...path, 'size']), flags: flagsOf(spec['flags'] as string[]), count: (spec['count'] as number | undefined) ?? 1 };
     case 'stream':
-      return {
-        kind: 'stream',
-        from: host('from'),
-        to: host('to'),
-        channel: channel(),
-        size: sizeOf(checker, spec['size'], [...path, 'size']),
-        ratePerSecond: spec['rate'] as number,
-        flags: flagsOf(spec['flags'] as string[]),
-        forMs: (spec['for'] as number | undefined) ?? null,
-      };
-    case 'bulk': {
-      if ((spec['packet'] as number) < 1) checker.fail([...path, 'packet'], 'packet must be at least 1B');
-      return { kind: 'bulk', from: host('from'), to: host('to'), channel: channel(), totalBytes: spec['total'] as number, packetBytes: Math.floor(spec['packet'] as number), flags: flagsOf(spec['flags'] as string[]) };
-    }
+    case 'bulk':
     case 'broadcast':
-      return { kind: 'broadcast', from: host('from'), channel: channel(), size: sizeOf(checker, spec['size'], [...path, 'size']), flags: flagsOf(spec['flags'] as string[]) };
+      return trafficAction(checker, name, spec, path);
     case 'link': {
       const settings: LinkSetting[] = Object.entries(spec).map(([reference, knobs]) => ({
         target: checker.linkTarget(reference, [...path, reference], 'key'),
@@ -379,6 +456,7 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
     case 'release':
       return { kind: name, from: host('from'), to: host('to') };
     case 'lag_spike':
+      checker.rule(lagSpikeFor(spec['for'] as number), [...path, 'for']);
       return { kind: 'lag_spike', target: checker.linkTarget(spec['link'] as string, [...path, 'link']), extraMs: spec['extra'] as number, forMs: spec['for'] as number };
     case 'pause':
     case 'resume':
@@ -386,14 +464,19 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
     case 'restart':
       return { kind: name, host: host('host') };
     case 'throttle_configure':
+      checker.rule(enetMs(spec['interval'] as number, 'interval'), [...path, 'interval']);
       return { kind: 'throttle_configure', ...peer(), intervalMs: spec['interval'] as number, acceleration: spec['acceleration'] as number, deceleration: spec['deceleration'] as number };
     case 'set_timeout': {
       const [timeout, minMs, maxMs] = [spec['timeout'] as number, spec['min'] as number, spec['max'] as number];
       // Godot ignores set_timeout unless timeout ≤ timeout_min ≤ timeout_max; a scenario should not be silently ignored.
+      checker.rule(enetMs(minMs, 'min'), [...path, 'min']);
+      checker.rule(enetMs(maxMs, 'max'), [...path, 'max']);
+      checker.rule(enetCount(timeout, 'timeout'), [...path, 'timeout']);
       if (timeout > minMs || minMs > maxMs) checker.fail(path, `set_timeout needs timeout ≤ min ≤ max (Godot ignores the call otherwise): got ${timeout}, ${formatDuration(minMs)}, ${formatDuration(maxMs)}`);
       return { kind: 'set_timeout', ...peer(), timeout, minMs, maxMs };
     }
     case 'ping_interval':
+      checker.rule(enetMs(spec['interval'] as number, 'interval'), [...path, 'interval']);
       return { kind: 'ping_interval', ...peer(), intervalMs: spec['interval'] as number };
     case 'ping':
     case 'reset':
@@ -403,9 +486,42 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
     case 'peer_disconnect_now':
       return { kind: name, ...peer(), data: (spec['data'] as number | undefined) ?? 0 };
     case 'bandwidth_limit':
+      if (spec['in'] !== undefined) checker.rule(hostBandwidth(spec['in'] as number, 'in'), [...path, 'in']);
+      if (spec['out'] !== undefined) checker.rule(hostBandwidth(spec['out'] as number, 'out'), [...path, 'out']);
       return { kind: 'bandwidth_limit', host: host('host'), incomingBytesPerSecond: Math.floor(((spec['in'] as number | undefined) ?? 0) / 8), outgoingBytesPerSecond: Math.floor(((spec['out'] as number | undefined) ?? 0) / 8) };
     default:
       return { kind: 'channel_limit', host: host('host'), limit: spec['limit'] as number };
+  }
+}
+
+/** send, stream, bulk and broadcast: the application's packets. */
+function trafficAction(checker: Checker, name: 'send' | 'stream' | 'bulk' | 'broadcast', spec: ParsedAction, path: PathKey[]): Action {
+  const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
+  const channel = (spec['channel'] as number | undefined) ?? SCENARIO_DEFAULTS.channel;
+  const flags = flagsOf(spec['flags'] as string[]);
+  switch (name) {
+    case 'send':
+      return { kind: 'send', from: host('from'), to: host('to'), channel, size: sizeOf(checker, spec['size'], [...path, 'size']), flags, count: (spec['count'] as number | undefined) ?? 1 };
+    case 'stream':
+      checker.rule(streamRate(spec['rate'] as number), [...path, 'rate']);
+      if (spec['for'] !== undefined) checker.rule(streamFor(spec['for'] as number), [...path, 'for']);
+      return {
+        kind: 'stream',
+        from: host('from'),
+        to: host('to'),
+        channel,
+        size: sizeOf(checker, spec['size'], [...path, 'size']),
+        ratePerSecond: spec['rate'] as number,
+        flags,
+        forMs: (spec['for'] as number | undefined) ?? null,
+      };
+    case 'bulk':
+      if ((spec['packet'] as number) < 1) checker.fail([...path, 'packet'], 'packet must be at least 1B');
+      else checker.rule(wholeBytes(spec['packet'] as number, 'packet'), [...path, 'packet']);
+      checker.rule(wholeBytes(spec['total'] as number, 'total'), [...path, 'total']);
+      return { kind: 'bulk', from: host('from'), to: host('to'), channel, totalBytes: spec['total'] as number, packetBytes: spec['packet'] as number, flags };
+    default:
+      return { kind: 'broadcast', from: host('from'), channel, size: sizeOf(checker, spec['size'], [...path, 'size']), flags };
   }
 }
 
@@ -415,6 +531,7 @@ function partitionOf(checker: Checker, kind: 'partition' | 'heal', spec: ParsedA
     if (spec['from'] !== undefined || spec['to'] !== undefined) checker.fail(path, `${kind}: give either between: [a, b] (both ways) or from/to (one way), not both`);
     checker.host(between[0], [...path, 'between', 0]);
     checker.host(between[1], [...path, 'between', 1]);
+    checker.pair(between[0], between[1], [...path, 'between', 1], kind);
     return { kind, a: between[0], b: between[1], oneWay: false };
   }
   if (spec['from'] === undefined || spec['to'] === undefined) {
@@ -450,8 +567,35 @@ function boundOf(checker: Checker, spec: Record<string, unknown>, path: PathKey[
   return bound;
 }
 
-function windowOf(checker: Checker, spec: Record<string, unknown>, path: PathKey[], ids: readonly string[]): Window {
+/** What expectations are checked against: the timeline ids' times, the run's length, the traffic. */
+interface ExpectationContext {
+  /** Time of each timeline id, ms (NaN when the entry itself is invalid). */
+  idTimesMs: ReadonlyMap<string, number>;
+  durationMs: number;
+  /** The built timeline (empty when the scenario as a whole failed the schema). */
+  timeline: readonly TimelineEntry[];
+}
+
+/** The reference time of `after` (0 for the start); NaN when unknown. */
+function referenceOf(context: ExpectationContext, after: string | null): number {
+  return after === null ? 0 : (context.idTimesMs.get(after) ?? Number.NaN);
+}
+
+/**
+ * Refuses a time or window end after the end of the run: the run never observes that time, so a
+ * `never`, a `count` or a `max` would hold on time that was not simulated, and a `reaches` would
+ * quietly mean a shorter window. (A window that ends exactly at the end is fine: the last instant runs.)
+ */
+function insideRun(checker: Checker, context: ExpectationContext, after: string | null, offsetMs: number, path: PathKey[], what: string): void {
+  const absoluteMs = referenceOf(context, after) + offsetMs;
+  if (!(absoluteMs > context.durationMs)) return;
+  const from = after === null ? '' : ` (${formatDuration(offsetMs)} after '${after}' at ${formatDuration(referenceOf(context, after))})`;
+  checker.fail(path, `${what} ${formatDuration(absoluteMs)}${from} is after the end of the run (duration ${formatDuration(context.durationMs)}): the run cannot observe it; end the window by ${formatDuration(context.durationMs)} or lengthen the run`);
+}
+
+function windowOf(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext): Window {
   const after = (spec['after'] as string | undefined) ?? null;
+  const ids = [...context.idTimesMs.keys()];
   if (after !== null && !ids.includes(after)) checker.fail([...path, 'after'], unknownIdMessage(after, ids));
   if (spec['within'] !== undefined && spec['between'] !== undefined) checker.fail(path, 'give within or between, not both');
   if (spec['between'] !== undefined) {
@@ -459,22 +603,25 @@ function windowOf(checker: Checker, spec: Record<string, unknown>, path: PathKey
     const fromMs = checker.unit('duration', from, [...path, 'between', 0]);
     const toMs = checker.unit('duration', to, [...path, 'between', 1]);
     if (fromMs > toMs) checker.fail([...path, 'between'], `between: ${formatDuration(fromMs)} is after ${formatDuration(toMs)}`);
+    else insideRun(checker, context, after, toMs, [...path, 'between', 1], 'the window ends at');
     return { after, fromMs, toMs };
   }
-  return { after, fromMs: 0, toMs: (spec['within'] as number | undefined) ?? null };
+  const withinMs = (spec['within'] as number | undefined) ?? null;
+  if (withinMs !== null) insideRun(checker, context, after, withinMs, [...path, 'within'], 'the window ends at');
+  return { after, fromMs: 0, toMs: withinMs };
 }
 
-function buildExpectation(checker: Checker, entry: Record<string, unknown>, index: number, ids: readonly string[]): LocatedExpectation {
+function buildExpectation(checker: Checker, entry: Record<string, unknown>, index: number, context: ExpectationContext): LocatedExpectation {
   const path: PathKey[] = ['expect', index];
   const kind = onlyOne(checker, entry, EXPECTATION_NAMES, path, 'an expectation');
   const position = checker.source.positionOf(path);
   const name = (entry['name'] as string | undefined) ?? null;
   if (kind === null) return { expectation: { kind: 'sequence', host: '', peer: '', states: [] }, name, position };
   const spec = entry[kind] as Record<string, unknown>;
-  return { expectation: buildExpectationOf(checker, kind, spec, [...path, kind], ids), name, position };
+  return { expectation: buildExpectationOf(checker, kind, spec, [...path, kind], context), name, position };
 }
 
-function buildExpectationOf(checker: Checker, kind: string, spec: Record<string, unknown>, path: PathKey[], ids: readonly string[]): Expectation {
+function buildExpectationOf(checker: Checker, kind: string, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext): Expectation {
   const peerOf = () => checker.peer(spec['peer'] as string, [...path, 'peer']);
   switch (kind) {
     case 'state': {
@@ -482,13 +629,16 @@ function buildExpectationOf(checker: Checker, kind: string, spec: Record<string,
       const atMs = (spec['at'] as number | undefined) ?? null;
       if (mode === 'is' && atMs === null) checker.fail(path, "'is' needs 'at': the time to look at the state");
       if (mode !== 'is' && atMs !== null) checker.fail([...path, 'at'], `'at' goes with 'is'; for '${mode}' use within or between`, 'key');
-      return { kind: 'state', ...peerOf(), mode: mode ?? 'reaches', state: (spec[mode ?? 'reaches'] as string) ?? '', atMs, window: windowOf(checker, spec, path, ids) };
+      if (atMs !== null) insideRun(checker, context, (spec['after'] as string | undefined) ?? null, atMs, [...path, 'at'], 'at');
+      return { kind: 'state', ...peerOf(), mode: mode ?? 'reaches', state: (spec[mode ?? 'reaches'] as string) ?? '', atMs, window: windowOf(checker, spec, path, context) };
     }
     case 'sequence':
       return { kind: 'sequence', ...peerOf(), states: spec['states'] as string[] };
     case 'event': {
       const host = checker.host(spec['host'] as string, [...path, 'host']);
       const peer = spec['peer'] === undefined ? null : checker.host(spec['peer'] as string, [...path, 'peer']);
+      if (peer !== null) checker.pair(peer, host, [...path, 'peer'], 'an event');
+      checkCounts(checker, spec, path);
       return {
         kind: 'event',
         host,
@@ -499,21 +649,30 @@ function buildExpectationOf(checker: Checker, kind: string, spec: Record<string,
         count: (spec['count'] as number | undefined) ?? null,
         min: (spec['min'] as number | undefined) ?? null,
         max: (spec['max'] as number | undefined) ?? null,
-        window: windowOf(checker, spec, path, ids),
+        window: windowOf(checker, spec, path, context),
       };
     }
     case 'timeout':
-      return { kind: 'timeout', ...peerOf(), rule: (spec['rule'] as 'limit' | 'maximum' | 'any' | undefined) ?? 'any', window: windowOf(checker, spec, path, ids) };
+      return { kind: 'timeout', ...peerOf(), rule: (spec['rule'] as 'limit' | 'maximum' | 'any' | undefined) ?? 'any', window: windowOf(checker, spec, path, context) };
     case 'stat':
-      return statExpectation(checker, spec, path, ids, peerOf());
+      return statExpectation(checker, spec, path, context, peerOf());
     case 'converge':
-      return convergeExpectation(checker, spec, path, ids, peerOf());
+      return convergeExpectation(checker, spec, path, context, peerOf());
     default:
-      return deliveryExpectation(checker, spec, path);
+      return deliveryExpectation(checker, spec, path, context);
   }
 }
 
-function statExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], ids: readonly string[], peer: { host: string; peer: string }): Expectation {
+/** An event count is exact (`count`) or a range (`min`, `max`), and a range must not be empty. */
+function checkCounts(checker: Checker, spec: Record<string, unknown>, path: PathKey[]): void {
+  const [count, min, max] = [spec['count'], spec['min'], spec['max']] as (number | undefined)[];
+  if (count !== undefined && (min !== undefined || max !== undefined)) {
+    checker.fail([...path, min !== undefined ? 'min' : 'max'], `give count (an exact number) or min/max (a range), not both: count ${count} would ignore ${min !== undefined ? `min ${min}` : `max ${max}`}`, 'key');
+  }
+  if (min !== undefined && max !== undefined && min > max) checker.fail([...path, 'max'], `max ${max} is below min ${min}: no count can satisfy both`);
+}
+
+function statExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext, peer: { host: string; peer: string }): Expectation {
   const stat = spec['stat'] as string;
   const unit = statUnit(stat);
   const atMs = (spec['at'] as number | undefined) ?? null;
@@ -521,17 +680,20 @@ function statExpectation(checker: Checker, spec: Record<string, unknown>, path: 
   if (spec['over'] !== undefined) {
     const [from, to] = spec['over'] as [unknown, unknown];
     overMs = [checker.unit('duration', from, [...path, 'over', 0]), checker.unit('duration', to, [...path, 'over', 1])];
+    if (overMs[0] > overMs[1]) checker.fail([...path, 'over'], `over: ${formatDuration(overMs[0])} is after ${formatDuration(overMs[1])} (write [from, to])`);
   }
   if ((atMs === null) === (overMs === null)) checker.fail(path, "a stat expectation needs exactly one of 'at' (a time) or 'over' ([from, to])");
   const aggregate = (spec['aggregate'] as string | undefined) ?? (atMs !== null ? 'last' : 'max');
   if (atMs !== null && spec['aggregate'] !== undefined) checker.fail([...path, 'aggregate'], "'aggregate' goes with 'over'", 'key');
   const after = (spec['after'] as string | undefined) ?? null;
-  if (after !== null) windowOf(checker, { after }, path, ids);
+  if (after !== null) windowOf(checker, { after }, path, context);
+  if (atMs !== null) insideRun(checker, context, after, atMs, [...path, 'at'], 'at');
+  if (overMs !== null && overMs[0] <= overMs[1]) insideRun(checker, context, after, overMs[1], [...path, 'over', 1], 'over ends at');
   const bound = boundOf(checker, spec, path, (raw, at) => statValue(checker, unit, raw, at), true);
   return { kind: 'stat', ...peer, stat, statIndex: STATISTICS.indexOf(stat as (typeof STATISTICS)[number]), atMs, overMs, aggregate, after, bound, unit };
 }
 
-function convergeExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], ids: readonly string[], peer: { host: string; peer: string }): Expectation {
+function convergeExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext, peer: { host: string; peer: string }): Expectation {
   const stat = spec['stat'] as string;
   const unit = statUnit(stat);
   let low = 0;
@@ -545,13 +707,22 @@ function convergeExpectation(checker: Checker, spec: Record<string, unknown>, pa
     if (low > high) checker.fail([...path, 'band'], 'band: low is above high');
   }
   const after = (spec['after'] as string | undefined) ?? null;
-  if (after !== null) windowOf(checker, { after }, path, ids);
+  if (after !== null) windowOf(checker, { after }, path, context);
+  insideRun(checker, context, after, spec['within'] as number, [...path, 'within'], 'the deadline');
+  // Entering at the reference itself is the earliest pass, so a hold past the end can never pass.
+  if (spec['hold'] !== undefined) insideRun(checker, context, after, spec['hold'] as number, [...path, 'hold'], 'even the earliest hold ends at');
   return { kind: 'converge', ...peer, stat, statIndex: STATISTICS.indexOf(stat as (typeof STATISTICS)[number]), low, high, withinMs: spec['within'] as number, holdMs: (spec['hold'] as number | undefined) ?? 0, after, unit };
 }
 
-function deliveryExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[]): Expectation {
+function deliveryExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext): Expectation {
   const from = checker.host(spec['from'] as string, [...path, 'from']);
   const to = checker.host(spec['to'] as string, [...path, 'to']);
+  checker.pair(from, to, [...path, 'to'], 'a delivery check');
+  const channel = (spec['channel'] as number | undefined) ?? null;
+  const untaggable = untaggableSend(context.timeline, from, to, channel);
+  if (untaggable !== null) {
+    checker.fail(path, `delivery checks need packets of at least ${DELIVERY_PACKET_MIN_BYTES}B (each packet is identified by a tag in its first ${DELIVERY_PACKET_MIN_BYTES} bytes): ${untaggable}`);
+  }
   const ratioSpec = spec['ratio'] as Record<string, unknown> | undefined;
   const ratio =
     ratioSpec === undefined
@@ -568,10 +739,157 @@ function deliveryExpectation(checker: Checker, spec: Record<string, unknown>, pa
     kind: 'delivery',
     from,
     to,
-    channel: (spec['channel'] as number | undefined) ?? null,
+    channel,
     exactlyOnceInOrder,
     ratio,
     latency: latencySpec === undefined ? null : { percentile: latencySpec.percentile, belowMs: latencySpec.below ?? null, aboveMs: latencySpec.above ?? null },
     duplicatesMax,
   };
+}
+
+/** The smallest packet one timeline entry can send, or null for entries that send no packets. */
+function smallestPacketBytes(action: Action): number | null {
+  const smallestOf = (size: PacketSize) => ('fixedBytes' in size ? size.fixedBytes : size.minBytes);
+  switch (action.kind) {
+    case 'send':
+    case 'stream':
+    case 'broadcast':
+      return smallestOf(action.size);
+    case 'bulk': {
+      // The last packet carries what is left over.
+      const leftoverBytes = action.totalBytes % action.packetBytes;
+      return leftoverBytes > 0 ? Math.min(leftoverBytes, action.packetBytes) : action.packetBytes;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Which timeline entry would send `from` → `to` packets too small to tag, in words, or null. */
+function untaggableSend(timeline: readonly TimelineEntry[], from: string, to: string, channel: number | null): string | null {
+  for (const [index, entry] of timeline.entries()) {
+    const action = entry.action;
+    if (action.kind !== 'send' && action.kind !== 'stream' && action.kind !== 'bulk' && action.kind !== 'broadcast') continue;
+    if (action.from !== from || (action.kind !== 'broadcast' && action.to !== to) || (channel !== null && action.channel !== channel)) continue;
+    const smallestBytes = smallestPacketBytes(action);
+    if (smallestBytes !== null && smallestBytes < DELIVERY_PACKET_MIN_BYTES) {
+      return `timeline entry ${index + 1} (line ${entry.position.line}, ${action.kind}) sends packets of ${smallestBytes}B from ${from}; make them at least ${DELIVERY_PACKET_MIN_BYTES}B or check them with an event expectation`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A lag spike adds its `extra` to the latency in force when it starts and spikes may overlap, so
+ * the worst case is the largest latency any link is given plus every spike at once; it must stay
+ * within a link's delay limit, or the link would refuse it in the middle of the run.
+ */
+function checkLagSpikes(checker: Checker, links: readonly LinkSetting[], timeline: readonly TimelineEntry[]): void {
+  const settings = [...links, ...timeline.flatMap((entry) => (entry.action.kind === 'link' ? entry.action.settings : []))];
+  const latencyMaxMs = Math.max(0, ...settings.map((setting) => setting.config.latencyMs ?? 0));
+  let extrasMs = 0;
+  for (const [index, entry] of timeline.entries()) {
+    if (entry.action.kind !== 'lag_spike') continue;
+    extrasMs += entry.action.extraMs;
+    if (checker.rule(lagSpikeDelay(latencyMaxMs, extrasMs), ['timeline', index, 'lag_spike', 'extra'])) continue;
+    return;
+  }
+}
+
+/** Actions that call into the host's ENet host, which a crashed host no longer has. */
+function enetCallerOf(action: Action): string | null {
+  switch (action.kind) {
+    case 'connect':
+    case 'send':
+    case 'bulk':
+    case 'broadcast':
+      return action.from;
+    case 'throttle_configure':
+    case 'set_timeout':
+    case 'ping_interval':
+    case 'ping':
+    case 'reset':
+    case 'peer_disconnect':
+    case 'peer_disconnect_later':
+    case 'peer_disconnect_now':
+    case 'bandwidth_limit':
+    case 'channel_limit':
+      return action.host;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Refuses an action on a host between its `crash` and its `restart`: the process is gone, so there
+ * is no ENet host to call (the simulator would stop with an internal error). Entries run in time
+ * order, entries at the same time in file order, as the scheduler runs them.
+ */
+function checkCrashedHosts(checker: Checker, timeline: readonly TimelineEntry[]): void {
+  const order = inRunOrder(timeline);
+  const crashedAt = new Map<string, TimelineEntry>();
+  for (const { entry, index } of order) {
+    const action = entry.action;
+    if (action.kind === 'crash') crashedAt.set(action.host, entry);
+    if (action.kind === 'restart') crashedAt.delete(action.host);
+    const host = enetCallerOf(action);
+    const crash = host === null ? undefined : crashedAt.get(host);
+    if (crash === undefined) continue;
+    checker.fail(['timeline', index, action.kind], `${action.kind}: '${host}' crashed at ${formatDuration(crash.atMs)} (line ${crash.position.line}) and is not restarted before ${formatDuration(entry.atMs)}: a crashed host has no ENet host to call; add a restart first`, 'key');
+  }
+}
+
+/** Timeline entries in the order the scheduler runs them: by time, entries at the same time in file order. */
+function inRunOrder(timeline: readonly TimelineEntry[]): { entry: TimelineEntry; index: number }[] {
+  return timeline.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index);
+}
+
+/**
+ * Each link setting is valid alone, but the simulator merges it over what is already in force (the
+ * defaults, then the direction's earlier settings, key by key within a loss model), and the merge
+ * can break a rule neither part breaks: netem4's p13 from one setting plus p14 from another above
+ * 100%, an every-Nth offset from one setting with a smaller n from another. The network would
+ * refuse the merged configuration in the middle of the run, so the loader replays the settings in
+ * run order, as network.ts merges them, and checks each direction's result.
+ */
+function checkMergedLinks(checker: Checker, hostNames: readonly string[], links: readonly LinkSetting[], timeline: readonly TimelineEntry[]): void {
+  const directions = hostNames.flatMap((from) => hostNames.filter((to) => to !== from).map((to): [string, string] => [from, to]));
+  let defaults: LinkConfig = {};
+  const overrides = new Map<string, LinkConfig>();
+  const apply = (settings: readonly LinkSetting[], pathOf: (reference: string) => PathKey[]): boolean => {
+    for (const setting of settings) {
+      const targets = directionsOf(setting.target, directions);
+      if (setting.target.kind === 'default') defaults = mergeLinkConfig(defaults, setting.config);
+      else for (const [from, to] of targets) overrides.set(`${from}->${to}`, mergeLinkConfig(overrides.get(`${from}->${to}`) ?? {}, setting.config));
+      for (const [from, to] of targets) {
+        const resolved = resolveLinkConfig(mergeLinkConfig(defaults, overrides.get(`${from}->${to}`) ?? {}));
+        if (resolved.ok) continue;
+        const error = resolved.errors[0]!;
+        checker.fail(pathOf(linkReferenceOf(setting.target)), `link ${from}->${to} merged with the settings before it: ${error.path}: ${error.message} (a setting changes only the keys it names; give the whole loss model again)`, 'key');
+        return false;
+      }
+    }
+    return true;
+  };
+  if (!apply(links, (reference) => ['links', reference])) return;
+  for (const { entry, index } of inRunOrder(timeline)) {
+    if (entry.action.kind !== 'link') continue;
+    if (!apply(entry.action.settings, (reference) => ['timeline', index, 'link', reference])) return;
+  }
+}
+
+/** The directions a link target covers: one, both of a pair, or all of them. */
+function directionsOf(target: LinkTarget, all: readonly [string, string][]): readonly [string, string][] {
+  if (target.kind === 'default') return all;
+  if (target.kind === 'direction') return [[target.from, target.to]];
+  return [
+    [target.a, target.b],
+    [target.b, target.a],
+  ];
+}
+
+/** The reference a link target was written as ("default", "a->b", "a<->b"), to find its key. */
+function linkReferenceOf(target: LinkTarget): string {
+  if (target.kind === 'default') return 'default';
+  return target.kind === 'direction' ? `${target.from}->${target.to}` : `${target.a}<->${target.b}`;
 }

@@ -78,7 +78,13 @@ export function parseUnit(kind: UnitKind, raw: unknown): UnitResult {
     return { ok: false, message: `"${raw}" is not ${UNIT_DESCRIPTIONS[kind]}${hint}` };
   }
   if (kind === 'percent' && Number(number) > 100) return { ok: false, message: `"${raw}" is more than 100%` };
-  return { ok: true, value: Number(number) * factor };
+  const value = Number(number) * factor;
+  // A number of hundreds of digits parses as Infinity, which would pass every "at most" check.
+  const shown = raw.length > 40 ? `${raw.slice(0, 20)}…${raw.slice(-10)}` : raw;
+  if (!Number.isFinite(value)) return { ok: false, message: `"${shown}" is too large to be a number` };
+  // And one with hundreds of zeros after the point parses as 0, which often means "none" or "unlimited".
+  if (value === 0 && /[1-9]/.test(number)) return { ok: false, message: `"${shown}" is too small to be a number (it would count as 0)` };
+  return { ok: true, value };
 }
 
 function closestSuffix(kind: UnitKind, suffix: string): string | null {
