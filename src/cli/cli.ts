@@ -118,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             explain: args.explain,
             implementationName: args.impl ?? null,
             libenetPath: libenetPathFrom(args.libenet, io),
+            libenetFlagGiven: args.libenet !== undefined,
             limits: runLimits(args['budget-scale']),
           },
           io,

@@ -34,7 +34,7 @@ export interface AssertionResult {
 export interface ScenarioError {
   /** The seed whose run stopped (later seeds were not run). */
   seed: number;
-  /** Which limit: 'eventBudget', 'traceEvents' or 'ledgerPackets'. */
+  /** Which limit: 'eventBudget', 'traceEvents', 'ledgerPackets' or 'heldDatagrams'. */
   limit: string;
   /** The virtual time the run reached, ms. */
   reachedMs: number;

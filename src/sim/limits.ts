@@ -8,10 +8,12 @@ export interface SimulationLimits {
   traceEventsMax: number;
   /** Application packets recorded by the ledger (default LEDGER_PACKETS_MAX, ledger.ts). */
   ledgerPacketsMax: number;
+  /** Datagrams one held direction keeps until its release (default HELD_DATAGRAMS_MAX, network.ts). */
+  heldDatagramsMax: number;
 }
 
 /** The name of a bound, as a run's `stoppedBy` reports it. */
-export type SimulationLimitName = 'eventBudget' | 'traceEvents' | 'ledgerPackets';
+export type SimulationLimitName = 'eventBudget' | 'traceEvents' | 'ledgerPackets' | 'heldDatagrams';
 
 /** Thrown from inside an event when a bound is reached; Simulation.run catches it and stops. */
 export class SimulationLimitReached extends Error {

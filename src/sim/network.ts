@@ -11,6 +11,7 @@
 import { Link, type LinkOutcome } from './link.js';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './link-config.js';
 import type { RandomStream } from './random.js';
+import { SimulationLimitReached } from './limits.js';
 
 /** Bound on datagrams kept by one held direction. */
 export const HELD_DATAGRAMS_MAX = 100_000;
@@ -76,9 +77,10 @@ export class Network {
     return (this.bySource.get(from)?.get(to)?.held ?? null) !== null;
   }
 
-  holdDatagram(from: string, to: string, datagram: { id: number; bytes: Uint8Array }): void {
+  /** Keeps a datagram sent while from → to is held; reaching `heldMax` stops the run ({@link SimulationLimitReached}). */
+  holdDatagram(from: string, to: string, datagram: { id: number; bytes: Uint8Array }, heldMax: number, nowMs: number): void {
     const held = this.direction(from, to).held!;
-    if (held.length >= HELD_DATAGRAMS_MAX) throw new Error(`network: more than ${HELD_DATAGRAMS_MAX} datagrams held on ${from}->${to}`);
+    if (held.length >= heldMax) throw new SimulationLimitReached('heldDatagrams', heldMax, nowMs);
     held.push(datagram);
   }
 

@@ -7,7 +7,7 @@ import type { HostLike, WireAddress } from './host-impl.js';
 import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
 import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
-import { Network } from './network.js';
+import { HELD_DATAGRAMS_MAX, Network } from './network.js';
 import { RandomStream } from './random.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
@@ -41,7 +41,7 @@ export interface SimulationOptions {
 
 /** The bounds every run has unless SimulationOptions.limits overrides them. */
 export function defaultSimulationLimits(): SimulationLimits {
-  return { eventBudget: EVENT_BUDGET_DEFAULT, traceEventsMax: TRACE_EVENTS_MAX, ledgerPacketsMax: LEDGER_PACKETS_MAX };
+  return { eventBudget: EVENT_BUDGET_DEFAULT, traceEventsMax: TRACE_EVENTS_MAX, ledgerPacketsMax: LEDGER_PACKETS_MAX, heldDatagramsMax: HELD_DATAGRAMS_MAX };
 }
 
 export interface AddHostOptions extends SimHostOptions {
@@ -53,7 +53,7 @@ export interface AddHostOptions extends SimHostOptions {
 
 /**
  * Result of a run: the virtual time reached and why it stopped. `eventBudget`, `traceEvents` and
- * `ledgerPackets` mean a bound was reached before `untilMs`: the run did not simulate what was asked.
+ * `ledgerPackets` and `heldDatagrams` mean a bound was reached before `untilMs`: the run did not simulate what was asked.
  */
 export interface RunResult {
   nowMs: number;
@@ -268,7 +268,7 @@ export class Simulation {
         continue;
       }
       if (this.network.isHeld(host.name, to)) {
-        this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes });
+        this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
         continue;
       }
       this.transmit(id, host.name, to, sent.bytes);

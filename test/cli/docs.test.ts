@@ -18,6 +18,7 @@ import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from '../../src/
 import { SCENARIO_FILE_BYTES_MAX } from '../../src/cli/commands/run.js';
 import { BUDGET_LIMITS_DEFAULT, formatBytes } from '../../src/cli/scenario/budget.js';
 import { LEDGER_PACKETS_MAX } from '../../src/sim/ledger.js';
+import { HELD_DATAGRAMS_MAX } from '../../src/sim/network.js';
 import { EVENT_BUDGET_DEFAULT } from '../../src/sim/scheduler.js';
 import { TRACE_EVENTS_MAX } from '../../src/sim/trace.js';
 
@@ -125,7 +126,7 @@ describe('docs/scenarios.md', () => {
   it('docs: the limits, the fixed-seed key and serve\'s slot lock-out (with its knob) are documented', () => {
     expect(DOC).toContain('### Limits');
     const spaced = (count: number): string => count.toLocaleString('en').replace(/,/g, ' ');
-    const bounds = [EVENT_BUDGET_DEFAULT, TRACE_EVENTS_MAX, LEDGER_PACKETS_MAX, SCENARIO_FILES_MAX, WALK_ENTRIES_MAX, WALK_DEPTH_MAX].map(spaced);
+    const bounds = [EVENT_BUDGET_DEFAULT, TRACE_EVENTS_MAX, LEDGER_PACKETS_MAX, HELD_DATAGRAMS_MAX, SCENARIO_FILES_MAX, WALK_ENTRIES_MAX, WALK_DEPTH_MAX].map(spaced);
     for (const value of [...bounds, `1 MiB (${spaced(SCENARIO_FILE_BYTES_MAX)} bytes)`, formatBytes(BUDGET_LIMITS_DEFAULT.queuedBytesMax), formatBytes(BUDGET_LIMITS_DEFAULT.memoryBytesMax)]) {
       expect(DOC).toContain(`| ${value} |`);
     }

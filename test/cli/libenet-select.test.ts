@@ -86,6 +86,15 @@ describe('--libenet and ENETSIM_LIBENET', () => {
     expect(io.err).toContain('the libenet at /nonexistent/enet cannot run here: /nonexistent/enet: no such file or directory');
   });
 
+  test('run --libenet on a scenario with no libenet host says the flag is not used (and still runs)', async () => {
+    const io = new FakeIo({ cwd: REPO_ROOT });
+    expect(await runCli(['run', 'scenarios/handshake.yaml', '--libenet', '/nonexistent/enet'], io)).toBe(0);
+    expect(io.err).toContain('--libenet /nonexistent/enet is not used: no host runs on libenet');
+    const fromEnvironment = new FakeIo({ cwd: REPO_ROOT, env: { ENETSIM_LIBENET: '/nonexistent/enet' } });
+    expect(await runCli(['run', 'scenarios/handshake.yaml'], fromEnvironment)).toBe(0);
+    expect(fromEnvironment.err, 'the environment variable is a standing choice, not a flag to warn about').toBe('');
+  });
+
   test('ENETSIM_LIBENET is used when --libenet is not given (diff and conformance too)', async () => {
     for (const argv of [['diff', 'scenarios/handshake.yaml'], ['conformance', '--seeds', '1', '--jobs', '1']]) {
       const io = new FakeIo({ cwd: REPO_ROOT, env: { ENETSIM_LIBENET: '/nonexistent/enet' } });

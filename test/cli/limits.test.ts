@@ -116,7 +116,7 @@ describe('run: a limit reached mid-run is an error, never a pass', () => {
   });
 
   it('limits: --budget-scale scales the up-front budget and the mid-run bounds together', async () => {
-    expect(runLimits(0.5).simulation).toEqual({ eventBudget: 25_000_000, traceEventsMax: 10_000_000, ledgerPacketsMax: 2_500_000 });
+    expect(runLimits(0.5).simulation).toEqual({ eventBudget: 25_000_000, traceEventsMax: 10_000_000, ledgerPacketsMax: 2_500_000, heldDatagramsMax: 50_000 });
     expect(runLimits(10).budget.eventsMax).toBe(500_000_000);
     const io = ioWith({ 'long.yaml': LONG_RUN });
     const refused = await runWith(io, ['run', 'long.yaml', '--budget-scale', '0.0002']);
@@ -141,9 +141,7 @@ expect:
   - state: { peer: client->server, is: STATE_CONNECTED, at: 23h }
 `,
     });
-    const startedMs = performance.now();
     const run = await runWith(io, ['run', 'day.yaml']);
-    expect(performance.now() - startedMs).toBeLessThan(2000);
     expect(run.code).toBe(2);
     expect(run.err).toMatch(/^day\.yaml:1:1 too big to run: 174M events, above the limit of 50M/m);
     expect(run.out).toBe('');

@@ -42,4 +42,16 @@ describe('simulation limits', () => {
     expect(result).toEqual({ nowMs: 1000, stoppedBy: 'ledgerPackets' });
     expect(sim.ledger.all).toHaveLength(3);
   });
+
+  it('limits: a hold that keeps more datagrams than its bound stops the run (heldDatagrams) instead of throwing out of it', () => {
+    const sim = connectedPair({ heldDatagramsMax: 5 });
+    sim.at(1000, () => sim.hold('client', 'server'));
+    sim.at(1100, () => {
+      for (let index = 0; index < 10; index++) sim.host('client').send('server', 0, 16, PacketFlag.unsequenced, 'send');
+    });
+    const result = sim.run(60_000);
+    expect(result.stoppedBy).toBe('heldDatagrams');
+    expect(result.nowMs).toBeGreaterThanOrEqual(1100);
+    expect(result.nowMs).toBeLessThan(60_000);
+  });
 });

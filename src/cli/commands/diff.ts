@@ -13,7 +13,8 @@ import type { CliIo } from '../io.js';
 import { compileScenario } from '../scenario/compile.js';
 import type { Scenario } from '../scenario/model.js';
 import { formatDuration } from '../scenario/units.js';
-import { groupByProtocol, loadAll, printProblems, startLibenet, type LibenetSession } from './run.js';
+import { BUDGET_LIMITS_DEFAULT } from '../scenario/budget.js';
+import { budgetProblems, groupByProtocol, loadAll, printProblems, startLibenet, type LibenetSession } from './run.js';
 
 /** One event as compared: causes other than timeout rules are the TypeScript core's alone. */
 export function comparableEvent(event: TraceEvent): string {
@@ -119,16 +120,29 @@ export function describeFieldDifferences(differences: readonly FieldDifference[]
   return shown.join('\n');
 }
 
-function runBoth(scenario: Scenario, seed: number, libenet: LibenetSession): { ours: Simulation; theirs: Simulation; fields: FieldDifference[] } {
+interface BothRuns {
+  ours: Simulation;
+  theirs: Simulation;
+  fields: FieldDifference[];
+  /** A run that stopped at a simulator limit before the scenario's end, or null: its traces prove nothing. */
+  stopped: { side: string; limit: string; atMs: number } | null;
+}
+
+function runBoth(scenario: Scenario, seed: number, libenet: LibenetSession): BothRuns {
   // Like with like: the TypeScript core runs as the ENet the library is (see protocolNotes).
   const ours = compileScenario(scenario, { seed, implementation: (config) => createTsHost(config, libenet.profile) }).sim;
-  ours.run(scenario.durationMs);
+  const oursResult = ours.run(scenario.durationMs);
   const theirs = compileScenario(scenario, { seed, implementation: libenet.factory }).sim;
-  theirs.run(scenario.durationMs);
+  const theirsResult = theirs.run(scenario.durationMs);
   const fields = endStateDifferences(ours, theirs).differences;
   theirs.destroy();
   ours.destroy();
-  return { ours, theirs, fields };
+  const stoppedSide = [
+    { side: 'the TypeScript core', result: oursResult },
+    { side: libenet.label, result: theirsResult },
+  ].find(({ result }) => result.stoppedBy !== 'untilMs');
+  const stopped = stoppedSide === undefined ? null : { side: stoppedSide.side, limit: stoppedSide.result.stoppedBy, atMs: stoppedSide.result.nowMs };
+  return { ours, theirs, fields, stopped };
 }
 
 /** One stderr line per scenario whose hosts ask for an ENet the library is not: what diff compares instead. */
@@ -139,11 +153,17 @@ function protocolNotes(scenario: Scenario, libenet: LibenetSession): string[] {
   );
 }
 
-/** Returns 0 when every scenario's traces and end states are identical, 1 when one diverged, 2 on bad input. */
+/** Returns 0 when every scenario's traces and end states are identical, 1 when one diverged, 2 on bad input or when a run stopped at a simulator limit (nothing to compare). */
 export function diffCommand(patterns: string[], seed: number | null, io: CliIo, libenetPath: string | null = null): 0 | 1 | 2 {
   const loaded = loadAll(patterns, io);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
+    return 2;
+  }
+  // The same up-front budget as run: diff runs each scenario twice, so what run refuses diff refuses.
+  const overBudget = budgetProblems(loaded.scenarios, BUDGET_LIMITS_DEFAULT);
+  if (overBudget.length > 0) {
+    printProblems(overBudget, io);
     return 2;
   }
   const started = startLibenet(libenetPath);
@@ -154,11 +174,18 @@ export function diffCommand(patterns: string[], seed: number | null, io: CliIo, 
   const libenet = started.session;
   const label = libenet.label;
   let diverged = false;
+  let stoppedEarly = false;
   try {
     for (const scenario of loaded.scenarios) {
       for (const note of protocolNotes(scenario, libenet)) io.stderr(note);
       const runSeed = seed ?? scenario.seed;
-      const { ours, theirs, fields } = runBoth(scenario, runSeed, libenet);
+      const { ours, theirs, fields, stopped } = runBoth(scenario, runSeed, libenet);
+      if (stopped !== null) {
+        // Two traces cut at a limit can agree on everything they hold and still say nothing.
+        stoppedEarly = true;
+        io.stderr(`enetsim: ${scenario.file}: ${stopped.side} stopped at the ${stopped.limit} limit at ${formatDuration(stopped.atMs)} of ${formatDuration(scenario.durationMs)} (seed ${runSeed}); not compared\n`);
+        continue;
+      }
       const divergence = firstDivergence(ours.trace.events, theirs.trace.events);
       const typescript = `the TypeScript core (as ${libenet.profile})`;
       if (divergence === null && fields.length === 0) {
@@ -193,5 +220,5 @@ export function diffCommand(patterns: string[], seed: number | null, io: CliIo, 
   } finally {
     libenet.close();
   }
-  return diverged ? 1 : 0;
+  return stoppedEarly ? 2 : diverged ? 1 : 0;
 }

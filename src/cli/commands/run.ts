@@ -33,6 +33,8 @@ export interface RunOptions {
   implementationName: 'typescript' | 'libenet' | null;
   /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
   libenetPath: string | null;
+  /** True when `--libenet` itself was given (not only $ENETSIM_LIBENET): a flag nobody uses is said so. */
+  libenetFlagGiven?: boolean;
   /** The up-front budget and the mid-run bounds (`--budget-scale` scales both; see {@link runLimits}). */
   limits: RunLimits;
 }
@@ -52,6 +54,7 @@ export function runLimits(scale: number): RunLimits {
       eventBudget: Math.floor(simulation.eventBudget * scale),
       traceEventsMax: Math.floor(simulation.traceEventsMax * scale),
       ledgerPacketsMax: Math.floor(simulation.ledgerPacketsMax * scale),
+      heldDatagramsMax: Math.floor(simulation.heldDatagramsMax * scale),
     },
   };
 }
@@ -292,6 +295,7 @@ const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => str
   eventBudget: (limits) => `the event budget (${limits.eventBudget} events per run)`,
   traceEvents: (limits) => `the trace limit (${limits.traceEventsMax} events)`,
   ledgerPackets: (limits) => `the packet ledger limit (${limits.ledgerPacketsMax} packets)`,
+  heldDatagrams: (limits) => `the hold limit (${limits.heldDatagramsMax} datagrams held on one direction)`,
 };
 
 function isLimit(reason: RunStopReason): reason is SimulationLimitName {
@@ -451,6 +455,9 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
     }
     libenet = started.session;
     for (const line of libenetSubstitutions(scenarios, options, libenet)) io.stderr(line);
+  }
+  if (libenet === null && options.libenetFlagGiven === true) {
+    io.stderr(`enetsim: --libenet ${options.libenetPath} is not used: no host runs on libenet (give --impl libenet, or impl: libenet to a host)\n`);
   }
   noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
