@@ -11,7 +11,7 @@ import type { InputProblem } from '../result.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
-import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
+import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
 import {
   DELIVERY_PACKET_MIN_BYTES,
@@ -140,12 +140,16 @@ export function loadScenario(file: string, text: string): LoadResult {
 }
 
 /**
- * When the scenario as a whole fails the schema, the meaning checks still run on every timeline
+ * When the scenario as a whole fails the schema, the meaning checks still run on every host, timeline
  * entry and expectation that is valid on its own, so one run reports every problem.
  */
 function meaningOfValidParts(source: ScenarioSource, data: Record<string, unknown>): InputProblem[] {
   const hosts = typeof data['hosts'] === 'object' && data['hosts'] !== null ? (data['hosts'] as Parsed['hosts']) : {};
   const checker = new Checker(source, { hosts } as Parsed);
+  for (const [name, host] of Object.entries(hosts)) {
+    const parsed = hostSchema.safeParse(host);
+    if (parsed.success) buildHost(checker, name, parsed.data);
+  }
   const duration = durationSchema.safeParse(data['duration']);
   const durationMs = duration.success ? duration.data : Number.POSITIVE_INFINITY;
   const timeline = Array.isArray(data['timeline']) ? data['timeline'] : [];
