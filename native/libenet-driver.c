@@ -1189,6 +1189,17 @@ digest_u32 (enet_uint32 digest, enet_uint32 value)
     return digest;
 }
 
+/* A queue as two fields: NAME.length and NAME.digest (the queue's commands folded into one number). */
+static void
+dump_list_summary (dump_writer * dump, const char * name, enet_uint32 count, enet_uint32 digest)
+{
+    char fieldName [64];
+    snprintf (fieldName, sizeof (fieldName), "%s.length", name);
+    dump_field (dump, fieldName, count);
+    snprintf (fieldName, sizeof (fieldName), "%s.digest", name);
+    dump_field (dump, fieldName, digest);
+}
+
 #define DIGEST_BASIS 2166136261u
 
 static void
@@ -1209,11 +1220,7 @@ dump_outgoing_list (dump_writer * dump, const char * name, ENetList * list)
         digest = digest_u32 (digest, command -> command.header.command & ENET_PROTOCOL_COMMAND_MASK);
         digest = digest_u32 (digest, command -> packet == NULL ? 0 : (enet_uint32) command -> packet -> dataLength);
     }
-    char fieldName [64];
-    snprintf (fieldName, sizeof (fieldName), "%s.length", name);
-    dump_field (dump, fieldName, count);
-    snprintf (fieldName, sizeof (fieldName), "%s.digest", name);
-    dump_field (dump, fieldName, digest);
+    dump_list_summary (dump, name, count, digest);
 }
 
 static void
@@ -1231,11 +1238,7 @@ dump_incoming_list (dump_writer * dump, const char * name, ENetList * list)
         digest = digest_u32 (digest, command -> fragmentsRemaining);
         digest = digest_u32 (digest, command -> packet == NULL ? 0 : (enet_uint32) command -> packet -> dataLength);
     }
-    char fieldName [64];
-    snprintf (fieldName, sizeof (fieldName), "%s.length", name);
-    dump_field (dump, fieldName, count);
-    snprintf (fieldName, sizeof (fieldName), "%s.digest", name);
-    dump_field (dump, fieldName, digest);
+    dump_list_summary (dump, name, count, digest);
 }
 
 static void
