@@ -384,8 +384,8 @@ export class Link {
   private readonly keyed: KeyedDraws | null;
   /** Time-keyed slot length in ms (0 in per-datagram mode). */
   private readonly slotMs: number;
-  /** The ms of the previous keyed datagram, and that datagram's index within its ms. */
-  private indexAtMs = -1;
+  /** The ms of the previous keyed datagram (null before the first), and that datagram's index within its ms. */
+  private indexAtMs: number | null = null;
   private indexInMs = 0;
   /** The slot the time-keyed loss-chain state (`gilbertElliottBad`, `netem4State`) describes. */
   private burstSlotIndex = 0;
