@@ -10,6 +10,7 @@ import {
   type ResolvedLossConfig,
 } from './link-config.js';
 import { type RandomStream, u32ThresholdFromPpm } from './random.js';
+import { DrawPurpose, KeyedDraws, PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 
 /** Why a link dropped a datagram: lost on the path, larger than the MTU, or tail-dropped by a full queue. */
 export type LinkDropReason = 'loss' | 'mtu' | 'queueFull';
@@ -79,6 +80,23 @@ interface DatagramDraws {
   /** In (0, 1). */
   jitterUnit: number;
   reorderU32: number;
+}
+
+/**
+ * The same nine numbers in time-keyed mode: each one hashed from (send ms, index of the datagram within
+ * that ms on this direction, purpose), so it does not depend on what else was sent.
+ */
+function keyedDatagramDraws(keyed: KeyedDraws, nowMs: number, indexInMs: number): DatagramDraws {
+  return {
+    lossStateU32: keyed.u32(nowMs, indexInMs, DrawPurpose.lossState),
+    lossU32: keyed.u32(nowMs, indexInMs, DrawPurpose.loss),
+    corruptU32: keyed.u32(nowMs, indexInMs, DrawPurpose.corrupt),
+    corruptBitU32: keyed.u32(nowMs, indexInMs, DrawPurpose.corruptBit),
+    duplicateU32: keyed.u32(nowMs, indexInMs, DrawPurpose.duplicate),
+    jitterApplyU32: keyed.u32(nowMs, indexInMs, DrawPurpose.jitterApply),
+    jitterUnit: keyed.openUnit(nowMs, indexInMs, DrawPurpose.jitterUnitHigh, DrawPurpose.jitterUnitLow),
+    reorderU32: keyed.u32(nowMs, indexInMs, DrawPurpose.reorder),
+  };
 }
 
 function drawDatagram(random: RandomStream): DatagramDraws {
@@ -339,6 +357,10 @@ function flipBit(bytes: Uint8Array, bitIndex: number): Uint8Array {
  * The random numbers come from the link's own stream in a fixed pattern (see `DatagramDraws`), so the
  * same seed and the same sequence of `transmit` calls give the same outcomes on every machine. Times
  * inside are µs; delivery times are rounded up to whole ms.
+ *
+ * With time-keyed draws (`LinkDraws`), the numbers are hashed from the send time instead, and the loss
+ * chains and correlated jitter step once per slot of virtual time: a datagram sent at the same ms (and
+ * as the same index within that ms) meets the same fate whatever else the sender sent.
  */
 export class Link {
   /** Counters since creation; read-only for callers. */
@@ -358,15 +380,33 @@ export class Link {
   private reorderStepCount = 0;
   /** The hidden standard normal behind correlated jitter; null when jitter is uncorrelated. */
   private jitterLatent: number | null = null;
+  /** Time-keyed mode only (null: per-datagram): the hash the draws come from. */
+  private readonly keyed: KeyedDraws | null;
+  /** Time-keyed slot length in ms (0 in per-datagram mode). */
+  private readonly slotMs: number;
+  /** The ms of the previous keyed datagram (null before the first), and that datagram's index within its ms. */
+  private indexAtMs: number | null = null;
+  private indexInMs = 0;
+  /** The slot the time-keyed loss-chain state (`gilbertElliottBad`, `netem4State`) describes. */
+  private burstSlotIndex = 0;
+  /** The slot `jitterLatent` describes in time-keyed mode. */
+  private jitterSlotIndex = 0;
 
   /**
    * @param config - a resolved configuration (see `resolveLinkConfig`).
-   * @param random - this direction's own stream, e.g. `master.fork('link/a->b')`; the link owns it.
+   * @param random - this direction's own stream, e.g. `master.fork('link/a->b')`; the link owns it. In
+   *   time-keyed mode only its `seed` (master seed and direction name) is used, as the hash key.
+   * @param draws - per-datagram (the default) or time-keyed draws; fixed for the link's life.
    */
-  constructor(config: ResolvedLinkConfig, random: RandomStream) {
+  constructor(config: ResolvedLinkConfig, random: RandomStream, draws: LinkDraws = PER_DATAGRAM_DRAWS) {
     this.random = random;
     this.currentConfig = config;
     this.plan = compilePlan(config);
+    this.keyed = draws.mode === 'time-keyed' ? new KeyedDraws(random.seed) : null;
+    this.slotMs = draws.mode === 'time-keyed' ? draws.slotMs : 0;
+    if (draws.mode === 'time-keyed' && !(Number.isSafeInteger(draws.slotMs) && draws.slotMs >= 1)) {
+      throw new Error(`Link: a time-keyed slot must be an integer ms ≥ 1 (got ${draws.slotMs})`);
+    }
   }
 
   /** The configuration in effect. */
@@ -378,8 +418,13 @@ export class Link {
    * Replaces the configuration for datagrams transmitted from now on. Datagrams already queued keep their
    * departure times, loss-model state and counters carry over, and order-keeping still applies relative
    * to datagrams sent before the change.
+   *
+   * @param nowMs - when the change happens. In time-keyed mode the burst processes first step to this
+   *   time under the old configuration, so their state stays a function of time, not of when the next
+   *   datagram happens to be sent. Ignored in per-datagram mode (and when earlier than a previous call).
    */
-  configure(config: ResolvedLinkConfig): void {
+  configure(config: ResolvedLinkConfig, nowMs?: number): void {
+    if (this.keyed !== null && nowMs !== undefined) this.advanceSlots(this.keyed, nowMs);
     this.currentConfig = config;
     this.plan = compilePlan(config);
   }
@@ -393,7 +438,7 @@ export class Link {
    */
   transmit(nowMs: number, bytes: Uint8Array): LinkOutcome[] {
     this.advanceClock(nowMs);
-    const draws = drawDatagram(this.random);
+    const draws = this.keyed === null ? drawDatagram(this.random) : this.keyedDraws(this.keyed, nowMs);
     const extraUs = this.nextJitterUs(draws);
     const stats = this.mutableStats();
     stats.sentCount += 1;
@@ -420,6 +465,44 @@ export class Link {
     this.advanceClock(nowMs);
     this.queue.drain(nowMs * 1000);
     return this.queue.count();
+  }
+
+  /** Time-keyed mode: this datagram's numbers, after stepping the burst processes to its slot. */
+  private keyedDraws(keyed: KeyedDraws, nowMs: number): DatagramDraws {
+    this.indexInMs = nowMs === this.indexAtMs ? this.indexInMs + 1 : 0;
+    this.indexAtMs = nowMs;
+    this.advanceSlots(keyed, nowMs);
+    return keyedDatagramDraws(keyed, nowMs, this.indexInMs);
+  }
+
+  /**
+   * Time-keyed mode: steps the loss chain and the correlated-jitter variable, one step per slot, from the
+   * slot they describe up to the slot of `nowMs`, under the current plan. A process the plan does not
+   * use does not step (it keeps its state, as in per-datagram mode) and resumes from the slot where it
+   * is next used. Bounded by the number of slots elapsed: at most (run length / slotMs) steps per
+   * process over a whole run, whatever the traffic.
+   */
+  private advanceSlots(keyed: KeyedDraws, nowMs: number): void {
+    const targetSlotIndex = Math.floor(nowMs / this.slotMs);
+    const loss = this.plan.loss;
+    if (loss.model === 'gilbert-elliott' || loss.model === 'netem4') {
+      for (let slotIndex = this.burstSlotIndex + 1; slotIndex <= targetSlotIndex; slotIndex += 1) {
+        const stepU32 = keyed.u32(slotIndex, 0, DrawPurpose.burstStep);
+        if (loss.model === 'netem4') this.netem4State = nextNetem4State(loss, this.netem4State, stepU32);
+        else this.gilbertElliottBad = nextGilbertElliottBad(loss, this.gilbertElliottBad, stepU32);
+      }
+    }
+    this.burstSlotIndex = Math.max(this.burstSlotIndex, targetSlotIndex);
+    const jitter = this.plan.jitter;
+    if (jitter.correlation > 0) {
+      if (this.jitterLatent === null) this.jitterLatent = keyed.slotNormal(this.jitterSlotIndex);
+      for (let slotIndex = this.jitterSlotIndex + 1; slotIndex <= targetSlotIndex; slotIndex += 1) {
+        this.jitterLatent = jitter.correlation * this.jitterLatent + jitter.innovationScale * keyed.slotNormal(slotIndex);
+      }
+    } else {
+      this.jitterLatent = null;
+    }
+    this.jitterSlotIndex = Math.max(this.jitterSlotIndex, targetSlotIndex);
   }
 
   private mutableStats(): LinkStats {
@@ -488,7 +571,11 @@ export class Link {
     const jitter = this.plan.jitter;
     let unit = draws.jitterUnit;
     let normal: number;
-    if (jitter.correlation > 0) {
+    if (this.keyed !== null && jitter.correlation > 0) {
+      // Time-keyed: the hidden variable belongs to the slot (stepped by advanceSlots), not to the datagram.
+      normal = this.jitterLatent!;
+      unit = Math.min(1 - UNIT_EPSILON, Math.max(UNIT_EPSILON, normalCdf(normal)));
+    } else if (jitter.correlation > 0) {
       const fresh = inverseNormalCdf(unit);
       const previous = this.jitterLatent;
       normal = previous === null ? fresh : jitter.correlation * previous + jitter.innovationScale * fresh;
@@ -521,9 +608,11 @@ export class Link {
       case 'bernoulli':
         return draws.lossU32 < loss.lossU32;
       case 'gilbert-elliott':
+        if (this.keyed !== null) return draws.lossU32 < (this.gilbertElliottBad ? loss.lossInBadU32 : loss.lossInGoodU32);
         return this.gilbertElliottLoss(loss, draws);
       case 'netem4':
-        this.netem4State = nextNetem4State(loss, this.netem4State, draws.lossStateU32);
+        // Time-keyed: the state is the slot's (stepped by advanceSlots); per-datagram: this datagram steps it.
+        if (this.keyed === null) this.netem4State = nextNetem4State(loss, this.netem4State, draws.lossStateU32);
         return this.netem4State === 3 || this.netem4State === 4;
       case 'every':
         return this.lossStepCount % loss.n === loss.offset;
@@ -533,13 +622,15 @@ export class Link {
   /** netem's loss_gilb_ell: loss by the current state's probability, then one state transition. */
   private gilbertElliottLoss(loss: Extract<LossPlan, { model: 'gilbert-elliott' }>, draws: DatagramDraws): boolean {
     const lost = draws.lossU32 < (this.gilbertElliottBad ? loss.lossInBadU32 : loss.lossInGoodU32);
-    if (this.gilbertElliottBad) {
-      if (draws.lossStateU32 < loss.badToGoodU32) this.gilbertElliottBad = false;
-    } else if (draws.lossStateU32 < loss.goodToBadU32) {
-      this.gilbertElliottBad = true;
-    }
+    this.gilbertElliottBad = nextGilbertElliottBad(loss, this.gilbertElliottBad, draws.lossStateU32);
     return lost;
   }
+}
+
+/** One step of the Gilbert–Elliott chain: whether it is in the bad state after the step. */
+function nextGilbertElliottBad(loss: Extract<LossPlan, { model: 'gilbert-elliott' }>, bad: boolean, drawU32: number): boolean {
+  if (bad) return !(drawU32 < loss.badToGoodU32);
+  return drawU32 < loss.goodToBadU32;
 }
 
 /** One step of netem's 4-state chain (sch_netem.c loss_4state) with a single uniform draw. */

@@ -12,6 +12,7 @@ import { Link, type LinkOutcome } from './link.js';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './link-config.js';
 import type { RandomStream } from './random.js';
 import { SimulationLimitReached } from './limits.js';
+import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 
 /** Bound on datagrams kept by one held direction. */
 export const HELD_DATAGRAMS_MAX = 100_000;
@@ -38,7 +39,14 @@ export class Network {
   /** The same directions by source then target: no string is built per datagram. */
   private readonly bySource = new Map<string, Map<string, Direction>>();
 
-  constructor(private readonly random: RandomStream) {}
+  /**
+   * @param random - the stream each direction's stream is forked from, by the direction's name.
+   * @param draws - how every direction draws its datagrams' fates (default per-datagram).
+   */
+  constructor(
+    private readonly random: RandomStream,
+    private readonly draws: LinkDraws = PER_DATAGRAM_DRAWS,
+  ) {}
 
   setDefault(config: LinkConfig, nowMs: number, rampMs: number): void {
     const before = this.defaults;
@@ -53,7 +61,7 @@ export class Network {
     direction.override = mergeLinkConfig(direction.override, config);
     const after = mergeLinkConfig(this.defaults, direction.override);
     direction.ramp = rampMs > 0 ? { from: before, to: after, startMs: nowMs, endMs: nowMs + rampMs } : null;
-    direction.link.configure(resolve(this.effective(direction, nowMs), `${from}->${to}`));
+    direction.link.configure(resolve(this.effective(direction, nowMs), `${from}->${to}`), nowMs);
   }
 
   partition(from: string, to: string): void {
@@ -115,7 +123,7 @@ export class Network {
     if (direction === undefined) {
       // Each direction's stream is forked by its name, so creating links in another order, or
       // adding hosts, never changes an existing link's draws.
-      direction = { link: new Link(resolve(this.defaults, name), this.random.fork(name)), override: {}, ramp: null, partitioned: false, held: null };
+      direction = { link: new Link(resolve(this.defaults, name), this.random.fork(name), this.draws), override: {}, ramp: null, partitioned: false, held: null };
       this.directions.set(name, direction);
       let targets = this.bySource.get(from);
       if (targets === undefined) {
@@ -129,7 +137,7 @@ export class Network {
   }
 
   private reconfigure(name: string, direction: Direction, nowMs: number): void {
-    direction.link.configure(resolve(this.effective(direction, nowMs), name));
+    direction.link.configure(resolve(this.effective(direction, nowMs), name), nowMs);
     if (direction.ramp !== null && nowMs >= direction.ramp.endMs) direction.ramp = null;
   }
 

@@ -9,6 +9,7 @@ import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits
 import type { LinkConfig } from './link-config.js';
 import { HELD_DATAGRAMS_MAX, Network } from './network.js';
 import { RandomStream } from './random.js';
+import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
 import { hashBytes, TRACE_EVENTS_MAX, Trace } from './trace.js';
@@ -37,6 +38,13 @@ export interface SimulationOptions {
   trace?: boolean;
   /** The bounds a run is held to; each one defaults to its constant (see {@link defaultSimulationLimits}). */
   limits?: Partial<SimulationLimits>;
+  /**
+   * How every link direction draws its datagrams' fates. Default `{ mode: 'per-datagram' }`: numbers in
+   * send order from the direction's stream (every existing trace). `{ mode: 'time-keyed', slotMs }`:
+   * numbers keyed by send time and loss chains stepping per slot, so runs whose traffic differs meet the
+   * same network (common random numbers for sweeps; docs/simulator.md, "Link draws").
+   */
+  linkDraws?: LinkDraws;
 }
 
 /** The bounds every run has unless SimulationOptions.limits overrides them. */
@@ -88,7 +96,7 @@ export class Simulation {
     this.trace = new Trace(options.trace !== false, this.limits.traceEventsMax);
     this.ledger = new Ledger(this.limits.ledgerPacketsMax);
     this.random = RandomStream.root(options.seed);
-    this.network = new Network(this.random.fork('links'));
+    this.network = new Network(this.random.fork('links'), options.linkDraws ?? PER_DATAGRAM_DRAWS);
     this.epochMs = options.epochMs ?? 1_000_000;
     const simulation = this;
     this.context = {

@@ -436,7 +436,7 @@ describe('validate, schema and presets', () => {
     const schema = JSON.parse(run.out) as { $schema: string; type: string; properties: Record<string, { type?: string; pattern?: string }>; required: string[]; additionalProperties: boolean };
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties)).toEqual(['$schema', 'name', 'description', 'seed', 'fixed_seed', 'duration', 'epoch', 'stats_interval', 'hosts', 'links', 'timeline', 'expect']);
+    expect(Object.keys(schema.properties)).toEqual(['$schema', 'name', 'description', 'seed', 'fixed_seed', 'duration', 'epoch', 'stats_interval', 'link_draws', 'hosts', 'links', 'timeline', 'expect']);
     expect([...schema.required].sort()).toEqual(['duration', 'hosts', 'name']);
     expect(schema.additionalProperties).toBe(false);
     // Values with units are strings with a pattern, so editors flag a bare number.

@@ -33,6 +33,8 @@ const CAUSES: Record<string, string> = {
 export function describeScenario(scenario: Scenario, seed: number | string = scenario.seed): string {
   const lines = [`Scenario "${scenario.name}" (${scenario.file}), defaults resolved:`];
   lines.push(`  duration ${formatDuration(scenario.durationMs)}, seed ${seed}${scenario.seedFixed ? ' (fixed by the scenario)' : ''}, ENet clock starts at ${scenario.epochMs} ms, statistics every ${formatDuration(scenario.statsIntervalMs)}`);
+  const draws = scenario.linkDraws;
+  lines.push(`  link draws ${draws.mode === 'time-keyed' ? `time-keyed (fates keyed by send time, loss chains step every ${formatDuration(draws.slotMs)})` : 'per-datagram (fates drawn in send order)'}`);
   for (const host of scenario.hosts) {
     const service = host.service.hz !== null ? `${host.service.hz}Hz` : `every ${formatDuration(host.service.intervalMs!)}`;
     lines.push(

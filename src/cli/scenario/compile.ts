@@ -6,6 +6,7 @@ import type { RandomStream } from '../../sim/random.js';
 import type { SimulationLimits } from '../../sim/limits.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import { Simulation } from '../../sim/simulation.js';
+import type { LinkDraws } from '../../sim/weather.js';
 import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
 
 export interface CompileOptions {
@@ -18,6 +19,11 @@ export interface CompileOptions {
   typescriptOnly?: boolean;
   /** The simulator's bounds for this run (default: its constants). */
   limits?: Partial<SimulationLimits>;
+  /**
+   * Overrides the scenario's `link_draws` (default: the scenario's own). A sweep passes time-keyed draws
+   * so that every variant of a seed meets the same network (common random numbers).
+   */
+  linkDraws?: LinkDraws;
 }
 
 export interface CompiledScenario {
@@ -27,7 +33,8 @@ export interface CompiledScenario {
 }
 
 export function compileScenario(scenario: Scenario, options: CompileOptions): CompiledScenario {
-  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, ...(options.limits !== undefined ? { limits: options.limits } : {}) });
+  const linkDraws = options.linkDraws ?? scenario.linkDraws;
+  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, linkDraws, ...(options.limits !== undefined ? { limits: options.limits } : {}) });
   for (const host of scenario.hosts) {
     sim.addHost(host.name, {
       peerCount: host.peerCount,

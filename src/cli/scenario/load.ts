@@ -7,6 +7,7 @@ import { isGodotProfile, profileBehaviour } from '../../enet/profile.js';
 import type { LinkConfig } from '../../sim/link-config.js';
 import { resolveLinkConfig } from '../../sim/link-config.js';
 import { mergeLinkConfig } from '../../sim/network.js';
+import { MAX_DRAW_SLOT_MS, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../../sim/weather.js';
 import type { InputProblem } from '../result.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
@@ -40,6 +41,7 @@ export const SCENARIO_DEFAULTS = {
   seed: 1,
   epochMs: 1_000_000,
   statsIntervalMs: 100,
+  linkDraws: PER_DATAGRAM_DRAWS,
   peerCount: 32,
   channelLimit: 0,
   protocol: '1.3.18',
@@ -216,11 +218,29 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
     durationMs: parsed.duration,
     epochMs: parsed.epoch ?? SCENARIO_DEFAULTS.epochMs,
     statsIntervalMs: parsed.stats_interval ?? SCENARIO_DEFAULTS.statsIntervalMs,
+    linkDraws: buildLinkDraws(checker, parsed.link_draws),
     hosts,
     links,
     timeline,
     expectations,
   };
+}
+
+/** `link_draws`: a mode name, or `{ mode, slot }`; a slot is a whole number of ms and only for time-keyed. */
+function buildLinkDraws(checker: Checker, value: Parsed['link_draws']): LinkDraws {
+  if (value === undefined) return SCENARIO_DEFAULTS.linkDraws;
+  const mode = typeof value === 'string' ? value : value.mode;
+  const slotMs = typeof value === 'string' ? undefined : value.slot;
+  if (mode === 'per-datagram') {
+    if (slotMs !== undefined) checker.fail(['link_draws', 'slot'], "a slot applies to time-keyed draws only (mode: time-keyed), per-datagram draws have none");
+    return PER_DATAGRAM_DRAWS;
+  }
+  if (slotMs === undefined) return TIME_KEYED_DRAWS;
+  if (!Number.isInteger(slotMs) || slotMs < 1 || slotMs > MAX_DRAW_SLOT_MS) {
+    checker.fail(['link_draws', 'slot'], `a slot must be a whole number of ms from 1ms to ${formatDuration(MAX_DRAW_SLOT_MS)} (got ${slotMs} ms)`);
+    return TIME_KEYED_DRAWS;
+  }
+  return { mode: 'time-keyed', slotMs };
 }
 
 function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]): ScenarioHost {

@@ -2,6 +2,7 @@
 // percent), every reference checked. The compiler (compile.ts) and the assertions read only this.
 import type { ProtocolProfile } from '../../enet/constants.js';
 import type { LinkConfig } from '../../sim/link-config.js';
+import type { LinkDraws } from '../../sim/weather.js';
 import type { SourcePosition } from '../result.js';
 
 export interface ScenarioHost {
@@ -105,6 +106,8 @@ export interface Scenario {
   durationMs: number;
   epochMs: number;
   statsIntervalMs: number;
+  /** `link_draws`: per-datagram (default) or time-keyed with its slot. */
+  linkDraws: LinkDraws;
   hosts: ScenarioHost[];
   links: LinkSetting[];
   timeline: TimelineEntry[];

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PROTOCOL_PROFILES } from '../../enet/constants.js';
 import { PEER_STATISTIC_NAMES } from '../../sim/statistics.js';
+import { LINK_DRAW_MODES, type LinkDrawMode } from '../../sim/weather.js';
 import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
 
 /** A value with a unit, converted to its base unit (see units.ts). */
@@ -323,6 +324,21 @@ export const expectationSchema = z
 
 export const durationSchema = duration('virtual time to simulate');
 
+const linkDrawMode = z.enum(LINK_DRAW_MODES as [LinkDrawMode, ...LinkDrawMode[]]);
+/** `link_draws`: how links draw fates: a mode, or a mode with the time-keyed slot. */
+export const linkDrawsSchema = z
+  .union([
+    linkDrawMode,
+    z.strictObject({
+      mode: linkDrawMode,
+      slot: duration('time-keyed only: one step of the loss chains and correlated jitter (default 10ms)').optional(),
+    }),
+  ])
+  .meta({
+    description:
+      'per-datagram (default): fates drawn in send order; time-keyed: fates keyed by send time, so variants with different traffic meet the same network (docs/simulator.md, link draws)',
+  });
+
 export const scenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -333,6 +349,7 @@ export const scenarioSchema = z
     duration: durationSchema,
     epoch: duration('ENet clock at the start (default 1000s); set near 4294967296ms to cross the 32-bit wrap').optional(),
     stats_interval: duration('statistics sampling period (default 100ms)').optional(),
+    link_draws: linkDrawsSchema.optional(),
     hosts: z.record(hostName, hostSchema).meta({ description: 'the hosts, by name' }),
     links: z.record(linkRef, linkSchema).meta({ description: 'link settings: "default", "a->b", "a<->b"' }).optional(),
     timeline: z.array(timelineEntrySchema).optional(),
