@@ -76,16 +76,16 @@ function resolveTimeline(document: Document, path: string, rest: string[]): Reso
   return walk(document, path, ['timeline', index], inside);
 }
 
-function walk(document: Document, path: string, prefix: (string | number)[], rest: string[]): Resolved {
+function walk(document: Document, _path: string, prefix: (string | number)[], rest: string[]): Resolved {
   const at = [...prefix];
   for (let index = 0; index < rest.length; index++) {
     const part = rest[index]!;
     const parent = document.getIn(at, true);
-    if (!isMap(parent)) return { ok: false, message: `'${path}': '${at.join('.')}' is not a mapping, so it has no '${part}'` };
+    if (!isMap(parent)) return { ok: false, message: `'${at.join('.')}' is not a mapping, so it has no '${part}'` };
     const last = index === rest.length - 1;
     if (!last && !parent.has(part)) {
       const where = at[0] === 'timeline' && at.length === 2 ? `timeline entry '${String(document.getIn([...at, 'id']))}'` : `'${at.join('.')}'`;
-      return { ok: false, message: `'${path}': ${where} has no '${part}'${hint(part, keysOf(parent))}` };
+      return { ok: false, message: `${where} has no '${part}'${hint(part, keysOf(parent))}` };
     }
     at.push(part);
   }

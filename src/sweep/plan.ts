@@ -12,7 +12,7 @@ import { parseUnit } from '../cli/scenario/units.js';
 import { labelOf } from '../cli/scenario/assertions.js';
 import { applyOverrides, flatten, type Override } from './override.js';
 import { expectationSpecOf, kindOf, measureOf, type Measure, type MeasureUnit } from './measure.js';
-import { sweepSchema, type SweepParsed } from './schema.js';
+import { MEASURE_KINDS, sweepSchema, type SweepParsed } from './schema.js';
 
 /** An override with where it was written (null: a --set flag). */
 export interface LocatedOverride extends Override {
@@ -81,8 +81,8 @@ function dirnameOf(file: string): string {
   return slash < 0 ? '' : file.slice(0, slash + 1);
 }
 
-/** Loads and checks a sweep file; every problem is returned together. */
-export function loadSweep(file: string, text: string, read: ReadFile): PlanResult {
+/** Loads and checks a sweep file; every problem is returned together. `seedCount` (--seeds N) replaces its seeds by 1..N. */
+export function loadSweep(file: string, text: string, read: ReadFile, seedCount: number | null = null): PlanResult {
   const source = new ScenarioSource(file, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { ok: false, problems: syntax };
@@ -96,6 +96,11 @@ export function loadSweep(file: string, text: string, read: ReadFile): PlanResul
   }
   const parsed = validated.data;
   const problems: InputProblem[] = [];
+  (data as { measure: Record<string, unknown>[] }).measure.forEach((raw, index) => {
+    const kinds = MEASURE_KINDS.filter((kind) => raw[kind] !== undefined);
+    if (kinds.length !== 1) problems.push(source.problemAt(['measure', index], `a measure has exactly one kind (${MEASURE_KINDS.join(', ')}); this one has ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`));
+  });
+  if (problems.length > 0) return { ok: false, problems };
   const base = baseScenario(file, parsed, source, read, problems);
   if (base === null) return { ok: false, problems };
   const axes = Object.entries(parsed.vary ?? {}).map(([name, values]) => ({ name, values: Object.keys(values) }));
@@ -104,6 +109,8 @@ export function loadSweep(file: string, text: string, read: ReadFile): PlanResul
       flatten(path, inner).map((override) => ({ ...override, position: source.positionOf(['vary', axis, value, path], 'key'), flag: null })),
     );
   const keys = variantKeys(parsed, axes, source, problems);
+  if (parsed.baseline !== undefined) checkKey(parsed.baseline, axes, ['baseline'], source, problems, false);
+  if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   const plan = buildPlan(
     {
       title: parsed.sweep,
@@ -112,7 +119,7 @@ export function loadSweep(file: string, text: string, read: ReadFile): PlanResul
       axes,
       keys,
       overridesOf,
-      seeds: typeof parsed.seeds === 'number' ? Array.from({ length: parsed.seeds }, (_, index) => index + 1) : parsed.seeds,
+      seeds: seedCount !== null ? Array.from({ length: seedCount }, (_, index) => index + 1) : typeof parsed.seeds === 'number' ? Array.from({ length: parsed.seeds }, (_, index) => index + 1) : parsed.seeds,
       measuresRaw: (data as { measure: Record<string, unknown>[] }).measure,
       measurePosition: (index) => source.positionOf(['measure', index]),
       baseline: parsed.baseline ?? null,

@@ -50,8 +50,7 @@ function plan(options: SweepOptions, io: CliIo): PlanResult {
   if (!read.ok) return { ok: false, problems: [{ position: null, message: `${options.file}: ${read.message}` }] };
   if (isSweepFile(read.text)) {
     if (options.sets.length > 0) return { ok: false, problems: [{ position: null, message: `--set goes with a scenario file (the quick form); ${options.file} is a sweep file: put the values under vary:` }] };
-    if (options.seeds !== null) return { ok: false, problems: [{ position: null, message: `--seeds goes with a scenario file (the quick form); ${options.file} is a sweep file: its seeds: says how many` }] };
-    return loadSweep(options.file, read.text, (path) => readText(path, io));
+    return loadSweep(options.file, read.text, (path) => readText(path, io), options.seeds);
   }
   const axes: SetAxis[] = [];
   const problems: InputProblem[] = [];
