@@ -185,7 +185,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       (command) =>
         command
           .positional('file', { type: 'string', describe: 'a sweep file (sweep: at its top), or a scenario file with --set axes' })
-          .option('set', { type: 'string', array: true, describe: "quick form: an axis, --set 'path=v1,v2,…' (repeatable; the first value of each axis is the baseline)" })
+          .option('set', { type: 'string', array: true, describe: "quick form: an axis, --set 'path=v1,v2,…' (repeatable; the first value of the first --set is the baseline)" })
           .option('seeds', { type: 'number', describe: 'run seeds 1..N (quick form: default 10; with a sweep file: instead of its seeds)' })
           .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (default: one per core); the report is the same whatever N' })
           .option('shard', { type: 'string', describe: 'run only slice i of n (i/n) and write a part file for enetsim merge' })

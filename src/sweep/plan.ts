@@ -462,7 +462,10 @@ export function measuresFromExpectations(text: string): Record<string, unknown>[
   return measures;
 }
 
-/** The quick form: a scenario file and `--set` axes (the first value of each axis is the baseline). */
+/**
+ * The quick form: a scenario file and `--set` axes. The baseline is the first value of the first
+ * axis: each variant is compared with the one that has it and the same values on the other axes.
+ */
 export function quickPlan(file: string, text: string, axes: readonly SetAxis[], seeds: number[]): PlanResult {
   const loaded = loadScenario(file, text);
   if (!loaded.ok) return { ok: false, problems: loaded.problems };
@@ -493,7 +496,7 @@ export function quickPlan(file: string, text: string, axes: readonly SetAxis[], 
       seeds,
       measuresRaw,
       measurePosition: () => null,
-      baseline: planAxes.length === 0 ? null : Object.fromEntries(planAxes.map((axis) => [axis.name, axis.values[0]!])),
+      baseline: planAxes.length === 0 ? null : { [planAxes[0]!.name]: planAxes[0]!.values[0]! },
       baselinePosition: null,
       weather: null,
     },
