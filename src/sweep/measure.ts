@@ -7,7 +7,7 @@ import type { HostTraceEvent } from '../sim/trace.js';
 import { MEASURE_KINDS, type MeasureKind } from './schema.js';
 
 /** A measure's unit in every output: milliseconds, a count, a fraction, or a percentage (PEER_PACKET_LOSS). */
-export type MeasureUnit = 'ms' | 'count' | 'ratio' | '%';
+export type MeasureUnit = 'ms' | 'count' | 'ratio' | '%' | 'bytes';
 
 export interface Measure {
   name: string;
@@ -37,6 +37,9 @@ export function expectationSpecOf(raw: Raw, durationRaw: unknown): Raw {
   const spec = { ...(raw[kind] as Raw) };
   delete spec['value'];
   switch (kind) {
+    case 'datagrams':
+      // Checked as an event expectation: the same host names and window (after, within, between).
+      return { name: raw['name'], event: { type: 'receive', host: spec['from'], peer: spec['to'], ...(({ from: _from, to: _to, ...window }) => window)(spec) } };
     case 'stat': {
       const stat = String(spec['stat']);
       spec['at_least'] = /ROUND_TRIP_TIME|EPOCH|INTERVAL/.test(stat) ? '0ms' : 0;
@@ -60,6 +63,7 @@ export function measureOf(raw: Raw, expectation: Expectation): Measure {
   const kind = kindOf(raw);
   const spec = raw[kind] as Raw;
   const base = { name: String(raw['name']), better: raw['better'] as 'higher' | 'lower', kind, expectation, latencyPercentile: null };
+  if (kind === 'datagrams') return spec['value'] === 'bytes' ? { ...base, unit: 'bytes', yields: 'value' } : { ...base, unit: 'count', yields: 'count' };
   switch (expectation.kind) {
     case 'stat':
       return { ...base, unit: expectation.unit === 'ms' ? 'ms' : expectation.unit === 'loss' ? '%' : 'count', yields: 'value' };
@@ -76,6 +80,7 @@ export function measureOf(raw: Raw, expectation: Expectation): Measure {
 /** One run's number for `measure`, or null: the state was never reached, no timeout, no sample, nothing delivered. */
 export function evaluate(measure: Measure, run: RunData): number | null {
   const expectation = measure.expectation;
+  if (measure.kind === 'datagrams' && expectation.kind === 'event') return datagramsValue(expectation, measure.unit, run);
   switch (expectation.kind) {
     case 'stat':
       return statValue(expectation, run, measure.unit);
@@ -171,3 +176,17 @@ function deliveryValue(expectation: Extract<Expectation, { kind: 'delivery' }>, 
   );
 }
 
+
+/** Datagrams that left `host` for `peer` inside the window: their count, or their bytes. */
+function datagramsValue(expectation: Extract<Expectation, { kind: 'event' }>, unit: MeasureUnit, run: RunData): number {
+  const [fromMs, toMs] = absolute(expectation.window, run);
+  let count = 0;
+  let bytes = 0;
+  for (const event of run.events) {
+    if (event.kind !== 'datagram' || event.phase !== 'sent' || event.from !== expectation.host || event.to !== expectation.peer) continue;
+    if (event.atMs < fromMs || event.atMs > toMs) continue;
+    count++;
+    bytes += event.sizeBytes;
+  }
+  return unit === 'bytes' ? bytes : count;
+}

@@ -283,27 +283,51 @@ export function buildPlan(input: PlanInput, source: ScenarioSource | null, probl
     if (names.has(String(raw['name']))) problems.push(source?.problem(input.measurePosition(index)!, `two measures are named '${String(raw['name'])}'; give each its own name`) ?? { position: null, message: `duplicate measure '${String(raw['name'])}'` });
     names.add(String(raw['name']));
   });
-  // Each axis value's overrides, alone on the base scenario.
+  // Each axis value's overrides together on the base scenario; when they make an invalid scenario,
+  // each override alone says which one is to blame (or, if each is fine alone, the set together).
   const refused = new Set<string>();
   for (const axis of input.axes) {
     for (const value of axis.values) {
-      for (const override of input.overridesOf(axis.name, value)) {
-        if (override.path === 'seed' || override.path.startsWith('seed.')) {
-          problems.push(overrideProblem(override, "a sweep gives each run its seed from 'seeds'; vary the seeds there", source));
-          refused.add(`${axis.name}=${value}`);
-          continue;
+      const overrides = input.overridesOf(axis.name, value);
+      const seed = overrides.find((override) => override.path === 'seed' || override.path.startsWith('seed.'));
+      if (seed !== undefined) {
+        problems.push(overrideProblem(seed, "a sweep gives each run its seed from 'seeds'; vary the seeds there", source));
+        refused.add(`${axis.name}=${value}`);
+        continue;
+      }
+      // Every path first (each alone), so all misnamed paths of a value are reported together,
+      // with the overrides that are invalid even alone.
+      const misnamed = overrides.flatMap((override) => {
+        const alone = applyOverrides(base.text, [override]);
+        return alone.ok ? [] : [overrideProblem(override, alone.message, source)];
+      });
+      if (misnamed.length > 0) {
+        for (const override of overrides) {
+          const alone = applyOverrides(base.text, [override]);
+          const aloneLoaded = alone.ok ? loadScenario(base.loadName, alone.text) : null;
+          if (aloneLoaded !== null && !aloneLoaded.ok) for (const problem of aloneLoaded.problems) misnamed.push(overrideProblem(override, `the scenario it makes is invalid: ${problem.message}`, source));
         }
-        const applied = applyOverrides(base.text, [override]);
-        if (!applied.ok) {
-          problems.push(overrideProblem(override, applied.message, source));
-          refused.add(`${axis.name}=${value}`);
-          continue;
-        }
-        const loaded = loadScenario(base.loadName, applied.text);
-        if (!loaded.ok) {
-          for (const problem of loaded.problems) problems.push(overrideProblem(override, `the scenario it makes is invalid: ${problem.message}`, source));
-          refused.add(`${axis.name}=${value}`);
-        }
+      }
+      if (misnamed.length > 0) {
+        problems.push(...misnamed);
+        refused.add(`${axis.name}=${value}`);
+        continue;
+      }
+      const applied = applyOverrides(base.text, overrides);
+      const loaded = applied.ok ? loadScenario(base.loadName, applied.text) : null;
+      if (loaded === null || loaded.ok) continue;
+      refused.add(`${axis.name}=${value}`);
+      let blamed = false;
+      for (const override of overrides) {
+        const alone = applyOverrides(base.text, [override]);
+        const aloneLoaded = alone.ok ? loadScenario(base.loadName, alone.text) : null;
+        if (aloneLoaded === null || aloneLoaded.ok) continue;
+        // Invalid alone, and the value as a whole is invalid too: this override is to blame.
+        blamed = true;
+        for (const problem of aloneLoaded.problems) problems.push(overrideProblem(override, `the scenario it makes is invalid: ${problem.message}`, source));
+      }
+      if (!blamed) {
+        for (const problem of loaded.problems) problems.push(overrideProblem(overrides[0]!, `together, the overrides of ${axis.name}=${value} make an invalid scenario: ${problem.message}`, source));
       }
     }
   }

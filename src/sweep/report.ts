@@ -112,6 +112,8 @@ export function formatValue(value: number | null, unit: MeasureUnit, signed = fa
       return `${sign}${value.toFixed(3)}`;
     case '%':
       return `${sign}${value.toFixed(2)} %`;
+    case 'bytes':
+      return `${sign}${Math.round(value)} B`;
     default:
       return `${sign}${Number.isInteger(value) ? value : value.toFixed(2)}`;
   }

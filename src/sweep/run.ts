@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { check } from '../cli/scenario/assertions.js';
-import { compileScenario } from '../cli/scenario/compile.js';
+import { compileScenario, type CompileOptions } from '../cli/scenario/compile.js';
 import { loadScenario } from '../cli/scenario/load.js';
 import type { Scenario } from '../cli/scenario/model.js';
 import { defaultSimulationLimits } from '../sim/simulation.js';
@@ -54,7 +54,7 @@ export class Runner {
     const { scenario, measures } = this.variant(variantIndex);
     // Every host on the TypeScript core as its own protocol: a sweep runs many simulations in
     // worker threads, and a libenet host would need a driver process per thread.
-    const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: defaultSimulationLimits(), typescriptOnly: true });
+    const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: defaultSimulationLimits(), typescriptOnly: true, ...weatherOptions(this.input.weather) });
     const result = sim.run(scenario.durationMs);
     sim.destroy();
     const traceHash = sim.trace.hash();
@@ -76,6 +76,16 @@ export class Runner {
 
 /** The simulator's internal limits: a run stopped by one is reported, never measured. */
 const LIMITS: readonly string[] = ['eventBudget', 'traceEvents', 'ledgerPackets'];
+
+/**
+ * The seam for common random numbers: the compile options of a sweep file's `weather:`. Only the
+ * simulator's present per-datagram draws exist today ('per-datagram', or null: the scenario's own),
+ * so this adds nothing; the time-keyed mode, once the links have it, is selected here.
+ */
+function weatherOptions(weather: string | null): Partial<CompileOptions> {
+  if (weather !== null && weather !== 'per-datagram') throw new Error(`weather '${weather}' is not known to this simulator`);
+  return {};
+}
 
 /** One unit of work: its index in the full grid (variant-major, seed-minor). */
 export interface Job {

@@ -26,6 +26,12 @@ export const MEASURES = {
     ratio: z.literal(true).meta({ description: 'the delivered fraction of the packets sent' }).optional(),
     latency: z.number().min(0).max(100).meta({ description: 'this percentile of one-way latency, e.g. 95' }).optional(),
   }),
+  datagrams: z.strictObject({
+    from: EXPECTATIONS.delivery.shape.from,
+    to: EXPECTATIONS.delivery.shape.to,
+    ...window,
+    value: z.enum(['count', 'bytes']).meta({ description: 'how many datagrams left `from` for `to` in the window (default), or their bytes' }).optional(),
+  }),
 } as const;
 export type MeasureKind = keyof typeof MEASURES;
 export const MEASURE_KINDS = Object.keys(MEASURES) as MeasureKind[];
