@@ -159,7 +159,7 @@ function baseScenario(file: string, parsed: SweepParsed, source: ScenarioSource,
   // An inline scenario: its lines cut out of the sweep file, so its problems keep their positions.
   const node = source.document.get('scenario', true) as { range?: [number, number, number] } | undefined;
   const start = source.positionAt(node!.range![0]);
-  const end = source.positionAt(node!.range![1]);
+  const end = source.positionAt(Math.max(node!.range![0], node!.range![1] - 1));
   const indent = start.column - 1;
   const lines = source.lines.slice(start.line - 1, end.line).map((line, index) => (index === 0 ? ' '.repeat(indent) + line.slice(indent) : line));
   const padded = [...Array.from({ length: start.line - 1 }, () => ''), ...lines].join('\n');

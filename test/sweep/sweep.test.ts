@@ -166,6 +166,40 @@ describe('sweep', () => {
   });
 });
 
+describe('terminal', () => {
+  it('a progress bar on stderr when it is a terminal (runs done/total, ETA), none with --quiet or off a terminal', async () => {
+    const io = repoIo();
+    (io as { stderrIsTerminal?: boolean }).stderrIsTerminal = true;
+    const shown = await runWith(io, ['sweep', SWEEP, '--seeds', '1', '--jobs', '1']);
+    expect(shown.err).toContain('4/4 runs, ETA');
+    const quiet = await runWith(io, ['sweep', SWEEP, '--seeds', '1', '--jobs', '1', '--quiet']);
+    expect(quiet.err).toBe('');
+    const offTerminal = await runWith(repoIo(), ['sweep', SWEEP, '--seeds', '1', '--jobs', '1']);
+    expect(offTerminal.err).toBe('');
+  });
+
+  it('with colour on, a better verdict is green and a worse one red; the best mean is marked', async () => {
+    const io = new FakeIo({ cwd: REPO_ROOT, color: true });
+    ios.push(io);
+    const { out } = await runWith(io, ['sweep', SWEEP, '--seeds', '3', '--jobs', '1']);
+    expect(out).toContain('\u001b[32mbetter:');
+    expect(out).toContain('\u001b[31mworse:');
+    expect(out).toContain('★');
+  });
+
+  it('an inline scenario runs, and its rows say there is no file to replay', async () => {
+    const io = repoIo();
+    const path = join(io.dir, 'inline.yaml');
+    writeFileSync(path, readFileSync(join(REPO_ROOT, 'test/sweep/invalid/inline-scenario-unknown-key.yaml'), 'utf8').replace('latncy: 20ms', 'latency: 20ms, jitter: 5ms'));
+    const { code, out } = await runWith(io, ['sweep', path, '--jobs', '1', '--format', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as SweepReport;
+    expect(report.scenario).toEqual({ file: null, name: 'inline handshake' });
+    expect(report.runs.every((run) => run.replay === null)).toBe(true);
+    expect(report.variants[1]!.measures[0]!.vsBaseline!.verdict).toBe('worse');
+  });
+});
+
 describe('every shipped sweep', () => {
   for (const name of readdirSync(join(REPO_ROOT, 'sweeps')).filter((file) => file.endsWith('.yaml'))) {
     it(`sweeps/${name} runs at 2 seeds, its requirements hold, and it has a question/answer/why header`, async () => {
