@@ -1,6 +1,4 @@
-// Measures: the expectation vocabulary without bounds. Each measure is checked by the scenario
-// loader as an expectation (so hosts, ids, statistics and units are validated the same way), then
-// evaluated here on one run's trace and ledger to one number, or null when the thing never happened.
+// Measures: the expectation vocabulary without bounds, validated by the scenario loader as expectations, each evaluated on one run to a number or null (never happened).
 import { absolute, aggregate, referenceMs, samples, states, type RunData } from '../cli/scenario/assertions.js';
 import type { Expectation } from '../cli/scenario/model.js';
 import type { HostTraceEvent } from '../sim/trace.js';

@@ -1,6 +1,4 @@
-// Overrides: dotted paths into a scenario's YAML document (hosts.X.field, links.'a->b'.field,
-// timeline.<id>.<action>.<field>), resolved against the document and applied to it as YAML, so
-// the ordinary scenario loader then validates the result. Shared by `sweep` and `run --set`.
+// Overrides: dotted paths into a scenario's YAML (hosts.X.f, links.'a->b'.f, timeline.<id>.<action>.f) applied as YAML, then validated by the loader; shared by sweep and run --set.
 import { isMap, isSeq, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { didYouMean } from '../cli/scenario/units.js';
 

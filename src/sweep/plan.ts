@@ -1,6 +1,4 @@
-// The sweep plan: a sweep file (or `sweep scenario.yaml --set ...`) checked and expanded into
-// variants × seeds, each variant a scenario text the ordinary loader has validated, with every
-// problem at its file:line:col in the sweep file.
+// The sweep plan: a sweep file (or the --set quick form) checked and expanded into validated variant scenarios × seeds, every problem at its file:line:col.
 import { posix } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { InputProblem, SourcePosition } from '../cli/result.js';

@@ -1,5 +1,4 @@
-// The sweep report: statistics per variant and measure, comparisons with the baseline, pass rates,
-// requirements; built from a plan summary and the runs alone, so a merge of shards builds the same.
+// The sweep report built from a plan summary and the runs alone (so merged shards build the same): statistics, comparisons, pass rates, requirements, replay commands.
 import { valueText } from './override.js';
 import type { MeasureUnit } from './measure.js';
 import type { Plan, Requirement } from './plan.js';

@@ -1,6 +1,4 @@
-// Runs a plan's variants × seeds, here or on worker threads, each run on the same compile-and-run
-// path as `enetsim run`; results come back keyed by (variant, seed), so their order and content do
-// not depend on --jobs or on which thread ran what.
+// Runs a plan's (variant, seed) pairs here or on worker threads through the same compile-and-run path as enetsim run, results kept in grid order whatever --jobs.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

@@ -1,5 +1,4 @@
-// Statistics of a sweep, as pure functions: summaries with a Student-t 95 % confidence interval of
-// the mean, the inverse Student t, and the paired comparison of a variant with its baseline.
+// The sweep's statistics as pure functions: summaries, Student-t intervals (inverse t computed), paired comparisons with a baseline and their verdicts.
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, 9 coefficients; relative error below 1e-13). */
 export function logGamma(x: number): number {
