@@ -241,7 +241,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, 'give a command: run, validate, schema, presets, diff, conformance, serve or connect (see --help)')
+    .demandCommand(1, 'give a command: run, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)')
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {
