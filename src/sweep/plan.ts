@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { InputProblem, SourcePosition } from '../cli/result.js';
 import { problemsOfIssue } from '../cli/scenario/issues.js';
+import { BUDGET_LIMITS_DEFAULT, checkBudget } from '../cli/scenario/budget.js';
 import { loadScenario } from '../cli/scenario/load.js';
 import type { Scenario } from '../cli/scenario/model.js';
 import { ScenarioSource, type PathKey } from '../cli/scenario/source.js';
@@ -346,6 +347,13 @@ export function buildPlan(input: PlanInput, source: ScenarioSource | null, probl
         const message = `variant ${label}: together, its overrides make an invalid scenario: ${problem.message}`;
         problems.push(first !== undefined ? overrideProblem(first, message, source) : { position: null, message });
       }
+      continue;
+    }
+    // The same up-front budget as enetsim run (per run; a sweep runs many): a variant too big to run is refused before any runs.
+    const budget = checkBudget(loaded.scenario, BUDGET_LIMITS_DEFAULT);
+    if (!budget.ok) {
+      const message = `variant ${label}: ${budget.problem.message.replace(/; shorten the scenario, or raise the limits knowingly with --budget-scale N$/, '; shorten the scenario or change this variant')}`;
+      problems.push(first !== undefined ? overrideProblem(first, message, source) : { position: null, message });
       continue;
     }
     variants.push({ key, label, overrides, text: applied.text });
