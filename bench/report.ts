@@ -131,6 +131,8 @@ export interface BenchReport {
   workloads: WorkloadReport[];
   targets: TargetResult[];
   errors: string[];
+  /** W5: a sweep through `enetsim sweep` (bench/sweep-cli.ts), when it ran. */
+  sweepCli?: import('./sweep-cli.js').SweepCliResult;
 }
 
 // ---- building ------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ import {
   type WorkloadReport,
 } from './report.js';
 import type { SweepResult } from './sweep.js';
+import { renderSweepCli, runSweepCli, type SweepCliResult } from './sweep-cli.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const projectRoot = path.resolve(benchDir, '..');
@@ -45,6 +46,8 @@ interface Options {
   workers: number | undefined;
   /** Extra node/V8 flags for the measured child processes (V8 flags apply to their worker threads too). */
   nodeFlags: string[];
+  /** W5, the sweep through `enetsim sweep`: run with no --only, or when --only names W5. */
+  sweepCli: boolean;
 }
 
 function usage(message: string): never {
@@ -76,15 +79,15 @@ function parseOptions(argv: string[]): Options {
   const smoke = values.smoke;
   const repeats = values.repeats !== undefined ? Number(values.repeats) : smoke ? 1 : 5;
   if (!Number.isInteger(repeats) || repeats < 1 || repeats > 100) usage(`--repeats must be an integer 1..100, got '${values.repeats}'`);
-  const only = values.only === undefined ? [...WORKLOAD_IDS] : values.only.split(',').map((id) => id.trim());
+  const only = values.only === undefined ? [...WORKLOAD_IDS, 'W5'] : values.only.split(',').map((id) => id.trim());
   for (const id of only) {
-    if (!(WORKLOAD_IDS as readonly string[]).includes(id)) usage(`unknown workload '${id}' in --only (known: ${WORKLOAD_IDS.join(', ')})`);
+    if (!(WORKLOAD_IDS as readonly string[]).includes(id) && id !== 'W5') usage(`unknown workload '${id}' in --only (known: ${WORKLOAD_IDS.join(', ')}, W5)`);
   }
   const workers = values.workers !== undefined ? Number(values.workers) : undefined;
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 64)) usage(`--workers must be an integer 1..64, got '${values.workers}'`);
   const nodeFlags = (values['node-flags'] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
   for (const flag of nodeFlags) if (!flag.startsWith('--')) usage(`--node-flags takes flags such as --single-threaded-gc, got '${flag}'`);
-  return { repeats, only: WORKLOAD_IDS.filter((id) => only.includes(id)), smoke, out: values.out, libenet: !values['skip-libenet'], workers, nodeFlags };
+  return { repeats, only: WORKLOAD_IDS.filter((id) => only.includes(id)), smoke, out: values.out, libenet: !values['skip-libenet'], workers, nodeFlags, sweepCli: only.includes('W5') };
 }
 
 /** Runs bench/child.ts in a fresh Node process with --expose-gc and returns its result. */
@@ -203,6 +206,15 @@ function main(): void {
     const workload = id === 'W4' ? measureSweep(options, errors) : measureWorkload(id, options, availability.ok, errors);
     if (workload !== null) workloads.push(workload);
   }
+  let sweepCli: SweepCliResult | null = null;
+  if (options.sweepCli) {
+    try {
+      sweepCli = runSweepCli(projectRoot, options.smoke ? 'smoke' : 'full', options.repeats, options.workers);
+      if (!sweepCli.identical) errors.push('W5: enetsim sweep printed different reports for --jobs 1 and --jobs N');
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+  }
   const cpus = os.cpus();
   const report: BenchReport = {
     schema: 'enetsim-bench/1',
@@ -223,8 +235,10 @@ function main(): void {
     workloads,
     targets: judgeTargets(workloads),
     errors,
+    ...(sweepCli !== null ? { sweepCli } : {}),
   };
   process.stdout.write(`${renderTables(report)}\n`);
+  if (sweepCli !== null) process.stdout.write(`${renderSweepCli(sweepCli)}\n`);
   if (options.out !== undefined) fs.writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
   if (errors.length > 0) process.exitCode = 1;
 }

@@ -12,6 +12,9 @@ import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
 import { LINK_PRESETS } from './scenario/presets.js';
 import { scenarioJsonSchema } from './scenario/schema.js';
+import { mergeCommand, sweepCommand } from './commands/sweep.js';
+import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format.js';
+import { sweepJsonSchema } from '../sweep/schema.js';
 import { didYouMean } from './scenario/units.js';
 
 export type { CliIo } from './io.js';
@@ -51,7 +54,7 @@ function presetsCommand(io: CliIo): ExitCode {
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
-const COMMANDS = ['run', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
+const COMMANDS = ['run', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const first = argv[0];
@@ -78,6 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
+          .option('set', { type: 'string', array: true, describe: "override one value of the scenario: --set 'links.default.loss=5%' (a dotted path as in sweep files, docs/sweeps.md); repeatable" })
           .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core (as each host's protocol) or the real libenet (Debian's 1.3.17 unless --libenet) (default: each host's impl)" })
           .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' })
           .option('budget-scale', {
@@ -120,6 +124,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             libenetPath: libenetPathFrom(args.libenet, io),
             libenetFlagGiven: args.libenet !== undefined,
             limits: runLimits(args['budget-scale']),
+            sets: args.set ?? [],
           },
           io,
         );
@@ -175,16 +180,69 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
         exitCode = validateCommand(args.files ?? [], args['budget-scale'], io);
       },
     )
-    .command('schema', 'print the JSON Schema of scenarios (for editors: yaml-language-server)', {}, () => {
-      io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
-    })
+    .command(
+      'sweep <file>',
+      'run a sweep: variants × seeds of a scenario, with statistics, paired comparisons with a baseline and CI requirements (a sweep file, or a scenario with --set axes; exit 0 requirements hold, 1 one fails, 2 invalid input); see docs/sweeps.md',
+      (command) =>
+        command
+          .positional('file', { type: 'string', describe: 'a sweep file (sweep: at its top), or a scenario file with --set axes' })
+          .option('set', { type: 'string', array: true, describe: "quick form: an axis, --set 'path=v1,v2,…' (repeatable; the first value of the first --set is the baseline)" })
+          .option('seeds', { type: 'number', describe: 'run seeds 1..N (quick form: default 10; with a sweep file: instead of its seeds)' })
+          .option('jobs', { type: 'number', default: os.availableParallelism(), describe: 'worker threads (default: one per core); the report is the same whatever N' })
+          .option('shard', { type: 'string', describe: 'run only slice i of n (i/n) and write a part file for enetsim merge' })
+          .option('format', { choices: SWEEP_FORMATS, default: 'table' as SweepFormat, describe: 'output format' })
+          .option('out', { type: 'string', describe: 'write the report (or the shard\'s part file) to FILE' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar, no table when --out is given' })
+          .check((args) => {
+            for (const name of ['seeds', 'jobs', 'shard', 'format', 'out'] as const) {
+              if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+            }
+            if (args.seeds !== undefined && (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000)) throw new Error('--seeds must be a whole number from 1 to 10000');
+            if (!Number.isInteger(args.jobs) || args.jobs < 1 || args.jobs > 256) throw new Error('--jobs must be a whole number from 1 to 256');
+            if (args.shard !== undefined) {
+              const match = /^(\d+)\/(\d+)$/.exec(args.shard);
+              if (match === null || Number(match[1]) < 1 || Number(match[1]) > Number(match[2]) || Number(match[2]) > 10_000) throw new Error('--shard must be i/n with 1 ≤ i ≤ n ≤ 10000, e.g. 2/4');
+            }
+            return true;
+          }),
+      async (args) => {
+        if (failed) return;
+        const shard = args.shard === undefined ? null : { index: Number(args.shard.split('/')[0]), count: Number(args.shard.split('/')[1]) };
+        exitCode = await sweepCommand(
+          { file: args.file!, sets: args.set ?? [], seeds: args.seeds ?? null, jobs: args.jobs, shard, format: args.format, out: args.out ?? null, quiet: args.quiet },
+          io,
+        );
+      },
+    )
+    .command(
+      'merge <files..>',
+      'combine the part files of a sharded sweep (sweep --shard i/n) into the report one run gives (exit codes as sweep)',
+      (command) =>
+        command
+          .positional('files', { type: 'string', array: true })
+          .option('format', { choices: SWEEP_FORMATS, default: 'table' as SweepFormat, describe: 'output format' })
+          .option('out', { type: 'string', describe: 'write the report to FILE' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no table on stdout when --out is given' }),
+      (args) => {
+        if (failed) return;
+        exitCode = mergeCommand({ files: args.files ?? [], format: args.format, out: args.out ?? null, quiet: args.quiet }, io);
+      },
+    )
+    .command(
+      'schema',
+      'print the JSON Schema of scenarios, or with --sweep of sweep files (for editors: yaml-language-server)',
+      (command) => command.option('sweep', { type: 'boolean', default: false, describe: 'the sweep file schema instead' }),
+      (args) => {
+        io.stdout(`${JSON.stringify(args.sweep ? sweepJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+      },
+    )
     .command('presets', 'list the named link presets with their values and sources', {}, () => {
       exitCode = presetsCommand(io);
     })
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, 'give a command: run, validate, schema, presets, diff, conformance, serve or connect (see --help)')
+    .demandCommand(1, 'give a command: run, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)')
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {

@@ -34,6 +34,8 @@ export interface CliIo {
   color: boolean;
   /** Milliseconds from some fixed point, for the report's wall time only. */
   wallClockMs: () => number;
+  /** Whether stderr is a terminal (sweep's progress bar is drawn only then); absent: no. */
+  stderrIsTerminal?: boolean;
   /** Environment variables the CLI reads (ENETSIM_LIBENET); absent in tests that set none. */
   env?: Readonly<Record<string, string | undefined>>;
   /** For serve/connect: a signal aborted by Ctrl-C (SIGINT) or SIGTERM; called once per run, so other commands keep Node's default Ctrl-C. */

@@ -18,6 +18,7 @@ try {
     color: colorWanted(),
     wallClockMs: () => performance.now(),
     env: process.env,
+    stderrIsTerminal: process.stderr.isTTY === true,
     interruptSignal: () => {
       const controller = new AbortController();
       const abort = (): void => controller.abort();

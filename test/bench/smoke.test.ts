@@ -34,6 +34,10 @@ test('bench --smoke: every workload reports every figure, the TS/libenet ratios 
 
   expect(report.schema).toBe('enetsim-bench/1');
   expect(report.errors).toEqual([]);
+  // W5: the sweep through enetsim sweep ran on one thread and on workers, with identical reports.
+  expect(report.sweepCli).toMatchObject({ variantCount: 2, seedCount: 2, runCount: 4, identical: true });
+  expect(report.sweepCli!.oneThreadRunsPerSecond).toBeGreaterThan(0);
+  expect(report.sweepCli!.allCoresRunsPerSecond).toBeGreaterThan(0);
   expect(report.options).toMatchObject({ smoke: true, repeats: 1 });
   expect(report.workloads.map((workload) => workload.id)).toEqual(['W1', 'W1@1.3.18', 'W1-untraced', 'W2', 'W2-untraced', 'W3', 'W4', 'M1']);
   for (const id of ['W1', 'W2']) {

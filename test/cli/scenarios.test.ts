@@ -81,6 +81,30 @@ const BREAKAGES: Readonly<Record<string, Breakage>> = {
     label: 'sat is dropped only 46.6 s after its first lost PING, long past timeout_max',
     observed: 'observed: timed out at 51.12s by the maximum rule',
   },
+  'throttle-configure-tuning.yaml': {
+    from: 'aggregate: max, above: 100ms',
+    to: 'aggregate: max, above: 1s',
+    label: 'the queue builds up under the burst',
+    observed: 'observed: 144ms from 205 samples',
+  },
+  'set-timeout-sweep.yaml': {
+    from: 'after: cut, within: 30s',
+    to: 'after: cut, within: 5s',
+    label: 'the server notices the dead peer within 30 s',
+    observed: 'observed: timed out at 16.483s by the limit rule',
+  },
+  'ping-interval-idle.yaml': {
+    from: 'after: vanish, within: 25s',
+    to: 'after: vanish, within: 1s',
+    label: 'the client notices the vanished server',
+    observed: 'observed: timed out at 11.7s by the limit rule',
+  },
+  'packet-size-fragments.yaml': {
+    from: 'ratio: { at_least: 0.9 }',
+    to: 'ratio: { above: 0.999 }',
+    label: 'most packets arrive',
+    observed: 'observed: 199/200 delivered (0.995)',
+  },
   'throttle-under-congestion.yaml': {
     from: 'after: relief, within: 1.5s, hold: 4s',
     to: 'after: relief, within: 1s, hold: 4s',

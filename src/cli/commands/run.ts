@@ -19,6 +19,7 @@ import { decodeScenarioText, formatProblem } from '../scenario/source.js';
 import { formatDuration } from '../scenario/units.js';
 import { narrate } from './explain.js';
 import { expandFiles } from './files.js';
+import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
 export interface RunOptions {
   patterns: string[];
@@ -37,6 +38,8 @@ export interface RunOptions {
   libenetFlagGiven?: boolean;
   /** The up-front budget and the mid-run bounds (`--budget-scale` scales both; see {@link runLimits}). */
   limits: RunLimits;
+  /** `--set path=value` overrides applied to every scenario before it is loaded (as in sweep files). */
+  sets?: string[];
 }
 
 /** The bounds of one `run`: the estimate's limits (checked before) and the simulator's (during). */
@@ -183,8 +186,21 @@ function readScenarioFile(file: string, io: CliIo): ReadResult {
   return decoded.ok ? { ok: true, text: decoded.text } : { ok: false, problem: decoded.problem };
 }
 
-/** Loads every file; all problems of all files are returned together. */
-export function loadAll(patterns: readonly string[], io: CliIo): LoadedScenarios {
+/** `--set` flags as overrides, or the first flag that is not path=value. */
+function overridesOf(sets: readonly string[]): { ok: true; overrides: Override[] } | { ok: false; message: string } {
+  const overrides: Override[] = [];
+  for (const flag of sets) {
+    const parsed = parseSet(flag, true);
+    if (!parsed.ok) return parsed;
+    overrides.push(...flatten(parsed.path, parsed.values[0]));
+  }
+  return { ok: true, overrides };
+}
+
+/** Loads every file; all problems of all files are returned together. `sets` overrides values in each (run --set). */
+export function loadAll(patterns: readonly string[], io: CliIo, sets: readonly string[] = []): LoadedScenarios {
+  const parsedSets = overridesOf(sets);
+  if (!parsedSets.ok) return { ok: false, problems: [{ position: null, message: parsedSets.message }] };
   const expansion = expandFiles(patterns, io);
   if (!expansion.ok) return { ok: false, problems: [{ position: null, message: expansion.message }] };
   const problems: InputProblem[] = [];
@@ -195,7 +211,24 @@ export function loadAll(patterns: readonly string[], io: CliIo): LoadedScenarios
       problems.push(read.problem);
       continue;
     }
-    const loaded = loadScenario(file, read.text);
+    let text = read.text;
+    if (parsedSets.overrides.length > 0) {
+      const applied = applyOverrides(text, parsedSets.overrides);
+      if (!applied.ok) {
+        problems.push({ position: null, message: `--set ${parsedSets.overrides[applied.index]!.path}: ${applied.message} in ${file}` });
+        continue;
+      }
+      const alone = loadScenario(file, text);
+      text = applied.text;
+      // A scenario that was valid before the overrides and is not after: blame the flags, not lines the user never wrote.
+      if (alone.ok) {
+        const loaded = loadScenario(file, text);
+        if (loaded.ok) scenarios.push(loaded.scenario);
+        else problems.push(...loaded.problems.map((problem) => ({ position: null, message: `--set ${sets.join(' --set ')} makes ${file} invalid: ${problem.message}` })));
+        continue;
+      }
+    }
+    const loaded = loadScenario(file, text);
     if (loaded.ok) scenarios.push(loaded.scenario);
     else problems.push(...loaded.problems);
   }
@@ -340,7 +373,8 @@ export function seedsFor(scenario: Scenario, options: Pick<RunOptions, 'seed' | 
 function reproduceCommand(scenario: Scenario, seed: number, options: RunOptions): string {
   const implementation = options.implementationName !== null ? ` --impl ${options.implementationName}` : '';
   const file = /^[\w./-]+$/.test(scenario.file) ? scenario.file : `'${scenario.file.replace(/'/g, `'\\''`)}'`;
-  return `enetsim run ${file} --seed ${seed}${implementation}`;
+  const sets = (options.sets ?? []).map((flag) => ` --set '${flag.replace(/'/g, `'\\''`)}'`).join('');
+  return `enetsim run ${file} --seed ${seed}${implementation}${sets}`;
 }
 
 function assertionResults(scenario: Scenario, runs: readonly Extract<SeedRun, { kind: 'finished' }>[]): AssertionResult[] {
@@ -417,7 +451,7 @@ function openOutputs(options: RunOptions, io: CliIo): Outputs {
  * terminal always means the report file exists.
  */
 export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
-  const loaded = loadAll(options.patterns, io);
+  const loaded = loadAll(options.patterns, io, options.sets ?? []);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
     return 2;

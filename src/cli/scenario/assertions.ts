@@ -61,12 +61,12 @@ export function check(expectation: Expectation, run: RunData): CheckResult {
 
 // ---- helpers -------------------------------------------------------------------------------------------
 
-function referenceMs(after: string | null, run: RunData): number {
+export function referenceMs(after: string | null, run: RunData): number {
   return after === null ? 0 : (run.idTimesMs.get(after) ?? 0);
 }
 
 /** [from, to] in absolute virtual ms; `to` defaults to the end of the run. */
-function absolute(window: Window, run: RunData): [number, number] {
+export function absolute(window: Window, run: RunData): [number, number] {
   const reference = referenceMs(window.after, run);
   return [reference + window.fromMs, window.toMs === null ? run.durationMs : reference + window.toMs];
 }
@@ -78,7 +78,7 @@ function describeWindow(window: Window): string {
   return `between ${formatDuration(window.fromMs)} and ${window.toMs === null ? 'the end' : formatDuration(window.toMs)} after ${reference}`;
 }
 
-function states(run: RunData, host: string, peer: string): StateTraceEvent[] {
+export function states(run: RunData, host: string, peer: string): StateTraceEvent[] {
   return run.events.filter((event): event is StateTraceEvent => event.kind === 'state' && event.host === host && event.peer === peer);
 }
 
@@ -188,13 +188,13 @@ function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, ru
   };
 }
 
-function samples(run: RunData, host: string, peer: string, index: number): [number, number][] {
+export function samples(run: RunData, host: string, peer: string, index: number): [number, number][] {
   return run.events
     .filter((event): event is StatsTraceEvent => event.kind === 'stats' && event.host === host && event.peer === peer)
     .map((event) => [event.atMs, event.values[index]!]);
 }
 
-function aggregate(values: number[], how: string): number {
+export function aggregate(values: number[], how: string): number {
   const sorted = [...values].sort((a, b) => a - b);
   switch (how) {
     case 'min':

@@ -732,10 +732,12 @@ function convergeExpectation(checker: Checker, spec: Record<string, unknown>, pa
   }
   const after = (spec['after'] as string | undefined) ?? null;
   if (after !== null) windowOf(checker, { after }, path, context);
-  insideRun(checker, context, after, spec['within'] as number, [...path, 'within'], 'the deadline');
+  // Without `within` the deadline is the end of the run: "when does it converge, if it does".
+  const withinMs = (spec['within'] as number | undefined) ?? context.durationMs - referenceOf(context, after);
+  if (spec['within'] !== undefined) insideRun(checker, context, after, withinMs, [...path, 'within'], 'the deadline');
   // Entering at the reference itself is the earliest pass, so a hold past the end can never pass.
   if (spec['hold'] !== undefined) insideRun(checker, context, after, spec['hold'] as number, [...path, 'hold'], 'even the earliest hold ends at');
-  return { kind: 'converge', ...peer, stat, statIndex: STATISTICS.indexOf(stat as (typeof STATISTICS)[number]), low, high, withinMs: spec['within'] as number, holdMs: (spec['hold'] as number | undefined) ?? 0, after, unit };
+  return { kind: 'converge', ...peer, stat, statIndex: STATISTICS.indexOf(stat as (typeof STATISTICS)[number]), low, high, withinMs, holdMs: (spec['hold'] as number | undefined) ?? 0, after, unit };
 }
 
 function deliveryExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext): Expectation {

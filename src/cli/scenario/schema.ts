@@ -292,7 +292,7 @@ export const EXPECTATIONS = {
     stat: statistic,
     to: z.union([z.string(), z.number()]).optional(),
     band: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).optional(),
-    within: duration('time allowed to enter the band'),
+    within: duration('time allowed to enter the band (default: until the end of the run)').optional(),
     hold: duration('time it must then stay in the band').optional(),
     after: window.after,
   }),
