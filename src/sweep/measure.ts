@@ -1,7 +1,6 @@
 // Measures: the expectation vocabulary without bounds, validated by the scenario loader as expectations, each evaluated on one run to a number or null (never happened).
-import { absolute, aggregate, referenceMs, samples, states, type RunData } from '../cli/scenario/assertions.js';
+import { absolute, aggregate, matchingEvents, referenceMs, samples, states, type RunData } from '../cli/scenario/assertions.js';
 import type { Expectation } from '../cli/scenario/model.js';
-import type { HostTraceEvent } from '../sim/trace.js';
 import { MEASURE_KINDS, type MeasureKind } from './schema.js';
 
 /** A measure's unit in every output: milliseconds, a count, a fraction, or a percentage (PEER_PACKET_LOSS). */
@@ -89,18 +88,7 @@ export function evaluate(measure: Measure, run: RunData): number | null {
       return hit === undefined ? null : hit.atMs - referenceMs(expectation.window.after, run);
     }
     case 'event': {
-      const [fromMs, toMs] = absolute(expectation.window, run);
-      const matching = run.events.filter(
-        (event): event is HostTraceEvent =>
-          event.kind === 'event' &&
-          event.host === expectation.host &&
-          event.type === expectation.type &&
-          (expectation.peer === null || event.peer === expectation.peer) &&
-          (expectation.data === null || event.data === expectation.data) &&
-          (expectation.channel === null || event.channel === expectation.channel) &&
-          event.atMs >= fromMs &&
-          event.atMs <= toMs,
-      );
+      const matching = matchingEvents(expectation, run);
       if (measure.yields === 'count') return matching.length;
       return matching.length === 0 ? null : matching[0]!.atMs - referenceMs(expectation.window.after, run);
     }

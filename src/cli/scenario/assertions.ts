@@ -146,9 +146,10 @@ function checkSequence(expectation: Extract<Expectation, { kind: 'sequence' }>, 
   return { passed, expected: `${expectation.host}->${expectation.peer} goes through ${expectation.states.join(' → ')}`, observed: seen.length === 0 ? 'no state changes' : seen.join(' → ') };
 }
 
-function checkEvent(expectation: Extract<Expectation, { kind: 'event' }>, run: RunData): CheckResult {
+/** The application events an `event` expectation looks at: its host, type, peer, data and channel, inside its window. */
+export function matchingEvents(expectation: Extract<Expectation, { kind: 'event' }>, run: RunData): HostTraceEvent[] {
   const [fromMs, toMs] = absolute(expectation.window, run);
-  const matching = run.events.filter(
+  return run.events.filter(
     (event): event is HostTraceEvent =>
       event.kind === 'event' &&
       event.host === expectation.host &&
@@ -159,6 +160,10 @@ function checkEvent(expectation: Extract<Expectation, { kind: 'event' }>, run: R
       event.atMs >= fromMs &&
       event.atMs <= toMs,
   );
+}
+
+function checkEvent(expectation: Extract<Expectation, { kind: 'event' }>, run: RunData): CheckResult {
+  const matching = matchingEvents(expectation, run);
   const count = matching.length;
   const minimum = expectation.count ?? expectation.min ?? (expectation.max === null ? 1 : 0);
   const maximum = expectation.count ?? expectation.max ?? Number.POSITIVE_INFINITY;
