@@ -142,6 +142,13 @@ export interface Paired {
   ties: number;
   losses: number;
   verdict: Verdict;
+  /**
+   * Welch's 95 % interval of the same difference over the same seeds, as if the two samples were
+   * independent: what the comparison would know without pairing (common random numbers narrow the
+   * paired interval below it; docs/sweeps.md). Null below 2 pairs.
+   */
+  unpairedCiLow: number | null;
+  unpairedCiHigh: number | null;
 }
 
 /**
@@ -150,20 +157,43 @@ export interface Paired {
  */
 export function pairedComparison(variant: readonly (number | null)[], baseline: readonly (number | null)[], better: 'higher' | 'lower'): Paired {
   const differences: number[] = [];
+  const variantPaired: number[] = [];
+  const baselinePaired: number[] = [];
   for (let index = 0; index < variant.length; index++) {
     const a = variant[index];
     const b = baseline[index];
-    if (a !== null && a !== undefined && b !== null && b !== undefined) differences.push(a - b);
+    if (a !== null && a !== undefined && b !== null && b !== undefined) {
+      differences.push(a - b);
+      variantPaired.push(a);
+      baselinePaired.push(b);
+    }
   }
   const sign = better === 'higher' ? 1 : -1;
   const wins = differences.filter((difference) => sign * difference > 0).length;
   const losses = differences.filter((difference) => sign * difference < 0).length;
   const base = { pairs: differences.length, unpaired: variant.length - differences.length, wins, ties: differences.length - wins - losses, losses };
-  if (differences.length < 2) return { ...base, meanDifference: differences[0] ?? null, ciLow: null, ciHigh: null, verdict: 'too few pairs' };
+  if (differences.length < 2) return { ...base, meanDifference: differences[0] ?? null, ciLow: null, ciHigh: null, verdict: 'too few pairs', unpairedCiLow: null, unpairedCiHigh: null };
   const interval = meanInterval(differences);
   const [low, high] = [interval.low!, interval.high!];
   let verdict: Verdict = 'no significant difference';
   if (sign * low > 0 && sign * high > 0) verdict = 'better';
   else if (sign * low < 0 && sign * high < 0) verdict = 'worse';
-  return { ...base, meanDifference: interval.mean, ciLow: low, ciHigh: high, verdict };
+  const unpaired = welchInterval(variantPaired, baselinePaired);
+  return { ...base, meanDifference: interval.mean, ciLow: low, ciHigh: high, verdict, unpairedCiLow: unpaired?.low ?? null, unpairedCiHigh: unpaired?.high ?? null };
+}
+
+/** Welch's 95 % interval of mean(a) − mean(b) (Welch–Satterthwaite degrees of freedom); null when it is undefined. */
+export function welchInterval(a: readonly number[], b: readonly number[]): { low: number; high: number } | null {
+  if (a.length < 2 || b.length < 2) return null;
+  const variance = (values: readonly number[]): number => {
+    const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
+    return values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
+  };
+  const termA = variance(a) / a.length;
+  const termB = variance(b) / b.length;
+  const difference = a.reduce((sum, value) => sum + value, 0) / a.length - b.reduce((sum, value) => sum + value, 0) / b.length;
+  if (termA + termB === 0) return { low: difference, high: difference };
+  const degrees = (termA + termB) ** 2 / (termA ** 2 / (a.length - 1) + termB ** 2 / (b.length - 1));
+  const half = studentTQuantile(0.975, degrees) * Math.sqrt(termA + termB);
+  return { low: difference - half, high: difference + half };
 }

@@ -1,6 +1,6 @@
 // The sweep's statistics against values computed independently: published t quantiles, hand sums, brute force.
 import { describe, expect, it } from 'vitest';
-import { meanInterval, pairedComparison, percentile, studentTCdf, studentTQuantile, summarize } from '../../src/sweep/stats.js';
+import { meanInterval, pairedComparison, percentile, studentTCdf, studentTQuantile, summarize, welchInterval } from '../../src/sweep/stats.js';
 
 describe('Student t', () => {
   // Two-sided 95 % critical values as printed in every t table.
@@ -94,5 +94,23 @@ describe('paired comparison', () => {
   });
   it('fewer than two pairs: too few pairs, no interval', () => {
     expect(pairedComparison([5, null], [4, 4], 'higher')).toMatchObject({ pairs: 1, verdict: 'too few pairs', ciLow: null });
+  });
+});
+
+describe('unpaired (Welch) interval', () => {
+  it('two samples of 2 with equal variances: df = 2, t(0.975, 2) = 4.303, half-width 4.303·√2', () => {
+    // a = [0, 2], b = [10, 12]: variances 2 and 2, terms 2/2 = 1 each, df = (1 + 1)² / (1/1 + 1/1) = 2.
+    const interval = welchInterval([0, 2], [10, 12])!;
+    expect(interval.low).toBeCloseTo(-10 - 4.302653 * Math.SQRT2, 4);
+    expect(interval.high).toBeCloseTo(-10 + 4.302653 * Math.SQRT2, 4);
+  });
+  it('constant samples: a zero-width interval at the difference; fewer than 2 values: none', () => {
+    expect(welchInterval([3, 3, 3], [1, 1, 1])).toEqual({ low: 2, high: 2 });
+    expect(welchInterval([3], [1, 2])).toBeNull();
+  });
+  it('the paired comparison reports it over the same seeds as the pairs', () => {
+    const compared = pairedComparison([0, 2, null], [10, 12, 40], 'lower');
+    expect(compared.pairs).toBe(2);
+    expect(compared.unpairedCiLow).toBeCloseTo(-10 - 4.302653 * Math.SQRT2, 4);
   });
 });
