@@ -7,15 +7,15 @@ import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
 import { budgetProblems, libenetPathFrom, runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
 import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
-import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from './scenario/budget.js';
+import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from '../scenario/budget.js';
 import type { CliIo } from './io.js';
 import { REPORTER_NAMES, type ReporterName } from './report/index.js';
-import { LINK_PRESETS } from './scenario/presets.js';
-import { scenarioJsonSchema } from './scenario/schema.js';
+import { LINK_PRESETS } from '../scenario/presets.js';
+import { scenarioJsonSchema } from '../scenario/schema.js';
 import { mergeCommand, sweepCommand } from './commands/sweep.js';
 import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format.js';
 import { sweepJsonSchema } from '../sweep/schema.js';
-import { didYouMean } from './scenario/units.js';
+import { didYouMean } from '../scenario/units.js';
 
 export type { CliIo } from './io.js';
 

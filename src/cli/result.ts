@@ -1,12 +1,10 @@
 // What running scenarios produces, independent of how it is printed: the reporters (pretty, json,
 // junit, github) all read this model.
 
-/** Where something is in a scenario file (1-based line and column). */
-export interface SourcePosition {
-  file: string;
-  line: number;
-  column: number;
-}
+import type { SourcePosition } from '../scenario/problem.js';
+
+// The input-problem types live with the scenario loader, which reports them; commands re-use them from here.
+export type { InputProblem, SourcePosition } from '../scenario/problem.js';
 
 /** The outcome of one assertion over all the seeds it ran with. */
 export interface AssertionResult {
@@ -64,12 +62,6 @@ export interface ScenarioResult {
 }
 
 /** A problem with the input (scenario or flags): located, with a message a person can act on. */
-export interface InputProblem {
-  position: SourcePosition | null;
-  message: string;
-  /** The source line and a caret under the column, when known. */
-  excerpt?: string;
-}
 
 export interface RunReport {
   scenarios: ScenarioResult[];

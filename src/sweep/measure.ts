@@ -1,6 +1,6 @@
 // Measures: the expectation vocabulary without bounds, validated by the scenario loader as expectations, each evaluated on one run to a number or null (never happened).
-import { absolute, aggregate, matchingEvents, referenceMs, samples, states, type RunData } from '../cli/scenario/assertions.js';
-import type { Expectation } from '../cli/scenario/model.js';
+import { absolute, aggregate, matchingEvents, referenceMs, samples, states, type RunData } from '../scenario/assertions.js';
+import type { Expectation } from '../scenario/model.js';
 import { MEASURE_KINDS, type MeasureKind } from './schema.js';
 
 /** A measure's unit in every output: milliseconds, a count, a fraction, or a percentage (PEER_PACKET_LOSS). */

@@ -1,6 +1,6 @@
 // Overrides: dotted paths into a scenario's YAML (hosts.X.f, links.'a->b'.f, timeline.<id>.<action>.f) applied as YAML, then validated by the loader; shared by sweep and run --set.
 import { isMap, isSeq, parse as parseYaml, parseDocument, type Document } from 'yaml';
-import { didYouMean } from '../cli/scenario/units.js';
+import { didYouMean } from '../scenario/units.js';
 
 /** One leaf override: a path as written, and the value to set (a YAML scalar or a list). */
 export interface Override {

@@ -1,14 +1,14 @@
 // The sweep plan: a sweep file (or the --set quick form) checked and expanded into validated variant scenarios × seeds, every problem at its file:line:col.
 import { posix } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { InputProblem, SourcePosition } from '../cli/result.js';
-import { problemsOfIssue } from '../cli/scenario/issues.js';
-import { BUDGET_LIMITS_DEFAULT, checkBudget } from '../cli/scenario/budget.js';
-import { loadScenario } from '../cli/scenario/load.js';
-import type { Scenario } from '../cli/scenario/model.js';
-import { ScenarioSource, type PathKey } from '../cli/scenario/source.js';
-import { parseUnit } from '../cli/scenario/units.js';
-import { labelOf } from '../cli/scenario/assertions.js';
+import type { InputProblem, SourcePosition } from '../scenario/problem.js';
+import { problemsOfIssue } from '../scenario/issues.js';
+import { BUDGET_LIMITS_DEFAULT, checkBudget } from '../scenario/budget.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/model.js';
+import { ScenarioSource, type PathKey } from '../scenario/source.js';
+import { parseUnit } from '../scenario/units.js';
+import { labelOf } from '../scenario/assertions.js';
 import { applyOverrides, flatten, type Override } from './override.js';
 import { expectationSpecOf, kindOf, measureOf, type Measure, type MeasureUnit } from './measure.js';
 import { MEASURE_KINDS, sweepSchema, type SweepParsed } from './schema.js';

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { check } from '../cli/scenario/assertions.js';
-import { compileScenario, type CompileOptions } from '../cli/scenario/compile.js';
-import { loadScenario } from '../cli/scenario/load.js';
-import type { Scenario } from '../cli/scenario/model.js';
+import { check } from '../scenario/assertions.js';
+import { compileScenario, type CompileOptions } from '../scenario/compile.js';
+import { loadScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/model.js';
 import { defaultSimulationLimits } from '../sim/simulation.js';
 import { evaluate, measureOf, type Measure } from './measure.js';
 import { PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS } from '../sim/weather.js';

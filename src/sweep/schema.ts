@@ -1,6 +1,6 @@
 // The sweep file format as a zod schema: what `enetsim sweep` reads, and what `enetsim schema --sweep` prints.
 import { z } from 'zod';
-import { EXPECTATIONS } from '../cli/scenario/schema.js';
+import { EXPECTATIONS } from '../scenario/schema.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 

@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BUDGET_LIMITS_DEFAULT, checkBudget, estimateCost } from '../../src/cli/scenario/budget.js';
-import { loadScenario } from '../../src/cli/scenario/load.js';
+import { BUDGET_LIMITS_DEFAULT, checkBudget, estimateCost } from '../../src/scenario/budget.js';
+import { loadScenario } from '../../src/scenario/load.js';
 import { FakeIo, REPO_ROOT, runWith } from './support-io.js';
 
 const ios: FakeIo[] = [];

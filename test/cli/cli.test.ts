@@ -2,7 +2,7 @@
 // schema and presets, and colour. Scenarios are written to the fake's temp dir by each test.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/cli/report/index.js';
-import { LINK_PRESETS } from '../../src/cli/scenario/presets.js';
+import { LINK_PRESETS } from '../../src/scenario/presets.js';
 import { findAll, parseXml } from './support-xml.js';
 import { FakeIo, runWith, type CliRun } from './support-io.js';
 

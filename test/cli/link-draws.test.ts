@@ -1,8 +1,8 @@
 // The scenario key `link_draws`: its forms, its default, its errors at file:line:col, and what --explain prints for it.
 import { describe, expect, it } from 'vitest';
 import { describeScenario } from '../../src/cli/commands/explain.js';
-import { loadScenario } from '../../src/cli/scenario/load.js';
-import { compileScenario } from '../../src/cli/scenario/compile.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { compileScenario } from '../../src/scenario/compile.js';
 import { PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS } from '../../src/sim/weather.js';
 
 function scenarioText(linkDraws: string): string {

@@ -7,9 +7,9 @@
 // new peer's VERIFY_CONNECT a retransmission of the old one's.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { narrate } from '../../src/cli/commands/explain.js';
-import { compileScenario } from '../../src/cli/scenario/compile.js';
-import { loadScenario } from '../../src/cli/scenario/load.js';
-import type { Scenario } from '../../src/cli/scenario/model.js';
+import { compileScenario } from '../../src/scenario/compile.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import type { Scenario } from '../../src/scenario/model.js';
 import type { HostFactory } from '../../src/sim/sim-host.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import type { StateTraceEvent } from '../../src/sim/trace.js';

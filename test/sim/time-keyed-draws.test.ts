@@ -2,8 +2,8 @@
 // Statistical tolerances are about 4–5 standard errors for the sample size, and the seeds are fixed, so
 // a correct model never flakes and a wrong one (e.g. a chain stepping per datagram) fails.
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../src/cli/scenario/load.js';
-import { compileScenario } from '../../src/cli/scenario/compile.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { compileScenario } from '../../src/scenario/compile.js';
 import { Link, type LinkOutcome } from '../../src/sim/link.js';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../../src/sim/link-config.js';
 import { RandomStream } from '../../src/sim/random.js';

@@ -8,9 +8,9 @@
 // Student t on the per-seed differences, the unpaired one Welch's on the two samples.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compileScenario } from '../../src/cli/scenario/compile.js';
-import { loadScenario } from '../../src/cli/scenario/load.js';
-import type { Scenario } from '../../src/cli/scenario/model.js';
+import { compileScenario } from '../../src/scenario/compile.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import type { Scenario } from '../../src/scenario/model.js';
 import type { Simulation } from '../../src/sim/simulation.js';
 import { PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../../src/sim/weather.js';
 

@@ -37,8 +37,8 @@ async function oracleFactory(job) {
 }
 
 async function runScenario(job, factory) {
-  const { loadScenario } = await load(job.dist, 'cli/scenario/load.js');
-  const { compileScenario } = await load(job.dist, 'cli/scenario/compile.js');
+  const { loadScenario } = await load(job.dist, 'scenario/load.js');
+  const { compileScenario } = await load(job.dist, 'scenario/compile.js');
   const { createTsHost } = await load(job.dist, 'sim/ts-host.js');
   const { firstDivergence, endStateDifferences } = await load(job.dist, 'cli/commands/diff.js');
   const loaded = loadScenario(job.scenario, fs.readFileSync(job.scenario, 'utf8'));

@@ -10,10 +10,10 @@ import type { Simulation } from '../../sim/simulation.js';
 import type { TraceEvent } from '../../sim/trace.js';
 import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo } from '../io.js';
-import { compileScenario } from '../scenario/compile.js';
-import type { Scenario } from '../scenario/model.js';
-import { formatDuration } from '../scenario/units.js';
-import { BUDGET_LIMITS_DEFAULT } from '../scenario/budget.js';
+import { compileScenario } from '../../scenario/compile.js';
+import type { Scenario } from '../../scenario/model.js';
+import { formatDuration } from '../../scenario/units.js';
+import { BUDGET_LIMITS_DEFAULT } from '../../scenario/budget.js';
 import { budgetProblems, groupByProtocol, loadAll, printProblems, startLibenet, type LibenetSession } from './run.js';
 
 /** One event as compared: causes other than timeout rules are the TypeScript core's alone. */

@@ -3,8 +3,8 @@
 import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { TraceEvent } from '../../sim/trace.js';
-import type { Scenario } from '../scenario/model.js';
-import { formatDuration } from '../scenario/units.js';
+import type { Scenario } from '../../scenario/model.js';
+import { formatDuration } from '../../scenario/units.js';
 
 /** Narrated lines beyond this many are summarised (a long run retransmits thousands of times). */
 export const NARRATION_LINES_MAX = 400;

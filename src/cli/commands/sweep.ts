@@ -2,7 +2,7 @@
 // worker threads (whole or one shard), and report; or merge shards' part files into one report.
 import type { CliIo, OutputFile } from '../io.js';
 import type { InputProblem } from '../result.js';
-import { decodeScenarioText, formatProblem } from '../scenario/source.js';
+import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
 import { progressBar } from '../../sweep/progress.js';

@@ -1,12 +1,12 @@
 // Turns a loaded Scenario into a Simulation: hosts, initial links, and the timeline's actions
 // scheduled at their times. Workloads draw sizes from their own random streams (forked by the
 // entry's index), so adding a timeline entry never changes another entry's draws.
-import { PacketFlag } from '../../enet/constants.js';
-import type { RandomStream } from '../../sim/random.js';
-import type { SimulationLimits } from '../../sim/limits.js';
-import type { HostFactory } from '../../sim/sim-host.js';
-import { Simulation } from '../../sim/simulation.js';
-import type { LinkDraws } from '../../sim/weather.js';
+import { PacketFlag } from '../enet/constants.js';
+import type { RandomStream } from '../sim/random.js';
+import type { SimulationLimits } from '../sim/limits.js';
+import type { HostFactory } from '../sim/sim-host.js';
+import { Simulation } from '../sim/simulation.js';
+import type { LinkDraws } from '../sim/weather.js';
 import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
 
 export interface CompileOptions {

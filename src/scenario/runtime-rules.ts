@@ -2,9 +2,9 @@
 // here mirrors a `throw`, a silent rounding or a silent reinterpretation further down (named at each
 // rule), so `validate` refuses exactly the values `run` could not honour: "one validator, the same
 // rules as the runtime". docs/scenarios.md ("What is refused, and why") lists them for users.
-import { Protocol } from '../../enet/constants.js';
-import { TAG_SIZE_BYTES } from '../../sim/ledger.js';
-import { MAX_DELAY_MS } from '../../sim/link-config.js';
+import { Protocol } from '../enet/constants.js';
+import { TAG_SIZE_BYTES } from '../sim/ledger.js';
+import { MAX_DELAY_MS } from '../sim/link-config.js';
 import { formatDuration } from './units.js';
 
 /**

@@ -1,6 +1,6 @@
 // Reference checks that work on the raw YAML data, so that a misspelt host or id is reported in the
 // same run as schema problems (the user sees every problem at once, not one round at a time).
-import type { InputProblem } from '../result.js';
+import type { InputProblem } from './problem.js';
 import type { PathKey, ScenarioSource } from './source.js';
 import { didYouMean } from './units.js';
 

@@ -1,6 +1,6 @@
 // Named link presets, each with its source. Values are per direction (one-way), as the source
 // applies them unless noted; `enetsim presets` lists them.
-import type { LinkConfig } from '../../sim/link-config.js';
+import type { LinkConfig } from '../sim/link-config.js';
 
 export interface LinkPreset {
   name: string;

@@ -2,13 +2,13 @@
 // defaults) → the resolved Scenario model. Every problem found is reported together, each at its
 // file:line:col with a caret excerpt; nothing the user wrote is ignored.
 import { isMap } from 'yaml';
-import { PacketFlag, type ProtocolProfile } from '../../enet/constants.js';
-import { isGodotProfile, profileBehaviour } from '../../enet/profile.js';
-import type { LinkConfig } from '../../sim/link-config.js';
-import { resolveLinkConfig } from '../../sim/link-config.js';
-import { mergeLinkConfig } from '../../sim/network.js';
-import { MAX_DRAW_SLOT_MS, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../../sim/weather.js';
-import type { InputProblem } from '../result.js';
+import { PacketFlag, type ProtocolProfile } from '../enet/constants.js';
+import { isGodotProfile, profileBehaviour } from '../enet/profile.js';
+import type { LinkConfig } from '../sim/link-config.js';
+import { resolveLinkConfig } from '../sim/link-config.js';
+import { mergeLinkConfig } from '../sim/network.js';
+import { MAX_DRAW_SLOT_MS, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../sim/weather.js';
+import type { InputProblem } from './problem.js';
 import { problemsOfIssue } from './issues.js';
 import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
 import { findPreset, LINK_PRESETS } from './presets.js';

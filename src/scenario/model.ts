@@ -1,9 +1,9 @@
 // A scenario after loading: every default resolved, every value in base units (ms, bytes, bit/s,
 // percent), every reference checked. The compiler (compile.ts) and the assertions read only this.
-import type { ProtocolProfile } from '../../enet/constants.js';
-import type { LinkConfig } from '../../sim/link-config.js';
-import type { LinkDraws } from '../../sim/weather.js';
-import type { SourcePosition } from '../result.js';
+import type { ProtocolProfile } from '../enet/constants.js';
+import type { LinkConfig } from '../sim/link-config.js';
+import type { LinkDraws } from '../sim/weather.js';
+import type { SourcePosition } from './problem.js';
 
 export interface ScenarioHost {
   name: string;

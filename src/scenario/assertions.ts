@@ -1,8 +1,8 @@
 // Evaluates a scenario's expectations against one run's trace and ledger. Each check returns what
 // it expected and what it observed, in words with units, so a failure explains itself.
-import { PacketFlag } from '../../enet/constants.js';
-import type { SentPacket } from '../../sim/ledger.js';
-import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../../sim/trace.js';
+import { PacketFlag } from '../enet/constants.js';
+import type { SentPacket } from '../sim/ledger.js';
+import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../sim/trace.js';
 import type { Bound, Expectation, StatUnit, Window } from './model.js';
 import { formatDuration } from './units.js';
 

@@ -1,7 +1,7 @@
 // Turns zod's validation issues into problems a person can act on: located at the offending key or
 // value, in words, with "did you mean" for unknown keys and enum values.
 import type { z } from 'zod';
-import type { InputProblem } from '../result.js';
+import type { InputProblem } from './problem.js';
 import type { PathKey, ScenarioSource } from './source.js';
 import { didYouMean } from './units.js';
 

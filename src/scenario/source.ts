@@ -1,7 +1,7 @@
 // A scenario's YAML source with positions: maps a path in the document (["timeline", 2, "stream",
 // "rate"]) to file:line:col and renders a caret excerpt, as every error message does.
 import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import type { InputProblem, SourcePosition } from '../result.js';
+import type { InputProblem, SourcePosition } from './problem.js';
 
 export type PathKey = string | number;
 

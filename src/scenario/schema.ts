@@ -3,9 +3,9 @@
 // Schema that editors use (`enetsim schema`). docs/scenarios.md documents every key (a test checks
 // that each key of this schema appears there).
 import { z } from 'zod';
-import { PROTOCOL_PROFILES } from '../../enet/constants.js';
-import { PEER_STATISTIC_NAMES } from '../../sim/statistics.js';
-import { LINK_DRAW_MODES, type LinkDrawMode } from '../../sim/weather.js';
+import { PROTOCOL_PROFILES } from '../enet/constants.js';
+import { PEER_STATISTIC_NAMES } from '../sim/statistics.js';
+import { LINK_DRAW_MODES, type LinkDrawMode } from '../sim/weather.js';
 import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
 
 /** A value with a unit, converted to its base unit (see units.ts). */
