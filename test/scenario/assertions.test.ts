@@ -1,8 +1,8 @@
 // Expectation checks on hand-made run data, for edges the scenario corpus does not reach.
 import { describe, expect, it } from 'vitest';
-import type { SentPacket } from '../../../src/sim/ledger.js';
-import { check } from '../../../src/scenario/assertions.js';
-import type { Expectation } from '../../../src/scenario/model.js';
+import type { SentPacket } from '../../src/sim/ledger.js';
+import { check } from '../../src/scenario/assertions.js';
+import type { Expectation } from '../../src/scenario/model.js';
 
 function packet(id: number, sentAtMs: number, receivedAtMs: number[]): SentPacket {
   return { id, from: 'client', to: 'server', channel: 0, flags: 1, sizeBytes: 100, sentAtMs, source: 'send', tagged: true, refused: false, receivedAtMs };

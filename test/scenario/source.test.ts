@@ -1,8 +1,8 @@
 // The scenario source: decoding bytes (invalid UTF-8 is located, never replaced silently), excerpts
 // that stay short on long lines, and YAML features the format refuses at their position.
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../../../src/scenario/load.js';
-import { decodeScenarioText, EXCERPT_LINE_CHARS_MAX, formatProblem, PROBLEM_MESSAGE_CHARS_MAX, ScenarioSource, YAML_ALIAS_COUNT_MAX } from '../../../src/scenario/source.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { decodeScenarioText, EXCERPT_LINE_CHARS_MAX, formatProblem, PROBLEM_MESSAGE_CHARS_MAX, ScenarioSource, YAML_ALIAS_COUNT_MAX } from '../../src/scenario/source.js';
 
 const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((part) => (typeof part === 'string' ? [...new TextEncoder().encode(part)] : part)));
 
