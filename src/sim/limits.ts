@@ -12,8 +12,16 @@ export interface SimulationLimits {
   heldDatagramsMax: number;
 }
 
+/** The names of the bounds, as a run's `stoppedBy` reports them. */
+export const SIMULATION_LIMIT_NAMES = ['eventBudget', 'traceEvents', 'ledgerPackets', 'heldDatagrams'] as const;
+
 /** The name of a bound, as a run's `stoppedBy` reports it. */
-export type SimulationLimitName = 'eventBudget' | 'traceEvents' | 'ledgerPackets' | 'heldDatagrams';
+export type SimulationLimitName = (typeof SIMULATION_LIMIT_NAMES)[number];
+
+/** Whether a run's stop reason is one of the bounds: the run did not simulate what was asked. */
+export function isSimulationLimit(reason: string): reason is SimulationLimitName {
+  return (SIMULATION_LIMIT_NAMES as readonly string[]).includes(reason);
+}
 
 /** Thrown from inside an event when a bound is reached; Simulation.run catches it and stops. */
 export class SimulationLimitReached extends Error {

@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/model.js';
 import { defaultSimulationLimits } from '../sim/simulation.js';
 import { evaluate, measureOf, type Measure } from './measure.js';
 import { PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS } from '../sim/weather.js';
+import { isSimulationLimit } from '../sim/limits.js';
 
 /** One run's outcome: a number (or null: never happened) per measure, pass/fail per expectation. */
 export interface RunResult {
@@ -57,7 +58,7 @@ export class Runner {
     const result = sim.run(scenario.durationMs);
     sim.destroy();
     const traceHash = sim.trace.hash();
-    if (LIMITS.includes(result.stoppedBy)) {
+    if (isSimulationLimit(result.stoppedBy)) {
       const message = `variant ${variantIndex} seed ${seed}: the simulator's ${result.stoppedBy} limit was reached at virtual time ${result.nowMs} ms of ${scenario.durationMs} ms; the run stopped there (see enetsim run --budget-scale)`;
       return { variantIndex, seed, values: [], passed: [], traceHash, stopped: message };
     }
@@ -72,9 +73,6 @@ export class Runner {
     };
   }
 }
-
-/** The simulator's internal limits: a run stopped by one is reported, never measured. */
-const LIMITS: readonly string[] = ['eventBudget', 'traceEvents', 'ledgerPackets'];
 
 /**
  * Common random numbers: a sweep file's `weather:` picks how every run's links draw their fates

@@ -2,6 +2,7 @@
 // reached: a run that stopped early must never look like one that simulated everything.
 import { describe, expect, it } from 'vitest';
 import { PacketFlag } from '../../src/enet/constants.js';
+import { isSimulationLimit, SIMULATION_LIMIT_NAMES } from '../../src/sim/limits.js';
 import { Simulation } from '../../src/sim/simulation.js';
 
 function connectedPair(limits: ConstructorParameters<typeof Simulation>[0]['limits']): Simulation {
@@ -53,5 +54,10 @@ describe('simulation limits', () => {
     expect(result.stoppedBy).toBe('heldDatagrams');
     expect(result.nowMs).toBeGreaterThanOrEqual(1100);
     expect(result.nowMs).toBeLessThan(60_000);
+  });
+
+  it('limits: every bound a run can stop at is recognised as a limit by the one predicate run and sweep share, and the ordinary stops are not', () => {
+    expect(SIMULATION_LIMIT_NAMES.filter((name) => isSimulationLimit(name))).toEqual(['eventBudget', 'traceEvents', 'ledgerPackets', 'heldDatagrams']);
+    expect(['untilMs', 'idle', 'condition'].filter((reason) => isSimulationLimit(reason))).toEqual([]);
   });
 });

@@ -3,10 +3,10 @@
 // runs each scenario with its seed or seeds, checks its expectations, and reports (exit 1 when any
 // failed, 2 when a run stopped at an internal limit or an output could not be written).
 import { LibenetDriver, libenetAvailability } from '../../native/libenet.js';
-import type { SimulationLimitName, SimulationLimits } from '../../sim/limits.js';
+import { isSimulationLimit, type SimulationLimitName, type SimulationLimits } from '../../sim/limits.js';
 import type { HostFactory } from '../../sim/sim-host.js';
 import type { ProtocolProfile } from '../../enet/constants.js';
-import { defaultSimulationLimits, type RunStopReason, type Simulation } from '../../sim/simulation.js';
+import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
 import type { CliIo, OutputFile } from '../io.js';
 import { render, type ReporterName } from '../report/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioError, ScenarioResult } from '../result.js';
@@ -331,9 +331,6 @@ const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => str
   heldDatagrams: (limits) => `the hold limit (${limits.heldDatagramsMax} datagrams held on one direction)`,
 };
 
-function isLimit(reason: RunStopReason): reason is SimulationLimitName {
-  return reason in LIMIT_WORDS;
-}
 
 function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName, reachedMs: number, limits: SimulationLimits): ScenarioError {
   const what = LIMIT_WORDS[limit](limits);
@@ -348,7 +345,7 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (options.explain) io.stdout(narrate(scenario, sim));
-  if (isLimit(result.stoppedBy)) {
+  if (isSimulationLimit(result.stoppedBy)) {
     return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
   }
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };

@@ -2,7 +2,8 @@
 // worker threads (whole or one shard), and report; or merge shards' part files into one report.
 import type { CliIo, OutputFile } from '../io.js';
 import type { InputProblem } from '../result.js';
-import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
+import { decodeScenarioText } from '../../scenario/source.js';
+import { printProblems } from './run.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
 import { progressBar } from '../../sweep/progress.js';
@@ -20,12 +21,6 @@ export interface SweepOptions {
   format: SweepFormat;
   out: string | null;
   quiet: boolean;
-}
-
-function printProblems(problems: readonly InputProblem[], io: CliIo): 2 {
-  for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
-  io.stderr(`enetsim: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the input; nothing was run\n`);
-  return 2;
 }
 
 function readText(path: string, io: CliIo): { ok: true; text: string } | { ok: false; message: string } {
@@ -82,7 +77,10 @@ function open(path: string, io: CliIo): { ok: true; file: OutputFile } | { ok: f
 /** Exit code: 0 every requirement holds, 1 one fails, 2 bad input or a run stopped at a limit. */
 export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 | 1 | 2> {
   const planned = plan(options, io);
-  if (!planned.ok) return printProblems(planned.problems, io);
+  if (!planned.ok) {
+    printProblems(planned.problems, io);
+    return 2;
+  }
   const summary = summaryOf(planned.plan);
   const out = options.out === null ? null : open(options.out, io);
   if (out !== null && !out.ok) {
