@@ -9,7 +9,7 @@ import { budgetProblems, libenetPathFrom, runCommand, loadAll, printProblems, ru
 import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
 import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from '../scenario/budget.js';
 import type { CliIo } from './io.js';
-import { REPORTER_NAMES, type ReporterName } from './report/index.js';
+import { REPORTER_NAMES, type ReporterName } from './reporters/index.js';
 import { LINK_PRESETS } from '../scenario/presets.js';
 import { scenarioJsonSchema } from '../scenario/schema.js';
 import { mergeCommand, sweepCommand } from './commands/sweep.js';

@@ -2,7 +2,7 @@
 // it expected and what it observed, in words with units, so a failure explains itself.
 import { PacketFlag } from '../enet/constants.js';
 import type { SentPacket } from '../sim/ledger.js';
-import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../sim/trace.js';
+import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../trace/trace.js';
 import type { Bound, Expectation, StatUnit, Window } from './model.js';
 import { formatDuration } from './units.js';
 

@@ -1,7 +1,7 @@
 // What a scenario will cost (events, packets, bytes, memory), estimated from the model before it runs, so that one too big to finish is refused in milliseconds instead of failing after minutes.
 import { LEDGER_PACKETS_MAX } from '../sim/ledger.js';
 import { EVENT_BUDGET_DEFAULT } from '../sim/scheduler.js';
-import { TRACE_EVENTS_MAX } from '../sim/trace.js';
+import { TRACE_EVENTS_MAX } from '../trace/trace.js';
 import type { InputProblem, SourcePosition } from './problem.js';
 import type { Action, PacketSize, Scenario, TimelineEntry } from './model.js';
 

@@ -7,7 +7,7 @@ import type { HostConfigLike, HostEventLike, HostLike, PeerObservation, PeerSnap
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
 import { readPeerStatistics } from './statistics.js';
-import { hashBytes, type Trace } from './trace.js';
+import { hashBytes, type Trace } from '../trace/trace.js';
 
 /** How the application calls service(). */
 export interface ServiceCadence {

@@ -12,7 +12,7 @@ import { RandomStream } from './random.js';
 import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
-import { hashBytes, TRACE_EVENTS_MAX, Trace } from './trace.js';
+import { hashBytes, TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
 import { createTsHost } from './ts-host.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
 

@@ -1,7 +1,7 @@
 // The CLI in-process (runCli with a fake CliIo): run with every reporter and option, validate,
 // schema and presets, and colour. Scenarios are written to the fake's temp dir by each test.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JsonReport } from '../../src/cli/report/index.js';
+import type { JsonReport } from '../../src/cli/reporters/index.js';
 import { LINK_PRESETS } from '../../src/scenario/presets.js';
 import { findAll, parseXml } from './support-xml.js';
 import { FakeIo, runWith, type CliRun } from './support-io.js';

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { REPORTER_NAMES } from '../../src/cli/report/index.js';
+import { REPORTER_NAMES } from '../../src/cli/reporters/index.js';
 import { LINK_PRESETS } from '../../src/scenario/presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, scenarioJsonSchema } from '../../src/scenario/schema.js';
 import { unitPattern, type UnitKind } from '../../src/scenario/units.js';
@@ -20,7 +20,7 @@ import { BUDGET_LIMITS_DEFAULT, formatBytes } from '../../src/scenario/budget.js
 import { LEDGER_PACKETS_MAX } from '../../src/sim/ledger.js';
 import { HELD_DATAGRAMS_MAX } from '../../src/sim/network.js';
 import { EVENT_BUDGET_DEFAULT } from '../../src/sim/scheduler.js';
-import { TRACE_EVENTS_MAX } from '../../src/sim/trace.js';
+import { TRACE_EVENTS_MAX } from '../../src/trace/trace.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOC_PATH = join(REPO_ROOT, 'docs', 'scenarios.md');

@@ -3,7 +3,7 @@
 // and the command exits 2, never 0. The limits are made tiny here so each case runs in milliseconds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCommand, runLimits, type RunOptions } from '../../src/cli/commands/run.js';
-import type { JsonReport } from '../../src/cli/report/index.js';
+import type { JsonReport } from '../../src/cli/reporters/index.js';
 import type { SimulationLimits } from '../../src/sim/limits.js';
 import { FakeIo, runWith } from './support-io.js';
 import { findAll, parseXml, textOf } from './support-xml.js';

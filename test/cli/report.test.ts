@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/cli/result.js';
-import { escapeData, escapeProperty } from '../../src/cli/report/github.js';
+import { escapeData, escapeProperty } from '../../src/cli/reporters/github.js';
 import {
   render,
   renderGithub,
@@ -9,9 +9,9 @@ import {
   renderPretty,
   REPORTER_NAMES,
   type JsonReport,
-} from '../../src/cli/report/index.js';
-import { formatDurationMs, formatSeedList } from '../../src/cli/report/format.js';
-import { printable } from '../../src/cli/report/pretty.js';
+} from '../../src/cli/reporters/index.js';
+import { formatDurationMs, formatSeedList } from '../../src/cli/reporters/format.js';
+import { printable } from '../../src/cli/reporters/pretty.js';
 import {
   CONNECT_LABEL,
   CONNECT_OBSERVED,

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutputFile } from '../../src/cli/io.js';
-import type { JsonReport } from '../../src/cli/report/index.js';
+import type { JsonReport } from '../../src/cli/reporters/index.js';
 import { FakeIo, REPO_ROOT, runWith } from './support-io.js';
 
 /** A fake that records the length of every piece written to an output. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { describeFieldDifferences, endStateDifferences } from '../../src/cli/commands/diff.js';
 import type { HostFactory } from '../../src/sim/sim-host.js';
 import { Simulation } from '../../src/sim/simulation.js';
-import { hashBytes, type DatagramTraceEvent, type HostTraceEvent } from '../../src/sim/trace.js';
+import { hashBytes, type DatagramTraceEvent, type HostTraceEvent } from '../../src/trace/trace.js';
 import { createTsHost, type TsHost } from '../../src/sim/ts-host.js';
 import { LibenetDriver } from '../support/libenet.js';
 import { describeLibenet } from '../support/libenet-vitest.js';

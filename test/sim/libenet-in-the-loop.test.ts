@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Simulation } from '../../src/sim/simulation.js';
 import type { HostFactory } from '../../src/sim/sim-host.js';
-import type { StatsTraceEvent, TraceEvent } from '../../src/sim/trace.js';
+import type { StatsTraceEvent, TraceEvent } from '../../src/trace/trace.js';
 import { LibenetDriver } from '../support/libenet.js';
 import { describeLibenet } from '../support/libenet-vitest.js';
 

@@ -12,7 +12,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/model.js';
 import type { HostFactory } from '../../src/sim/sim-host.js';
 import type { Simulation } from '../../src/sim/simulation.js';
-import type { StateTraceEvent } from '../../src/sim/trace.js';
+import type { StateTraceEvent } from '../../src/trace/trace.js';
 import { createTsHost } from '../../src/sim/ts-host.js';
 import { comparableEvent } from '../../src/cli/commands/diff.js';
 import { LibenetDriver } from '../support/libenet.js';

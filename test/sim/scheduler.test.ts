@@ -1,7 +1,7 @@
 // The scheduler: time order, insertion order on ties, jumps over empty time, and bounded runs.
 import { describe, expect, test } from 'vitest';
 import { Scheduler } from '../../src/sim/scheduler.js';
-import { fnv1a64, Trace } from '../../src/sim/trace.js';
+import { fnv1a64, Trace } from '../../src/trace/trace.js';
 
 describe('Scheduler', () => {
   test('runs events in time order and same-instant events in insertion order', () => {

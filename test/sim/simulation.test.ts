@@ -6,7 +6,7 @@ import type { HostLike } from '../../src/sim/host-impl.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import { statisticsFromSnapshot } from '../../src/sim/statistics.js';
 import { createTsHost } from '../../src/sim/ts-host.js';
-import type { DatagramTraceEvent } from '../../src/sim/trace.js';
+import type { DatagramTraceEvent } from '../../src/trace/trace.js';
 
 const RELIABLE = 1;
 

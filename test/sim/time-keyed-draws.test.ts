@@ -7,7 +7,7 @@ import { compileScenario } from '../../src/scenario/compile.js';
 import { Link, type LinkOutcome } from '../../src/sim/link.js';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../../src/sim/link-config.js';
 import { RandomStream } from '../../src/sim/random.js';
-import type { DatagramTraceEvent } from '../../src/sim/trace.js';
+import type { DatagramTraceEvent } from '../../src/trace/trace.js';
 import { KeyedDraws, mixU32, type DrawPurpose, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../../src/sim/weather.js';
 
 function resolved(config: LinkConfig): ResolvedLinkConfig {

@@ -7,7 +7,7 @@
 // run. Both sides run as the ENet the library is: a host whose `protocol` asks for another one is
 // compared as the library's version, and diff says so.
 import type { Simulation } from '../../sim/simulation.js';
-import type { TraceEvent } from '../../sim/trace.js';
+import type { TraceEvent } from '../../trace/trace.js';
 import { createTsHost } from '../../sim/ts-host.js';
 import type { CliIo } from '../io.js';
 import { compileScenario } from '../../scenario/compile.js';

@@ -2,7 +2,7 @@
 // ENet did and why: actions, state changes with ENet's reason, retransmissions, throttle steps.
 import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
-import type { TraceEvent } from '../../sim/trace.js';
+import type { TraceEvent } from '../../trace/trace.js';
 import type { Scenario } from '../../scenario/model.js';
 import { formatDuration } from '../../scenario/units.js';
 

@@ -8,7 +8,7 @@ import type { HostFactory } from '../../sim/sim-host.js';
 import type { ProtocolProfile } from '../../enet/constants.js';
 import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
 import type { CliIo, OutputFile } from '../io.js';
-import { render, type ReporterName } from '../report/index.js';
+import { render, type ReporterName } from '../reporters/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioError, ScenarioResult } from '../result.js';
 import { check, labelOf, type CheckResult } from '../../scenario/assertions.js';
 import { BUDGET_LIMITS_DEFAULT, checkBudget, scaleLimits, type BudgetLimits } from '../../scenario/budget.js';

@@ -1,4 +1,4 @@
-// The simulation trace: a typed stream of everything that happened, exportable as JSON Lines and
+// The simulation trace (written by src/sim, read by assertions, reports and exports): a typed stream of everything that happened, exportable as JSON Lines and
 // summarised by a stable 64-bit FNV-1a hash of that text (same seed, same scenario → same hash).
 
 /** A datagram's path through the network. */
