@@ -4,7 +4,7 @@
 // that each key of this schema appears there).
 import { z } from 'zod';
 import { PROTOCOL_PROFILES } from '../enet/constants.js';
-import { PEER_STATISTIC_NAMES } from '../sim/statistics.js';
+import { PEER_STATISTIC_NAMES } from '../trace/trace.js';
 import { LINK_DRAW_MODES, type LinkDrawMode } from '../sim/weather.js';
 import { parseUnit, unitPattern, UNIT_DESCRIPTIONS, type UnitKind } from './units.js';
 

@@ -19,23 +19,8 @@ export const PEER_STATISTIC_FIELDS = [
   'packetThrottleInterval',
 ] as const satisfies readonly (keyof PeerSnapshot)[];
 
-/** Godot's names of the 14 statistics, index-aligned with PEER_STATISTIC_FIELDS. */
-export const PEER_STATISTIC_NAMES = [
-  'PEER_PACKET_LOSS',
-  'PEER_PACKET_LOSS_VARIANCE',
-  'PEER_PACKET_LOSS_EPOCH',
-  'PEER_ROUND_TRIP_TIME',
-  'PEER_ROUND_TRIP_TIME_VARIANCE',
-  'PEER_LAST_ROUND_TRIP_TIME',
-  'PEER_LAST_ROUND_TRIP_TIME_VARIANCE',
-  'PEER_PACKET_THROTTLE',
-  'PEER_PACKET_THROTTLE_LIMIT',
-  'PEER_PACKET_THROTTLE_COUNTER',
-  'PEER_PACKET_THROTTLE_EPOCH',
-  'PEER_PACKET_THROTTLE_ACCELERATION',
-  'PEER_PACKET_THROTTLE_DECELERATION',
-  'PEER_PACKET_THROTTLE_INTERVAL',
-] as const;
+// Godot's names of the 14 statistics belong to the trace format (the order of a stats event's values).
+export { PEER_STATISTIC_NAMES } from '../trace/trace.js';
 
 export function peerStatistics(snapshot: PeerSnapshot): number[] {
   return PEER_STATISTIC_FIELDS.map((field) => snapshot[field]);

@@ -47,12 +47,31 @@ export interface StateTraceEvent {
   cause?: string;
 }
 
+/** Godot's names of the 14 statistics, the order of a stats event's `values` (src/sim/statistics.ts reads them from ENet's peer fields). */
+export const PEER_STATISTIC_NAMES = [
+  'PEER_PACKET_LOSS',
+  'PEER_PACKET_LOSS_VARIANCE',
+  'PEER_PACKET_LOSS_EPOCH',
+  'PEER_ROUND_TRIP_TIME',
+  'PEER_ROUND_TRIP_TIME_VARIANCE',
+  'PEER_LAST_ROUND_TRIP_TIME',
+  'PEER_LAST_ROUND_TRIP_TIME_VARIANCE',
+  'PEER_PACKET_THROTTLE',
+  'PEER_PACKET_THROTTLE_LIMIT',
+  'PEER_PACKET_THROTTLE_COUNTER',
+  'PEER_PACKET_THROTTLE_EPOCH',
+  'PEER_PACKET_THROTTLE_ACCELERATION',
+  'PEER_PACKET_THROTTLE_DECELERATION',
+  'PEER_PACKET_THROTTLE_INTERVAL',
+] as const;
+
 /** The 14 PeerStatistic values of one peer (ENetPacketPeer.get_statistic order). */
 export interface StatsTraceEvent {
   kind: 'stats';
   atMs: number;
   host: string;
   peer: string;
+  /** In PEER_STATISTIC_NAMES order. */
   values: number[];
 }
 
