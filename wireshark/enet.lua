@@ -460,6 +460,8 @@ end
 
 -- Connect ids seen per pair of endpoints (either direction), newest last, for checksum verification.
 local connect_ids = {}
+-- Per pair of endpoints: whether its last clearly readable datagram had a checksum (for the unclear ones).
+local endpoints_checksum = {}
 -- What the first pass decided for each frame (checksum present, status), so later passes agree with it.
 local frame_layouts = {}
 
@@ -514,20 +516,30 @@ end
 
 -- Chooses how to read a datagram: a verified checksum wins, then an exact parse without, then one with.
 local function choose_layout(raw, pinfo)
-  local ids = connect_ids[endpoints_key(pinfo)] or {}
+  local key = endpoints_key(pinfo)
+  local ids = connect_ids[key] or {}
   local mode = enet.prefs.checksum
   local with = mode ~= CHECKSUM_OFF and try_layout(raw, true) or nil
   local without = mode ~= CHECKSUM_ON and try_layout(raw, false) or nil
   if with ~= nil then with.checksum_status = verify_checksum(raw, with, ids) end
   if mode == CHECKSUM_ON then return with end
   if mode == CHECKSUM_OFF then return without end
-  if with ~= nil and with.checksum_status == 1 then return with end
-  if without ~= nil and without.exact then return without end
-  if with ~= nil and with.exact then return with end
+  local chosen = nil
+  if with ~= nil and with.checksum_status == 1 then chosen = with
+  elseif without ~= nil and without.exact then chosen = without
+  elseif with ~= nil and with.exact then chosen = with
+  end
+  if chosen ~= nil then
+    if not pinfo.visited then endpoints_checksum[key] = chosen.with_checksum end
+    return chosen
+  end
+  -- Neither reads cleanly (a damaged datagram): read it as this pair's datagrams were read so far.
+  if endpoints_checksum[key] == true and with ~= nil then return with end
   return without or with
 end
 
 local function remember_connect_ids(layout, pinfo)
+  if layout.failed then return end
   local key = endpoints_key(pinfo)
   for _, command in ipairs(layout.commands) do
     if command.number == 2 or command.number == 3 then
@@ -702,6 +714,7 @@ end
 
 function enet.init()
   connect_ids = {}
+  endpoints_checksum = {}
   frame_layouts = {}
 end
 
