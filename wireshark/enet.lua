@@ -694,12 +694,26 @@ function enet.dissector(tvb, pinfo, tree)
   return tvb:len()
 end
 
--- Claims a datagram on another port only when it reads as ENet exactly (or its checksum verifies).
+-- Commands that only travel on the system channel (255).
+local SYSTEM_COMMANDS = { [2] = true, [3] = true, [4] = true, [5] = true, [10] = true, [11] = true }
+
+-- Whether every command looks like one ENet sends: unused command-byte bits clear, system commands on channel 255.
+local function plausible(layout)
+  if layout.failed or #layout.commands == 0 then return false end
+  for _, command in ipairs(layout.commands) do
+    local byte, channel = layout.body[command.offset], layout.body[command.offset + 1]
+    if band(byte, 0x30) ~= 0 then return false end
+    if SYSTEM_COMMANDS[command.number] and channel ~= 0xFF then return false end
+  end
+  return true
+end
+
+-- Claims a datagram on another port only when its checksum verifies, or it reads as ENet exactly and plausibly.
 local function heuristic(tvb, pinfo, tree)
   if not enet.prefs.heuristic or tvb:len() < 4 then return false end
   local layout = layout_for(tvb, pinfo)
   if layout == nil or layout.failed then return false end
-  if not (layout.exact or layout.checksum_status == 1) then return false end
+  if not (layout.checksum_status == 1 or (layout.exact and plausible(layout))) then return false end
   dissect(tvb, pinfo, tree, layout)
   return true
 end
