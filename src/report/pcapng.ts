@@ -67,7 +67,20 @@ const UDP_PAYLOAD_BYTES_MAX = 65_535 - IPV4_HEADER_BYTES - UDP_HEADER_BYTES;
  * Sections concatenate: a file of several runs is their sections one after the other.
  */
 export function pcapngSection(run: PcapRun, application: string): Uint8Array {
-  const out = new BlockWriter();
+  const pieces: Uint8Array[] = [];
+  writePcapngSection(run, application, (piece) => pieces.push(piece));
+  const whole = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
+  let offset = 0;
+  for (const piece of pieces) {
+    whole.set(piece, offset);
+    offset += piece.length;
+  }
+  return whole;
+}
+
+/** The bytes of {@link pcapngSection} handed to `write` in pieces of about PIECE_BYTES, for long runs. */
+export function writePcapngSection(run: PcapRun, application: string, write: (piece: Uint8Array) => void): void {
+  const out = new BlockWriter(write);
   const addresses = new Map(run.hosts.map((host) => [host.name, { ipv4: parseIpv4(host.ipv4), port: host.port }]));
   const fates = fatesById(run.events);
   // Sent bytes of the datagrams with a corrupted copy: that copy's UDP checksum is computed over them.
@@ -97,7 +110,7 @@ export function pcapngSection(run: PcapRun, application: string): Uint8Array {
       writePacket(out, PCAP_INTERFACE_CORRUPTED, event.atMs, packet, [comment], EPB_FLAGS_INBOUND_UNICAST | EPB_FLAG_CRC_ERROR);
     }
   }
-  return out.take();
+  out.flush();
 }
 
 // ---- fates -----------------------------------------------------------------------------------------
@@ -214,10 +227,15 @@ function internetChecksum(bytes: Uint8Array, start: number): number {
 
 // ---- pcapng blocks ---------------------------------------------------------------------------------
 
-/** Little-endian pcapng blocks appended to a growing buffer. */
+/** Output is handed on in pieces of about this size (a long run's capture never becomes one array). */
+const PIECE_BYTES = 1 << 20;
+
+/** Little-endian pcapng blocks appended to a buffer that is handed to `write` when it passes PIECE_BYTES. */
 class BlockWriter {
   private bytes = new Uint8Array(1 << 16);
   private lengthBytes = 0;
+
+  constructor(private readonly write: (piece: Uint8Array) => void) {}
 
   /** Appends a block of `type` whose body is `body` (already padded to 4 bytes). */
   block(type: number, body: Uint8Array): void {
@@ -229,10 +247,14 @@ class BlockWriter {
     this.bytes.set(body, this.lengthBytes + 8);
     view.setUint32(totalBytes - 4, totalBytes, true);
     this.lengthBytes += totalBytes;
+    if (this.lengthBytes >= PIECE_BYTES) this.flush();
   }
 
-  take(): Uint8Array {
-    return this.bytes.slice(0, this.lengthBytes);
+  /** Hands on what is buffered. */
+  flush(): void {
+    if (this.lengthBytes === 0) return;
+    this.write(this.bytes.slice(0, this.lengthBytes));
+    this.lengthBytes = 0;
   }
 
   private reserve(moreBytes: number): void {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pcapngSection, type PcapRun } from '../../src/report/pcapng.js';
+import { pcapngSection, writePcapngSection, type PcapRun } from '../../src/report/pcapng.js';
 import type { DatagramTraceEvent, TraceEvent } from '../../src/trace/trace.js';
 import { FakeIo, REPO_ROOT, runWith } from '../cli/support-io.js';
 import { onesComplementSum, readPcapng, type ReadPacket } from './pcapng-reader.js';
@@ -200,5 +200,20 @@ describe('run --pcap', () => {
     } finally {
       io.dispose();
     }
+  });
+});
+
+describe('pcapng export in pieces', () => {
+  it('pcapng: a long run is handed on in pieces of about 1 MiB that join into the same bytes', () => {
+    const events: DatagramTraceEvent[] = [];
+    for (let id = 1; id <= 1200; id++) events.push(datagram({ atMs: id, phase: 'sent', id, from: 'a', to: 'b' }));
+    const payload = new Uint8Array(2000).fill(7);
+    const run: PcapRun = { comment: 'long', hosts: [{ name: 'a', ipv4: '10.0.0.1', port: 1 }, { name: 'b', ipv4: '10.0.0.2', port: 2 }], events, bytesOf: () => payload };
+    const pieces: Uint8Array[] = [];
+    writePcapngSection(run, 'x', (piece) => pieces.push(piece));
+    expect(pieces.length).toBe(3);
+    expect(pieces.slice(0, -1).every((piece) => piece.length >= 1 << 20 && piece.length < (1 << 20) + 4096)).toBe(true);
+    expect(Buffer.compare(Buffer.concat(pieces), Buffer.from(pcapngSection(run, 'x')))).toBe(0);
+    expect(readPcapng(pcapngSection(run, 'x'))[0]!.packets).toHaveLength(1200);
   });
 });

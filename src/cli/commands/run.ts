@@ -18,8 +18,9 @@ import type { Scenario } from '../../scenario/model.js';
 import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
 import { formatDuration } from '../../scenario/units.js';
 import { narrate } from './explain.js';
-import { pcapngSection } from '../../report/pcapng.js';
+import { writePcapngSection } from '../../report/pcapng.js';
 import { VERSION } from '../../version.js';
+import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
@@ -328,7 +329,8 @@ function writePcap(output: Output, scenario: Scenario, seed: number, sim: Simula
     return { name, ipv4: `${host & 0xff}.${(host >>> 8) & 0xff}.${(host >>> 16) & 0xff}.${host >>> 24}`, port };
   });
   const comment = `enetsim run ${scenario.file} --seed ${seed}: ${scenario.name}`;
-  writeOutput(output, pcapngSection({ comment, hosts, events: sim.trace.events, bytesOf: (event) => sim.trace.bytesOf(event) }, `enetsim ${VERSION}`));
+  const run = { comment, hosts, events: sim.trace.events, bytesOf: (event: DatagramTraceEvent) => sim.trace.bytesOf(event) };
+  writePcapngSection(run, `enetsim ${VERSION}`, (piece) => writeOutput(output, piece));
 }
 
 // ---- running ---------------------------------------------------------------------------------------
