@@ -615,8 +615,7 @@ local function add_commands(tree, tvb, layout)
   for _, command in ipairs(layout.commands) do
     local summary = command_summary(layout.body, command)
     summaries[#summaries + 1] = summary
-    local subtree = tree:add(enet, tvb(command.offset, command.size + command.data_length), summary)
-    subtree:set_text(summary)
+    local subtree = tree:add(tvb(command.offset, command.size + command.data_length), summary)
     local flags = subtree:add(F.command_byte, tvb(command.offset, 1))
     flags:add(F.command, tvb(command.offset, 1))
     flags:add(F.flag_acknowledge, tvb(command.offset, 1))

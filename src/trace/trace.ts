@@ -86,6 +86,7 @@ export class Trace {
    * @param enabled - false: record() keeps nothing (SimulationOptions.trace).
    * @param eventsMax - the recording bound; a run that reaches it is stopped by Simulation.run
    *   (its trace would no longer say what happened), default {@link TRACE_EVENTS_MAX}.
+   * @param keepDatagramBytes - keep datagram bytes beside the events (recordDatagram, bytesOf); default false.
    */
   constructor(
     readonly enabled = true,
@@ -93,11 +94,6 @@ export class Trace {
     keepDatagramBytes = false,
   ) {
     this.bytesByEvent = keepDatagramBytes ? new Map() : null;
-  }
-
-  /** Whether this trace keeps datagram bytes beside the events (see {@link bytesOf}). */
-  get keepsDatagramBytes(): boolean {
-    return this.bytesByEvent !== null && this.enabled;
   }
 
   record(event: TraceEvent): void {
