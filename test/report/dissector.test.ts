@@ -4,13 +4,14 @@
 // trace's (its `commands`; for compressed datagrams, whose trace says only "compressed", the same
 // strings from enetsim's own range coder and codec), and every checksum must verify.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { decodeDatagram, readU16 } from '../../src/enet/codec.js';
 import { COMMAND_NAMES, Command, HEADER_FLAG_COMPRESSED, HEADER_FLAG_SENT_TIME } from '../../src/enet/constants.js';
 import { RangeCoder } from '../../src/enet/range-coder.js';
+import { pcapngSection } from '../../src/report/pcapng.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import type { DatagramTraceEvent } from '../../src/trace/trace.js';
@@ -131,6 +132,43 @@ function dissect(capture: string, home: string): Row[] {
 
 const numbers = (text: string): number[] => (text === '' ? [] : text.split(',').map(Number));
 
+/** A deterministic byte stream (a 32-bit LCG), for payloads the range coder must model in full. */
+function lcgBytes(count: number, seed: number, alphabet: number): Uint8Array {
+  const bytes = new Uint8Array(count);
+  let state = seed >>> 0;
+  for (let index = 0; index < count; index++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    bytes[index] = (state >>> 24) % alphabet;
+  }
+  return bytes;
+}
+
+/**
+ * Payloads that drive the model's paths: random bytes fill the 4096-record pool (rebuilds), a small
+ * alphabet and long runs push subcontext counts past their rescale bound, one byte value after ever
+ * new contexts is coded in the root until its count is rescaled, text mixes them. (A context's total
+ * passing its bound needs tens of thousands of bytes in one context: no datagram is that long.)
+ */
+function rangeCoderPayloads(): Uint8Array[] {
+  const text = new TextEncoder().encode('ENet keeps a reliable channel in order; a lost fragment stalls the packet. '.repeat(40).slice(0, 3000));
+  const rootHeavy = lcgBytes(4000, 6, 256).map((byte, index) => (index % 3 === 0 ? 0 : byte));
+  return [lcgBytes(3000, 1, 256), lcgBytes(4000, 2, 256), lcgBytes(3000, 3, 4), new Uint8Array(4000).fill(0x5a), rootHeavy, text, lcgBytes(1, 4, 256), lcgBytes(700, 5, 17)];
+}
+
+/** A datagram (no sent time, no checksum) with one SEND_UNSEQUENCED command of `payload`, its body range-coded. */
+function compressedUnsequenced(payload: Uint8Array): Uint8Array {
+  const body = new Uint8Array(8 + payload.length);
+  body.set([Command.sendUnsequenced | 0x40, 0, 0, 0, 0, 1, payload.length >> 8, payload.length & 0xff]);
+  body.set(payload, 8);
+  // No limit below the input's size: random bytes do not shrink, but they still must inflate.
+  const compressed = new RangeCoder().compress([body], body.length, 1 << 16);
+  if (compressed === null) throw new Error('the range coder refused a payload');
+  const datagram = new Uint8Array(2 + compressed.length);
+  datagram.set([(HEADER_FLAG_COMPRESSED >> 8) | 0x00, 0x01]);
+  datagram.set(compressed, 2);
+  return datagram;
+}
+
 const availability = tsharkAvailability();
 const WORK_DIR = mkdtempSync(join(tmpdir(), 'enetsim-dissector-'));
 afterAll(() => rmSync(WORK_DIR, { recursive: true, force: true }));
@@ -196,6 +234,26 @@ function dissectorTests(): void {
     });
     expect(connects).toEqual(expected.map((datagram) => datagram.connects));
     expect(expected.flatMap((datagram) => datagram.connects).length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('dissector: the Lua range decoder inflates what enetsim\'s range coder compresses, model rebuilds and rescales included', { timeout: 60_000 }, () => {
+    const payloads = rangeCoderPayloads();
+    const datagrams = payloads.map((payload) => compressedUnsequenced(payload));
+    const events: DatagramTraceEvent[] = datagrams.map((_, index) => ({ kind: 'datagram', atMs: index, phase: 'sent', id: index + 1, from: 'a', to: 'b', sizeBytes: datagrams[index]!.length }));
+    const bytesOf = new Map(events.map((event, index) => [event, datagrams[index]!]));
+    const hosts = [
+      { name: 'a', ipv4: '10.0.0.1', port: 7777 },
+      { name: 'b', ipv4: '10.0.0.2', port: 7777 },
+    ];
+    const capture = join(WORK_DIR, 'range-coder.pcapng');
+    writeFileSync(capture, pcapngSection({ comment: 'range coder', hosts, events, bytesOf: (event) => bytesOf.get(event) }, 'enetsim test'));
+    const args = ['-n', '-X', `lua_script:${DISSECTOR}`, '-r', capture, '-T', 'fields', '-e', 'enet.compressed', '-e', 'enet.decompressed_length', '-e', 'enet.data_length', '-e', 'enet.data'];
+    const result = spawnSync('tshark', args, { encoding: 'utf8', env: { ...process.env, HOME: WORK_DIR, XDG_CONFIG_HOME: join(WORK_DIR, '.config') }, maxBuffer: 64 << 20 });
+    expect(result.status, result.stderr).toBe(0);
+    const rows = result.stdout.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
+    expect(rows.map((row) => [row[1], row[2], row[3]!.replace(/:/g, '')])).toEqual(
+      payloads.map((payload) => [String(payload.length + 8), String(payload.length), Buffer.from(payload).toString('hex')]),
+    );
   });
 
   test('dissector: a corrupted copy of a checksummed datagram never passes the checksum', { timeout: 60_000 }, async () => {
