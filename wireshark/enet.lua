@@ -8,7 +8,20 @@
 -- ~/.local/lib/wireshark/plugins/), or load it once with `tshark -X lua_script:enet.lua`.
 -- docs/wireshark.md in enetsim lists every field and preference.
 
-local band, bor, bxor, lshift, rshift = bit32.band, bit32.bor, bit32.bxor, bit32.lshift, bit32.rshift
+-- Lua 5.2's bit32 where the build has it; else Wireshark's own LuaBitOp `bit`, whose signed results
+-- are brought back to unsigned 32 bits (what every caller below expects).
+local bitops = bit32
+if bitops == nil then
+  local function unsigned(value) return value % 4294967296 end
+  bitops = {
+    band = function(a, b) return unsigned(bit.band(a, b)) end,
+    bor = function(a, b) return unsigned(bit.bor(a, b)) end,
+    bxor = function(a, b) return unsigned(bit.bxor(a, b)) end,
+    lshift = function(a, n) return unsigned(bit.lshift(a, n)) end,
+    rshift = function(a, n) return unsigned(bit.rshift(a, n)) end,
+  }
+end
+local band, bor, bxor, lshift, rshift = bitops.band, bitops.bor, bitops.bxor, bitops.lshift, bitops.rshift
 local floor = math.floor
 
 local enet = Proto("enet", "ENet")
