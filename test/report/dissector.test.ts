@@ -4,7 +4,7 @@
 // trace's (its `commands`; for compressed datagrams, whose trace says only "compressed", the same
 // strings from enetsim's own range coder and codec), and every checksum must verify.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -172,6 +172,16 @@ function compressedUnsequenced(payload: Uint8Array): Uint8Array {
 const availability = tsharkAvailability();
 const WORK_DIR = mkdtempSync(join(tmpdir(), 'enetsim-dissector-'));
 afterAll(() => rmSync(WORK_DIR, { recursive: true, force: true }));
+/** Where the fixture's export is kept for the tests that read it. */
+const CAPTURE = join(WORK_DIR, 'every-command.pcapng');
+
+/** tshark's full packet details and bytes, every data source included (-V -x), of `capture` with the dissector at `dissector`. */
+function details(dissector: string, capture: string): string {
+  const args = ['-n', '-X', `lua_script:${dissector}`, '-o', `enet.ports:${PORTS}`, '-r', capture, '-V', '-x'];
+  const result = spawnSync('tshark', args, { encoding: 'utf8', env: { ...process.env, HOME: WORK_DIR, XDG_CONFIG_HOME: join(WORK_DIR, '.config') }, maxBuffer: 256 << 20 });
+  if (result.status !== 0) throw new Error(`tshark exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
 
 function dissectorTests(): void {
   const expected = expectedDatagrams();
@@ -181,10 +191,11 @@ function dissectorTests(): void {
     if (rows !== null) return rows;
     const io = new FakeIo({ cwd: REPO_ROOT });
     try {
-      const capture = join(io.dir, 'every-command.pcapng');
-      const run = await runWith(io, ['run', FIXTURE, '--pcap', capture, '--quiet']);
+      const written = join(io.dir, 'every-command.pcapng');
+      const run = await runWith(io, ['run', FIXTURE, '--pcap', written, '--quiet']);
       expect(run.code, run.err).toBe(0);
-      rows = dissect(capture, WORK_DIR);
+      copyFileSync(written, CAPTURE);
+      rows = dissect(CAPTURE, WORK_DIR);
       return rows;
     } finally {
       io.dispose();
@@ -254,6 +265,18 @@ function dissectorTests(): void {
     expect(rows.map((row) => [row[1], row[2], row[3]!.replace(/:/g, '')])).toEqual(
       payloads.map((payload) => [String(payload.length + 8), String(payload.length), Buffer.from(payload).toString('hex')]),
     );
+  });
+
+  test('dissector: without bit32 (newer Lua builds) it falls back to Wireshark\'s bit library and decodes the same', { timeout: 60_000 }, async () => {
+    await exported();
+    const source = readFileSync(DISSECTOR, 'utf8');
+    const withoutBit32 = source.replace(/^local bitops = bit32$/m, 'local bitops = nil');
+    expect(withoutBit32).not.toBe(source);
+    const fallback = join(WORK_DIR, 'enet-without-bit32.lua');
+    writeFileSync(fallback, withoutBit32);
+    const expected = details(DISSECTOR, CAPTURE);
+    expect(expected).toContain('Decompressed ENet');
+    expect(details(fallback, CAPTURE)).toBe(expected);
   });
 
   test('dissector: a corrupted copy of a checksummed datagram never passes the checksum', { timeout: 60_000 }, async () => {
