@@ -79,6 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('reporter', { choices: REPORTER_NAMES, default: 'pretty' as ReporterName, describe: 'output format' })
           .option('out', { type: 'string', describe: 'write the report to FILE (stdout then gets a short summary)' })
           .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
+          .option('pcap', { type: 'string', describe: "write every run's datagrams to FILE as pcapng for Wireshark, one section per scenario and seed (docs/wireshark.md)" })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
           .option('set', { type: 'string', array: true, describe: "override one value of the scenario: --set 'links.default.loss=5%' (a dotted path as in sweep files, docs/sweeps.md); repeatable" })
@@ -94,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           })
           .check((args) => {
             // A flag given twice becomes an array; say so rather than "must be a whole number".
-            for (const name of ['seed', 'seeds', 'reporter', 'out', 'trace', 'impl', 'budget-scale'] as const) {
+            for (const name of ['seed', 'seeds', 'reporter', 'out', 'trace', 'pcap', 'impl', 'budget-scale'] as const) {
               if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
             }
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
@@ -118,6 +119,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             reporter: args.reporter,
             out: args.out ?? null,
             trace: args.trace ?? null,
+            pcap: args.pcap ?? null,
             quiet: args.quiet,
             explain: args.explain,
             implementationName: args.impl ?? null,

@@ -11,8 +11,8 @@ export interface DirectoryEntry {
 
 /** A file opened for writing: text goes out in pieces, so no caller ever builds one giant string. */
 export interface OutputFile {
-  /** Writes `text`; throws an Error with a `code` ('ENOSPC', 'EIO'...) when the device refuses it. */
-  write: (text: string) => void;
+  /** Writes `text` (as UTF-8) or bytes; throws an Error with a `code` ('ENOSPC', 'EIO'...) when the device refuses it. */
+  write: (text: string | Uint8Array) => void;
   close: () => void;
 }
 

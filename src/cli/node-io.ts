@@ -9,7 +9,7 @@ export function openOutputFile(path: string): OutputFile {
   let open = true;
   return {
     write: (text) => {
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
       // writeSync may write fewer bytes than asked (pipes, devices): loop until all are written.
       for (let offset = 0; offset < bytes.length; ) offset += writeSync(descriptor, bytes, offset);
     },

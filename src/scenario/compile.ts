@@ -24,6 +24,8 @@ export interface CompileOptions {
    * so that every variant of a seed meets the same network (common random numbers).
    */
   linkDraws?: LinkDraws;
+  /** Keep every datagram's bytes beside the trace (for `run --pcap`); see SimulationOptions.keepDatagramBytes. */
+  keepDatagramBytes?: boolean;
 }
 
 export interface CompiledScenario {
@@ -34,7 +36,7 @@ export interface CompiledScenario {
 
 export function compileScenario(scenario: Scenario, options: CompileOptions): CompiledScenario {
   const linkDraws = options.linkDraws ?? scenario.linkDraws;
-  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, linkDraws, ...(options.limits !== undefined ? { limits: options.limits } : {}) });
+  const sim = new Simulation({ seed: options.seed, epochMs: scenario.epochMs, statsIntervalMs: scenario.statsIntervalMs, linkDraws, ...(options.limits !== undefined ? { limits: options.limits } : {}), ...(options.keepDatagramBytes === true ? { keepDatagramBytes: true } : {}) });
   for (const host of scenario.hosts) {
     sim.addHost(host.name, {
       peerCount: host.peerCount,

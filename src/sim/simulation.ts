@@ -36,6 +36,12 @@ export interface SimulationOptions {
    * host state, not the trace. Default true.
    */
   trace?: boolean;
+  /**
+   * Keep each datagram's bytes beside the trace (Trace.bytesOf): every `sent` datagram, and the bytes of
+   * every corrupted copy as delivered. For exports that need the bytes (pcapng); the trace's text and
+   * hash are the same either way. Default false.
+   */
+  keepDatagramBytes?: boolean;
   /** The bounds a run is held to; each one defaults to its constant (see {@link defaultSimulationLimits}). */
   limits?: Partial<SimulationLimits>;
   /**
@@ -93,7 +99,7 @@ export class Simulation {
 
   constructor(readonly options: SimulationOptions) {
     this.limits = { ...defaultSimulationLimits(), ...options.limits };
-    this.trace = new Trace(options.trace !== false, this.limits.traceEventsMax);
+    this.trace = new Trace(options.trace !== false, this.limits.traceEventsMax, options.keepDatagramBytes === true);
     this.ledger = new Ledger(this.limits.ledgerPacketsMax);
     this.random = RandomStream.root(options.seed);
     this.network = new Network(this.random.fork('links'), options.linkDraws ?? PER_DATAGRAM_DRAWS);
@@ -259,17 +265,20 @@ export class Simulation {
       const id = this.nextDatagramId++;
       const to = this.namesByAddress.get(addressKey(sent.address));
       if (this.tracesDatagrams) {
-        this.trace.record({
-          kind: 'datagram',
-          atMs: this.nowMs,
-          phase: 'sent',
-          id,
-          from: host.name,
-          to: to ?? addressText(sent.address),
-          sizeBytes: sent.bytes.length,
-          bytesHash: hashBytes(sent.bytes),
-          commands: describeCommands(sent.bytes, host.options.checksum ?? false),
-        });
+        this.trace.recordDatagram(
+          {
+            kind: 'datagram',
+            atMs: this.nowMs,
+            phase: 'sent',
+            id,
+            from: host.name,
+            to: to ?? addressText(sent.address),
+            sizeBytes: sent.bytes.length,
+            bytesHash: hashBytes(sent.bytes),
+            commands: describeCommands(sent.bytes, host.options.checksum ?? false),
+          },
+          sent.bytes,
+        );
       }
       if (to === undefined) {
         this.dropped(id, host.name, addressText(sent.address), sent.bytes.length, 'noRoute');
@@ -309,7 +318,10 @@ export class Simulation {
       return;
     }
     if (this.tracesDatagrams) {
-      this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) });
+      const event = { kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) } as const;
+      // Only a corrupted copy differs from the bytes kept at `sent`.
+      if (corrupted) this.trace.recordDatagram(event, bytes);
+      else this.trace.record(event);
     }
     host.impl.deliver(this.host(from).address, bytes);
     if (host.options.service?.onReceive === true) host.serviceFrame();

@@ -94,16 +94,26 @@ export const TRACE_EVENTS_MAX = 20_000_000;
 export class Trace {
   readonly events: TraceEvent[] = [];
   truncated = false;
+  /**
+   * The bytes of datagram events, kept only when the simulation was asked to (SimulationOptions.keepDatagramBytes):
+   * a `sent` event's datagram as it left its host, and a corrupted `delivered` copy's bytes as they arrived. A side
+   * table, never part of the JSON Lines text or the hash, so keeping bytes changes neither.
+   */
+  private readonly bytesByEvent: Map<DatagramTraceEvent, Uint8Array> | null;
 
   /**
    * @param enabled - false: record() keeps nothing (SimulationOptions.trace).
    * @param eventsMax - the recording bound; a run that reaches it is stopped by Simulation.run
    *   (its trace would no longer say what happened), default {@link TRACE_EVENTS_MAX}.
+   * @param keepDatagramBytes - keep datagram bytes beside the events (recordDatagram, bytesOf); default false.
    */
   constructor(
     readonly enabled = true,
     readonly eventsMax = TRACE_EVENTS_MAX,
-  ) {}
+    keepDatagramBytes = false,
+  ) {
+    this.bytesByEvent = keepDatagramBytes ? new Map() : null;
+  }
 
   record(event: TraceEvent): void {
     if (!this.enabled) return;
@@ -112,6 +122,18 @@ export class Trace {
       return;
     }
     this.events.push(event);
+  }
+
+  /** Records a datagram event and, when this trace keeps bytes, a copy of `bytes` beside it. */
+  recordDatagram(event: DatagramTraceEvent, bytes: Uint8Array): void {
+    const before = this.events.length;
+    this.record(event);
+    if (this.bytesByEvent !== null && this.events.length > before) this.bytesByEvent.set(event, bytes.slice());
+  }
+
+  /** The bytes kept for `event` (a `sent` event, or a corrupted `delivered` one), or undefined. */
+  bytesOf(event: DatagramTraceEvent): Uint8Array | undefined {
+    return this.bytesByEvent?.get(event);
   }
 
   /** One JSON object per line, keys in a fixed order. */

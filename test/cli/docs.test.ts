@@ -194,6 +194,7 @@ const NOT_RUN: { pattern: RegExp; reason: string }[] = [
   { pattern: /^npm test$/, reason: 'the whole suite, which this test is part of' },
   { pattern: /^npm run bench\b/, reason: 'example, not run in CI: minutes of measurement (`npm run bench -- --smoke` is run by test/bench/smoke.test.ts)' },
   { pattern: /<[^>]+>/, reason: 'a synopsis with placeholders, not a command' },
+  { pattern: / --pcap \S+\.pcapng$/, reason: 'writes a capture into the working directory; test/report/pcap.test.ts and dissector.test.ts run `run --pcap`' },
 ];
 
 /** Commands run with a smaller count than documented, since the command itself allows any count. */

@@ -18,6 +18,9 @@ import type { Scenario } from '../../scenario/model.js';
 import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
 import { formatDuration } from '../../scenario/units.js';
 import { narrate } from './explain.js';
+import { writePcapngSection } from '../../report/pcapng.js';
+import { VERSION } from '../../version.js';
+import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
@@ -28,6 +31,8 @@ export interface RunOptions {
   reporter: ReporterName;
   out: string | null;
   trace: string | null;
+  /** `--pcap FILE`: every run's datagrams as pcapng, one section per scenario and seed (docs/wireshark.md). */
+  pcap?: string | null;
   quiet: boolean;
   explain: boolean;
   /** Runs every host on this implementation (`--impl`), or null for each host's own `impl`. */
@@ -252,7 +257,7 @@ export function budgetProblems(scenarios: readonly Scenario[], limits: BudgetLim
 
 /** An output file opened before the run, with the flag that named it (for messages). */
 interface Output {
-  flag: '--out' | '--trace';
+  flag: '--out' | '--trace' | '--pcap';
   path: string;
   file: OutputFile;
 }
@@ -293,7 +298,7 @@ class OutputFailed extends Error {
   }
 }
 
-function writeOutput(output: Output, text: string): void {
+function writeOutput(output: Output, text: string | Uint8Array): void {
   try {
     output.file.write(text);
   } catch (error) {
@@ -317,6 +322,17 @@ function writeTrace(output: Output, scenario: Scenario, seed: number, sim: Simul
   writeOutput(output, chunk);
 }
 
+/** Writes one seed's datagrams as a pcapng section (a file of several runs holds a section per run). */
+function writePcap(output: Output, scenario: Scenario, seed: number, sim: Simulation): void {
+  const hosts = sim.hostNames.map((name) => {
+    const { host, port } = sim.host(name).address;
+    return { name, ipv4: `${host & 0xff}.${(host >>> 8) & 0xff}.${(host >>> 16) & 0xff}.${host >>> 24}`, port };
+  });
+  const comment = `enetsim run ${scenario.file} --seed ${seed}: ${scenario.name}`;
+  const run = { comment, hosts, events: sim.trace.events, bytesOf: (event: DatagramTraceEvent) => sim.trace.bytesOf(event) };
+  writePcapngSection(run, `enetsim ${VERSION}`, (piece) => writeOutput(output, piece));
+}
+
 // ---- running ---------------------------------------------------------------------------------------
 
 type SeedRun =
@@ -338,12 +354,13 @@ function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName
   return { seed, limit, reachedMs, message };
 }
 
-function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null): SeedRun {
-  const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet) });
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null, pcap: Output | null = null): SeedRun {
+  const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet), ...(pcap !== null ? { keepDatagramBytes: true } : {}) });
   const result = sim.run(scenario.durationMs);
   sim.destroy();
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
+  if (pcap !== null) writePcap(pcap, scenario, seed, sim);
   if (options.explain) io.stdout(narrate(scenario, sim));
   if (isSimulationLimit(result.stoppedBy)) {
     return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
@@ -398,11 +415,11 @@ function assertionResults(scenario: Scenario, runs: readonly Extract<SeedRun, { 
  * result is an error, never a pass) and collects the result. `trace`, when given, gets each seed's
  * trace as soon as the seed is done.
  */
-export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null): ScenarioResult {
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null, pcap: Output | null = null): ScenarioResult {
   const startedMs = io.wallClockMs();
   const runs: SeedRun[] = [];
   for (const seed of seedsFor(scenario, options)) {
-    const run = runSeed(scenario, seed, options, trace, io, libenet);
+    const run = runSeed(scenario, seed, options, trace, io, libenet, pcap);
     runs.push(run);
     if (run.kind === 'stopped') break;
   }
@@ -426,7 +443,7 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
   };
 }
 
-type Outputs = { ok: true; out: Output | null; trace: Output | null } | { ok: false; message: string };
+type Outputs = { ok: true; out: Output | null; trace: Output | null; pcap: Output | null } | { ok: false; message: string };
 
 function openOutputs(options: RunOptions, io: CliIo): Outputs {
   if (options.out !== null && options.out === options.trace) return { ok: false, message: `--out and --trace name the same file (${options.out}); give two files` };
@@ -437,7 +454,15 @@ function openOutputs(options: RunOptions, io: CliIo): Outputs {
     if (out !== null && out.ok) out.output.file.close();
     return trace;
   }
-  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null };
+  const pcapPath = options.pcap ?? null;
+  const sameAs = pcapPath === null ? null : pcapPath === options.out ? '--out' : pcapPath === options.trace ? '--trace' : null;
+  const pcap = pcapPath === null ? null : sameAs !== null ? ({ ok: false, message: `${sameAs} and --pcap name the same file (${pcapPath}); give two files` } as const) : openOutput('--pcap', pcapPath, io);
+  if (pcap !== null && !pcap.ok) {
+    if (out !== null && out.ok) out.output.file.close();
+    if (trace !== null && trace.ok) trace.output.file.close();
+    return pcap;
+  }
+  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null, pcap: pcap?.output ?? null };
 }
 
 /**
@@ -464,19 +489,20 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     return 2;
   }
   try {
-    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace);
+    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace, outputs.pcap);
   } catch (error) {
     if (!(error instanceof OutputFailed)) throw error;
-    const what = error.output.flag === '--out' ? 'the report' : 'the trace';
+    const what = error.output.flag === '--out' ? 'the report' : error.output.flag === '--pcap' ? 'the capture' : 'the trace';
     io.stderr(`enetsim: ${error.message}; the run stopped and ${what} in ${error.output.path} is incomplete\n`);
     return 2;
   } finally {
     outputs.out?.file.close();
     outputs.trace?.file.close();
+    outputs.pcap?.file.close();
   }
 }
 
-function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null): 0 | 1 | 2 {
+function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null, pcap: Output | null): 0 | 1 | 2 {
   let libenet: LibenetSession | null = null;
   if (needsLibenet(scenarios, options)) {
     const started = startLibenet(options.libenetPath);
@@ -493,7 +519,7 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
   noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
   try {
-    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet));
+    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet, pcap));
   } finally {
     libenet?.close();
   }
