@@ -205,7 +205,7 @@ function describeOne(item: CollapsibleItem): NarratedLine {
 /**
  * Retransmitted commands named compactly: per command kind and channel, each sequence number
  * with the highest transmission it reached (`#5×3`); consecutive numbers that reached the same
- * one become a range (`#14–16×2`: #14, #15 and #16 each sent a second time).
+ * one become a range (`#14–16×2`: #14, #15 and #16 each sent a second time); a comma ends a kind.
  */
 export function retransmittedCommands(retransmissions: readonly Retransmission[]): string[] {
   const highest = new Map<string, Map<number, number>>();
@@ -230,12 +230,16 @@ export function retransmittedCommands(retransmissions: readonly Retransmission[]
       const transmission = bySequence.get(sequences[start]!)!;
       while (end + 1 < sequences.length && sequences[end + 1] === sequences[end]! + 1 && bySequence.get(sequences[end + 1]!) === transmission) end++;
       const range = end === start ? `#${sequences[start]}` : `#${sequences[start]}–${sequences[end]}`;
+      if (first && named.length > 0) named[named.length - 1] += ',';
       named.push(`${first ? `${kind} ` : ''}${range}×${transmission}`);
       first = false;
       start = end + 1;
     }
   }
-  for (const [command, transmission] of other) named.push(`${command}×${transmission}`);
+  for (const [command, transmission] of other) {
+    if (named.length > 0) named[named.length - 1] += ',';
+    named.push(`${command}×${transmission}`);
+  }
   return named;
 }
 
