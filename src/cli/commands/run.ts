@@ -18,6 +18,7 @@ import type { Scenario } from '../../scenario/model.js';
 import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
 import { formatDuration } from '../../scenario/units.js';
 import { narrate } from './explain.js';
+import { plotRun, type PeerStatisticName } from './plot.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
@@ -30,6 +31,8 @@ export interface RunOptions {
   trace: string | null;
   quiet: boolean;
   explain: boolean;
+  /** `--plot`: the statistics charted after each scenario's first seed (none when absent). */
+  plot?: PeerStatisticName[];
   /** Runs every host on this implementation (`--impl`), or null for each host's own `impl`. */
   implementationName: 'typescript' | 'libenet' | null;
   /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
@@ -345,6 +348,10 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (options.explain) io.stdout(narrate(scenario, sim));
+  const seeds = seedsFor(scenario, options);
+  if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
+    io.stdout(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
+  }
   if (isSimulationLimit(result.stoppedBy)) {
     return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
   }
