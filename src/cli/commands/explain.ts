@@ -255,11 +255,16 @@ function describeMany(items: readonly CollapsibleItem[]): NarratedLine {
     }
     case 'throttle': {
       const steps = items as Extract<CollapsibleItem, { kind: 'throttle' }>[];
-      const rtts = steps.map((step) => step.rttMs);
+      let rttMsMin = Infinity;
+      let rttMsMax = -Infinity;
+      for (const step of steps) {
+        rttMsMin = Math.min(rttMsMin, step.rttMs);
+        rttMsMax = Math.max(rttMsMax, step.rttMs);
+      }
       return {
         atMs: first.atMs,
         label: '',
-        text: `${first.pair}: packet throttle in 32nds, ${steps.length} steps (${range}, RTT ${Math.min(...rtts)}–${Math.max(...rtts)} ms): `,
+        text: `${first.pair}: packet throttle in 32nds, ${steps.length} steps (${range}, RTT ${rttMsMin}–${rttMsMax} ms): `,
         items: [String(steps[0]!.fromPer32), ...steps.map((step) => String(step.toPer32))],
         separator: ' → ',
       };
@@ -284,14 +289,45 @@ export const NARRATION_COLLAPSINGS: readonly Collapsing[] = [
   ...NARRATION_WINDOWS_MS.slice(1).map((otherWindowMs) => ({ receiveWindowMs: Infinity, otherWindowMs })),
 ];
 
-/** The narrated lines, events collapsed as `collapsing` says and never across an own-line event. */
-function collapse(items: readonly NarrationItem[], collapsing: Collapsing): NarratedLine[] {
+/** Each collapsible item's kind key ({@link collapseKey}) as a small number, computed once for every collapsing tried. */
+function kindIndexes(items: readonly NarrationItem[]): Int32Array {
+  const indexes = new Int32Array(items.length);
+  const byKey = new Map<string, number>();
+  items.forEach((item, position) => {
+    if (item.kind === 'line') return;
+    const key = collapseKey(item);
+    let index = byKey.get(key);
+    if (index === undefined) {
+      index = byKey.size;
+      byKey.set(key, index);
+    }
+    indexes[position] = index;
+  });
+  return indexes;
+}
+
+/** The group a kind is collecting: which stretch between own-line events, which window, what so far. */
+interface OpenGroup {
+  stretch: number;
+  window: number;
+  items: CollapsibleItem[];
+}
+
+/**
+ * The narrated lines, events collapsed as `collapsing` says and never across an own-line event;
+ * null as soon as there are more than `slotsMax` lines before wrapping (this collapsing does not
+ * fit, and a long trace is not walked to its end to learn it).
+ */
+function collapse(items: readonly NarrationItem[], kinds: Int32Array, collapsing: Collapsing, slotsMax: number): NarratedLine[] | null {
   const slots: (NarratedLine | CollapsibleItem[])[] = [];
-  const open = new Map<string, CollapsibleItem[]>();
-  for (const item of items) {
+  const open = new Map<number, OpenGroup>();
+  // An own-line event closes every group: what is collapsed stays on its side of it.
+  let stretch = 0;
+  for (let position = 0; position < items.length; position++) {
+    const item = items[position]!;
+    if (slots.length > slotsMax) return null;
     if (item.kind === 'line') {
-      // An own-line event closes every group: what is collapsed stays on its side of it.
-      open.clear();
+      stretch++;
       slots.push({ atMs: item.atMs, label: item.label, text: item.text });
       continue;
     }
@@ -300,16 +336,18 @@ function collapse(items: readonly NarrationItem[], collapsing: Collapsing): Narr
       slots.push(describeOne(item));
       continue;
     }
-    const key = `${collapseKey(item)} ${windowMs === Infinity ? 0 : Math.floor(item.atMs / windowMs)}`;
-    const group = open.get(key);
-    if (group !== undefined) {
-      group.push(item);
+    // Items come in time order, so a kind's window only moves forward: one open group per kind.
+    const window = windowMs === Infinity ? 0 : Math.floor(item.atMs / windowMs);
+    const group = open.get(kinds[position]!);
+    if (group !== undefined && group.stretch === stretch && group.window === window) {
+      group.items.push(item);
       continue;
     }
-    const created = [item];
-    open.set(key, created);
-    slots.push(created);
+    const created: OpenGroup = { stretch, window, items: [item] };
+    open.set(kinds[position]!, created);
+    slots.push(created.items);
   }
+  if (slots.length > slotsMax) return null;
   return slots.map((slot) => (!Array.isArray(slot) ? slot : slot.length === 1 ? describeOne(slot[0]!) : describeMany(slot)));
 }
 
@@ -350,13 +388,14 @@ export interface Narration {
  */
 export function narrateTrace(events: readonly TraceEvent[], linesTarget: number = NARRATION_LINES_TARGET): Narration {
   const items = narrationItems(events);
-  let chosen = NARRATION_COLLAPSINGS[0]!;
-  let lines: string[] = [];
+  const kinds = kindIndexes(items);
   for (const collapsing of NARRATION_COLLAPSINGS) {
-    chosen = collapsing;
-    lines = collapse(items, collapsing).flatMap(render);
-    if (lines.length <= linesTarget) break;
+    const lines = collapse(items, kinds, collapsing, linesTarget)?.flatMap(render);
+    if (lines !== undefined && lines.length <= linesTarget) return { collapsing, lines, omittedCount: 0 };
   }
+  // Even the coarsest collapsing does not fit: it is used, cut at the hard limit.
+  const chosen = NARRATION_COLLAPSINGS.at(-1)!;
+  const lines = collapse(items, kinds, chosen, Infinity)!.flatMap(render);
   const omittedCount = Math.max(0, lines.length - NARRATION_LINES_MAX);
   return { collapsing: chosen, lines: lines.slice(0, NARRATION_LINES_MAX), omittedCount };
 }
