@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   narrateTrace,
   narrate,
+  NARRATION_LINES_MAX,
   NARRATION_WIDTH_CHARS,
   retransmittedCommands,
   formatTimeRange,
@@ -116,6 +117,26 @@ describe('--explain collapses repetition', () => {
     for (const line of narration.lines.slice(1)) expect(line).toMatch(/^ {16}#\d+×2( #\d+×2)*$/);
     const named = narration.lines.join(' ').match(/#\d+×\d/g);
     expect(named).toHaveLength(60);
+  });
+
+  it('collapse: 100 000 receive events around 1 000 state changes fall back to the coarsest collapsing, cut at NARRATION_LINES_MAX lines', () => {
+    const events: TraceEvent[] = [];
+    for (let index = 0; index < 100_000; index++) {
+      if (index % 100 === 0) events.push(state(index, 'STATE_CONNECTED', 'STATE_ZOMBIE'));
+      events.push(receive(index, index % 4));
+    }
+    const narration = narrateTrace(events);
+    expect(narration.collapsing).toEqual({ receiveWindowMs: Infinity, otherWindowMs: Infinity });
+    expect(narration.lines).toHaveLength(NARRATION_LINES_MAX);
+    // 1 000 state lines and, in each of the 1 000 stretches after them, one line per channel.
+    expect(narration.omittedCount).toBe(1000 + 4000 - NARRATION_LINES_MAX);
+    expect(texts(narration.lines.slice(0, 5))).toEqual([
+      'client->server: STATE_CONNECTED → STATE_ZOMBIE',
+      'server: 25 receive events from client on ch0 (0–96ms)',
+      'server: 25 receive events from client on ch1 (1–97ms)',
+      'server: 25 receive events from client on ch2 (2–98ms)',
+      'server: 25 receive events from client on ch3 (3–99ms)',
+    ]);
   });
 
   it('retransmittedCommands: consecutive sequence numbers at the same transmission become a range, per command and channel', () => {
