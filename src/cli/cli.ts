@@ -21,7 +21,7 @@ import { parsePlotNames } from './commands/plot.js';
 export type { CliIo } from './io.js';
 
 /** The `--plot` names, already checked by the command's check(). */
-function plotNames(flags: readonly string[]) {
+function plotNames(flags: readonly string[] | undefined) {
   const parsed = parsePlotNames(flags);
   return parsed.ok ? parsed.names : [];
 }
@@ -109,7 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
             const scale = args['budget-scale'];
             if (!(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
-            const plotted = parsePlotNames(args.plot ?? []);
+            const plotted = parsePlotNames(args.plot);
             if (!plotted.ok) throw new Error(plotted.message);
             return true;
           }),
@@ -130,7 +130,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             trace: args.trace ?? null,
             quiet: args.quiet,
             explain: args.explain,
-            plot: plotNames(args.plot ?? []),
+            plot: plotNames(args.plot),
             implementationName: args.impl ?? null,
             libenetPath: libenetPathFrom(args.libenet, io),
             libenetFlagGiven: args.libenet !== undefined,

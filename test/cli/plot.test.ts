@@ -87,6 +87,15 @@ describe('run --plot', () => {
     expect(run.err).not.toMatch(/\n\s+at /);
   });
 
+  it('--plot without a name, or with an empty one in a list, exits 2 and says a name is needed', async () => {
+    for (const flags of [['--plot'], ['--plot', 'PEER_PACKET_THROTTLE,,PEER_ROUND_TRIP_TIME']]) {
+      const run = await runWith(io, ['run', FILE, ...flags]);
+      expect(run.code).toBe(2);
+      expect(run.out).toBe('');
+      expect(run.err).toContain('enetsim: --plot needs a statistic name, e.g. --plot PEER_PACKET_THROTTLE; the statistics are PEER_PACKET_LOSS, ');
+    }
+  });
+
   it('parsePlotNames: every Godot statistic name is accepted; a name far from all gets no guess', () => {
     expect(parsePlotNames([PEER_STATISTIC_NAMES.join(',')])).toEqual({ ok: true, names: [...PEER_STATISTIC_NAMES] });
     const refused = parsePlotNames(['rtt']);

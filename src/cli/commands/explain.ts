@@ -1,5 +1,8 @@
 // `run --explain`: the resolved scenario (every default filled in), then a narrated timeline of what
 // ENet did and why: actions, state changes with ENet's reason, retransmissions, throttle steps.
+// Repetition is collapsed so that the timeline fits a screen or two: receive events, then
+// retransmissions and throttle steps, share lines per time window, the finest window that fits;
+// a collapsed line still names every throttle step and every retransmitted command.
 import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { StateTraceEvent, TraceEvent } from '../../trace/trace.js';

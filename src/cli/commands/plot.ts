@@ -28,14 +28,18 @@ export const STATISTIC_UNITS: Record<PeerStatisticName, string> = {
 export type ParsedPlotNames = { ok: true; names: PeerStatisticName[] } | { ok: false; message: string };
 
 /**
- * The statistics `--plot` asks for: each flag a name or a comma list, repeats kept once, in the
- * order given. Names are Godot's (`PEER_PACKET_THROTTLE`); an unknown one is refused with the
+ * The statistics `--plot` asks for (undefined: the flag was not given): each flag a name or a
+ * comma list, repeats kept once, in the order given. Names are Godot's (`PEER_PACKET_THROTTLE`); an unknown one is refused with the
  * closest name and the list of all.
  */
-export function parsePlotNames(flags: readonly string[]): ParsedPlotNames {
+export function parsePlotNames(flags: readonly string[] | undefined): ParsedPlotNames {
+  if (flags === undefined) return { ok: true, names: [] };
+  const needsName = { ok: false, message: `--plot needs a statistic name, e.g. --plot PEER_PACKET_THROTTLE; the statistics are ${PEER_STATISTIC_NAMES.join(', ')}` } as const;
+  if (flags.length === 0) return needsName;
   const names: PeerStatisticName[] = [];
   for (const flag of flags) {
     for (const word of flag.split(',').map((part) => part.trim())) {
+      if (word === '') return needsName;
       const known = PEER_STATISTIC_NAMES.find((name) => name === word);
       if (known === undefined) {
         const guess = didYouMean(word, PEER_STATISTIC_NAMES);
