@@ -98,7 +98,7 @@ describe('--explain collapses repetition', () => {
     expect(texts(narrateTrace(events, 1).lines)).toEqual(['client->server: retransmits 6 times (1.1–1.3s): SEND_RELIABLE ch0 #5×3 #9–11×2, PING ch255 #4×2']);
     expect(texts(narrateTrace(events, 10).lines)).toEqual([
       'client->server: retransmits SEND_RELIABLE ch0 #5 (transmission 2)',
-      'client->server: retransmits SEND_RELIABLE ch0 #5 (transmission 3), SEND_RELIABLE ch0 #9 (transmission 2), SEND_RELIABLE ch0 #10 (transmission 2), SEND_RELIABLE ch0 #11 (transmission 2)',
+      'client->server: retransmits SEND_RELIABLE ch0 #5 (transmission 3), #9 (transmission 2), #10 (transmission 2), #11 (transmission 2)',
       'client->server: retransmits PING ch255 #4 (transmission 2)',
     ]);
   });
@@ -227,7 +227,11 @@ function retransmissionsNarrated(lines: readonly string[]): Map<string, number> 
     if (match === null) continue;
     const pair = match[1]!;
     if (match[2] === undefined) {
-      for (const each of match[3]!.matchAll(/(\S+ ch\d+ #\d+) \(transmission (\d+)\)/g)) note(`${pair} ${each[1]}`, Number(each[2]));
+      let kind = '';
+      for (const each of match[3]!.matchAll(/(?:(\S+ ch\d+) )?(#\d+) \(transmission (\d+)\)/g)) {
+        kind = each[1] ?? kind;
+        note(`${pair} ${kind} ${each[2]}`, Number(each[3]));
+      }
       continue;
     }
     let kind = '';

@@ -197,12 +197,28 @@ function describeOne(item: CollapsibleItem): NarratedLine {
         atMs: item.atMs,
         label: '',
         text: `${item.pair}: retransmits `,
-        items: item.retransmissions.map((each) => `${each.command} (transmission ${each.transmission})`),
+        items: withoutRepeatedKinds(item.retransmissions),
         separator: ', ',
       };
     case 'throttle':
       return { atMs: item.atMs, label: '', text: `${item.pair}: packet throttle ${item.fromPer32} → ${item.toPer32} of 32 (RTT ${item.rttMs} ms, var ${item.rttVarianceMs}, last RTT ${item.lastRttMs})` };
   }
+}
+
+/**
+ * One datagram's retransmitted commands, each with its transmission; a command of the same kind
+ * and channel as the one before it is named by its sequence number alone
+ * ("SEND_RELIABLE ch0 #31 (transmission 6)", "#32 (transmission 4)").
+ */
+function withoutRepeatedKinds(retransmissions: readonly Retransmission[]): string[] {
+  let previousKind: string | null = null;
+  return retransmissions.map(({ command, transmission }) => {
+    const match = /^(.*) (#\d+)$/.exec(command);
+    const kind = match?.[1] ?? null;
+    const name = kind !== null && kind === previousKind ? match![2]! : command;
+    previousKind = kind;
+    return `${name} (transmission ${transmission})`;
+  });
 }
 
 /**
