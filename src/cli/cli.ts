@@ -16,12 +16,12 @@ import { mergeCommand, sweepCommand } from './commands/sweep.js';
 import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format.js';
 import { sweepJsonSchema } from '../sweep/schema.js';
 import { didYouMean } from '../scenario/units.js';
-import { parsePlotNames } from './commands/plot.js';
+import { parsePlotNames, type PeerStatisticName } from './commands/plot.js';
 
 export type { CliIo } from './io.js';
 
 /** The `--plot` names, already checked by the command's check(). */
-function plotNames(flags: readonly string[] | undefined) {
+function plotNames(flags: readonly string[] | undefined): PeerStatisticName[] {
   const parsed = parsePlotNames(flags);
   return parsed.ok ? parsed.names : [];
 }
