@@ -16,8 +16,15 @@ import { mergeCommand, sweepCommand } from './commands/sweep.js';
 import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format.js';
 import { sweepJsonSchema } from '../sweep/schema.js';
 import { didYouMean } from '../scenario/units.js';
+import { parsePlotNames, type PeerStatisticName } from './commands/plot.js';
 
 export type { CliIo } from './io.js';
+
+/** The `--plot` names, already checked by the command's check(). */
+function plotNames(flags: readonly string[] | undefined): PeerStatisticName[] {
+  const parsed = parsePlotNames(flags);
+  return parsed.ok ? parsed.names : [];
+}
 
 /**
  * Exit codes: 0 success, 1 an assertion failed (serve/connect: the network failed), 2 invalid input
@@ -82,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('pcap', { type: 'string', describe: "write every run's datagrams to FILE as pcapng for Wireshark, one section per scenario and seed (docs/wireshark.md)" })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
+          .option('plot', { type: 'string', array: true, describe: "after each scenario's run (its first seed), chart a Godot PeerStatistic per peer in the terminal: --plot PEER_PACKET_THROTTLE; repeatable, or a comma list" })
           .option('set', { type: 'string', array: true, describe: "override one value of the scenario: --set 'links.default.loss=5%' (a dotted path as in sweep files, docs/sweeps.md); repeatable" })
           .option('impl', { choices: ['typescript', 'libenet'] as const, describe: "run every host on this ENet: enetsim's TypeScript core (as each host's protocol) or the real libenet (Debian's 1.3.17 unless --libenet) (default: each host's impl)" })
           .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' })
@@ -102,6 +110,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be a whole number from 0 to 4294967295');
             const scale = args['budget-scale'];
             if (!(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
+            const plotted = parsePlotNames(args.plot);
+            if (!plotted.ok) throw new Error(plotted.message);
             return true;
           }),
       (args) => {
@@ -122,6 +132,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             pcap: args.pcap ?? null,
             quiet: args.quiet,
             explain: args.explain,
+            plot: plotNames(args.plot),
             implementationName: args.impl ?? null,
             libenetPath: libenetPathFrom(args.libenet, io),
             libenetFlagGiven: args.libenet !== undefined,

@@ -21,6 +21,7 @@ import { narrate } from './explain.js';
 import { writePcapngSection } from '../../report/pcapng.js';
 import { VERSION } from '../../version.js';
 import type { DatagramTraceEvent } from '../../trace/trace.js';
+import { plotRun, type PeerStatisticName } from './plot.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
@@ -35,6 +36,8 @@ export interface RunOptions {
   pcap?: string | null;
   quiet: boolean;
   explain: boolean;
+  /** `--plot`: the statistics charted after each scenario's first seed (none when absent). */
+  plot?: PeerStatisticName[];
   /** Runs every host on this implementation (`--impl`), or null for each host's own `impl`. */
   implementationName: 'typescript' | 'libenet' | null;
   /** The libenet build to run (`--libenet`, else $ENETSIM_LIBENET), or null for the system's. */
@@ -362,6 +365,10 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (pcap !== null) writePcap(pcap, scenario, seed, sim);
   if (options.explain) io.stdout(narrate(scenario, sim));
+  const seeds = seedsFor(scenario, options);
+  if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
+    io.stdout(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
+  }
   if (isSimulationLimit(result.stoppedBy)) {
     return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
   }
