@@ -1,0 +1,25 @@
+// A sweep run's curves: statistics samples on a fixed grid (the last sample at or before each
+// instant), a grid bounded in points, and the peer the curves follow.
+import { describe, expect, it } from 'vitest';
+import { CURVE_POINTS_MAX, curveGridMs, sampleOnGrid } from '../../src/sweep/curves.js';
+
+describe('sweep curves', () => {
+  it('each instant holds the last sample at or before it, null before the first', () => {
+    const samples: [number, number][] = [
+      [150, 32],
+      [200, 30],
+      [290, 28],
+      [410, 24],
+    ];
+    expect(sampleOnGrid(samples, 100, 500)).toEqual([null, null, 30, 28, 28, 24]);
+  });
+
+  it('the grid is at least 100 ms and the stats interval, and a long run keeps at most CURVE_POINTS_MAX instants', () => {
+    expect(curveGridMs(14_000, 100)).toBe(100);
+    expect(curveGridMs(14_000, 250)).toBe(250);
+    const longMs = 3_600_000;
+    const gridMs = curveGridMs(longMs, 100);
+    expect(Math.floor(longMs / gridMs) + 1).toBeLessThanOrEqual(CURVE_POINTS_MAX);
+    expect(sampleOnGrid([[0, 1]], gridMs, longMs).length).toBeLessThanOrEqual(CURVE_POINTS_MAX);
+  });
+});
