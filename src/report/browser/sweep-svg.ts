@@ -27,9 +27,22 @@ export function niceTicks(low: number, high: number, targetCount = 5): number[] 
   const power = 10 ** Math.floor(Math.log10(rough));
   const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough) ?? 10 * power;
   const ticks: number[] = [];
-  for (let value = Math.floor(low / step) * step; value <= high + step * 1e-9; value += step) ticks.push(Number(value.toPrecision(12)));
-  if (ticks[0]! > low) ticks.unshift(Number((ticks[0]! - step).toPrecision(12)));
-  if (ticks.at(-1)! < high) ticks.push(Number((ticks.at(-1)! + step).toPrecision(12)));
+  // Rounded to 12 digits (and -0 to 0) so 0.1 + 0.2 prints as 0.3 and zero never as "-0.00".
+  const clean = (value: number) => Number(value.toPrecision(12)) + 0;
+  for (let value = Math.floor(low / step) * step; value <= high + step * 1e-9; value += step) ticks.push(Math.abs(value) < step * 1e-9 ? 0 : clean(value));
+  if (ticks[0]! > low) ticks.unshift(clean(ticks[0]! - step));
+  if (ticks.at(-1)! < high) ticks.push(clean(ticks.at(-1)! + step));
+  return ticks;
+}
+
+/** The most ticks (5 at most) whose labels fit side by side in `widthPx`, allowing 7.5 px a character. */
+function fittingTicks(low: number, high: number, widthPx: number): number[] {
+  let ticks = niceTicks(low, high, 5);
+  for (let target = 4; target >= 2; target--) {
+    const labelChars = Math.max(...ticks.map((tick) => tickText(tick, ticks).length));
+    if (labelChars * 7.5 + 8 <= widthPx / (ticks.length - 1)) break;
+    ticks = niceTicks(low, high, target);
+  }
   return ticks;
 }
 
@@ -86,7 +99,7 @@ export function whiskerChart(chart: WhiskerChart): { svg: SVGSVGElement; pointCo
   const svg = svgElement('svg', { width: widthPx, height: heightPx, viewBox: `0 0 ${widthPx} ${heightPx}`, class: 'chart', role: 'img' });
   const extent: number[] = chart.zeroLine ? [0] : [];
   for (const row of chart.rows) for (const value of [row.value, row.low, row.high]) if (value !== null) extent.push(value);
-  const ticks = extent.length === 0 ? [0, 1] : niceTicks(Math.min(...extent), Math.max(...extent));
+  const ticks = extent.length === 0 ? [0, 1] : fittingTicks(Math.min(...extent), Math.max(...extent), PLOT_WIDTH_PX);
   const low = ticks[0]!;
   const high = ticks.at(-1)!;
   const x = (value: number) => LABEL_WIDTH_PX + ((value - low) / (high - low)) * PLOT_WIDTH_PX;
