@@ -27,17 +27,23 @@ export function curveGridMs(durationMs: number, statsIntervalMs: number): number
 
 /**
  * Samples a series of (atMs, value) samples, sorted by time, on the grid 0, gridMs, … up to
- * durationMs: each instant gets the last value at or before it, null before the first.
+ * durationMs: each instant gets the last value at or before it; null before the first, and null
+ * when that value is older than `staleAfterMs` (the peer stopped reporting: disconnected, or its
+ * host crashed), so a curve ends where its peer's statistics end instead of running on flat.
  */
-export function sampleOnGrid(samples: readonly (readonly [number, number])[], gridMs: number, durationMs: number): (number | null)[] {
+export function sampleOnGrid(samples: readonly (readonly [number, number])[], gridMs: number, durationMs: number, staleAfterMs = Number.POSITIVE_INFINITY): (number | null)[] {
   const count = Math.floor(durationMs / gridMs) + 1;
   const values: (number | null)[] = [];
   let at = 0;
   let last: number | null = null;
+  let lastAtMs = 0;
   for (let index = 0; index < count; index++) {
     const instantMs = index * gridMs;
-    while (at < samples.length && samples[at]![0] <= instantMs) last = samples[at++]![1];
-    values.push(last);
+    while (at < samples.length && samples[at]![0] <= instantMs) {
+      lastAtMs = samples[at]![0];
+      last = samples[at++]![1];
+    }
+    values.push(last !== null && instantMs - lastAtMs <= staleAfterMs ? last : null);
   }
   return values;
 }
@@ -82,6 +88,13 @@ export function runCurve(scenario: Scenario, measures: readonly Measure[], event
     rtt.push([event.atMs, event.values[rttIndex]!]);
   }
   const gridMs = curveGridMs(scenario.durationMs, scenario.statsIntervalMs);
-  return { subject: `${subject.host}->${subject.peer}`, gridMs, throttle: sampleOnGrid(throttle, gridMs, scenario.durationMs), rttMs: sampleOnGrid(rtt, gridMs, scenario.durationMs) };
+  // Statistics come every stats interval while the peer exists; two intervals without one: it is gone.
+  const staleAfterMs = 2 * scenario.statsIntervalMs;
+  return {
+    subject: `${subject.host}->${subject.peer}`,
+    gridMs,
+    throttle: sampleOnGrid(throttle, gridMs, scenario.durationMs, staleAfterMs),
+    rttMs: sampleOnGrid(rtt, gridMs, scenario.durationMs, staleAfterMs),
+  };
 }
 

@@ -14,6 +14,15 @@ describe('sweep curves', () => {
     expect(sampleOnGrid(samples, 100, 500)).toEqual([null, null, 30, 28, 28, 24]);
   });
 
+  it('a value older than the stale bound is no value: the curve ends where the peer stopped reporting', () => {
+    const samples: [number, number][] = [
+      [0, 40],
+      [100, 42],
+      [200, 44],
+    ];
+    expect(sampleOnGrid(samples, 100, 600, 200)).toEqual([40, 42, 44, 44, 44, null, null]);
+  });
+
   it('the grid is at least 100 ms and the stats interval, and a long run keeps at most CURVE_POINTS_MAX instants', () => {
     expect(curveGridMs(14_000, 100)).toBe(100);
     expect(curveGridMs(14_000, 250)).toBe(250);

@@ -158,7 +158,7 @@ function curvesSection(data: SweepPageData, drawn: DrawnChart[]): HTMLElement {
     return section;
   }
   const curves = data.curves;
-  section.append(element('p', 'note', `peer ${curves.subject} (the host's view of that peer), sampled every ${curves.gridMs} ms (the last statistics sample at each instant); line: ${curves.bandText}`));
+  section.append(element('p', 'note', `peer ${curves.subject} (the host's view of that peer), sampled every ${curves.gridMs} ms (the last statistics sample at each instant; a run's curve ends when its peer stops reporting); line: ${curves.bandText}`));
   section.append(legend(data));
   const widthPx = Math.max(480, Math.min(1180, document.documentElement.clientWidth - 64));
   for (const panel of curves.panels) {
