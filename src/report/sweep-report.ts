@@ -28,6 +28,8 @@ h2 { font-size: 17px; margin: 28px 0 2px; border-top: 1px solid #d8dee4; padding
 .swatch { display: inline-block; width: 14px; height: 14px; border-radius: 3px; }
 .row { display: flex; flex-wrap: wrap; gap: 8px 24px; align-items: flex-start; }
 figure { margin: 8px 0 0; }
+figure.chart-box { width: min-content; }
+section.curves figure.chart-box { width: auto; }
 figcaption { font-size: 12.5px; color: #57606a; margin-bottom: 2px; }
 svg.chart text { font: 12px system-ui, sans-serif; fill: #1f2328; }
 svg.chart .tick, svg.chart .axis-title { fill: #57606a; }

@@ -41,6 +41,17 @@ function verdictWord(verdict: string): string {
   return verdict === 'no significant difference' ? 'no sig. difference' : verdict;
 }
 
+/** The heatmap's colour key: which printed values the lightest and darkest cells hold. */
+function heatRange(measure: MeasureCharts): string {
+  const heatmap = measure.heatmap!;
+  const cells = heatmap.cells.flatMap((row, rowIndex) => row.flatMap((value, columnIndex) => (value === null ? [] : [{ value, text: heatmap.texts[rowIndex]![columnIndex]! }])));
+  if (cells.length === 0) return 'no values';
+  const sorted = [...cells].sort((a, b) => a.value - b.value);
+  const [worst, best] = measure.better === 'higher' ? [sorted[0]!, sorted.at(-1)!] : [sorted.at(-1)!, sorted[0]!];
+  if (worst.text === best.text) return `every cell ${best.text}`;
+  return `darker is better: lightest ${worst.text}, darkest ${best.text}`;
+}
+
 function figure(id: string, kind: DrawnChart['kind'], caption: string): HTMLElement {
   const made = element('figure', 'chart-box');
   made.dataset['chartId'] = id;
@@ -139,7 +150,7 @@ function measureSection(data: SweepPageData, measure: MeasureCharts, measureInde
   }
   if (measure.heatmap !== null) {
     const heatmapId = `m${measureIndex}-heatmap`;
-    const heatmap = figure(heatmapId, 'heatmap', `mean per ${measure.heatmap.rowAxis} × ${measure.heatmap.columnAxis} (darker is better)`);
+    const heatmap = figure(heatmapId, 'heatmap', `mean per ${measure.heatmap.rowAxis} (rows) × ${measure.heatmap.columnAxis} (columns); ${heatRange(measure)}`);
     const drawnHeatmap = heatmapChart({ ...measure.heatmap, better: measure.better });
     heatmap.append(drawnHeatmap.svg);
     heatmap.dataset['cellCount'] = String(drawnHeatmap.cellCount);

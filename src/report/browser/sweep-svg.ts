@@ -164,10 +164,15 @@ export function heatmapChart(chart: HeatmapChart): { svg: SVGSVGElement; cellCou
   const heightPx = topPx + CELL_HEIGHT_PX * chart.rows.length + 8;
   const svg = svgElement('svg', { width: widthPx, height: heightPx, viewBox: `0 0 ${widthPx} ${heightPx}`, class: 'chart heatmap', role: 'img' });
   const values = chart.cells.flat().filter((value): value is number => value !== null);
-  const lowest = values.length === 0 ? 0 : Math.min(...values);
-  const highest = values.length === 0 ? 0 : Math.max(...values);
-  svg.append(svgElement('text', { x: labelWidthPx + (cellWidthPx * chart.columns.length) / 2, y: 14, 'text-anchor': 'middle', class: 'axis-title' }, chart.columnAxis));
-  svg.append(svgElement('text', { x: labelWidthPx - 8, y: topPx - 8, 'text-anchor': 'end', class: 'axis-title' }, `${chart.rowAxis} ↓`));
+  // Cells that all print the same differ below the printed precision: one shade, not a scale that
+  // would make 145.8 ms look far from 146.1 ms.
+  const printed = new Set(chart.texts.flatMap((row, rowIndex) => row.filter((_, columnIndex) => chart.cells[rowIndex]![columnIndex] !== null)));
+  const lowest = values.length === 0 || printed.size <= 1 ? 0 : Math.min(...values);
+  const highest = values.length === 0 || printed.size <= 1 ? 0 : Math.max(...values);
+  // Axis names can be long override paths (the quick form): shortened to fit, the whole name in the tooltip and the caption.
+  const columnsWidthPx = cellWidthPx * chart.columns.length;
+  svg.append(withTitle(svgElement('text', { x: labelWidthPx + columnsWidthPx / 2, y: 14, 'text-anchor': 'middle', class: 'axis-title' }, `${shortened(chart.columnAxis, Math.floor(columnsWidthPx / 7) - 2)} →`), chart.columnAxis));
+  svg.append(withTitle(svgElement('text', { x: labelWidthPx - 8, y: topPx - 8, 'text-anchor': 'end', class: 'axis-title' }, `${shortened(chart.rowAxis, Math.floor((labelWidthPx - 8) / 7) - 2)} ↓`), chart.rowAxis));
   chart.columns.forEach((column, index) => {
     svg.append(withTitle(svgElement('text', { x: labelWidthPx + (index + 0.5) * cellWidthPx, y: topPx - 8, 'text-anchor': 'middle', class: 'tick' }, shortened(column, 24)), column));
   });
@@ -180,8 +185,9 @@ export function heatmapChart(chart: HeatmapChart): { svg: SVGSVGElement; cellCou
       let fill = '#e6e6e6';
       let dark = false;
       if (value !== null) {
-        const share = highest > lowest ? (value - lowest) / (highest - lowest) : 1;
-        const goodness = chart.better === 'higher' ? share : 1 - share;
+        // Every cell equal: one middle shade, since none is better than another.
+        const share = highest > lowest ? (value - lowest) / (highest - lowest) : 0.5;
+        const goodness = highest > lowest ? (chart.better === 'higher' ? share : 1 - share) : 0.5;
         fill = mix(HEAT_LIGHT, HEAT_DARK, 0.1 + 0.9 * goodness);
         dark = goodness > 0.55;
       }
