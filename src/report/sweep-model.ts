@@ -73,6 +73,12 @@ export interface SweepModelInput {
   formatValue: (value: number | null, unit: string, signed?: boolean) => string;
 }
 
+/**
+ * Numbers the curves may embed at most (variants × instants × 3 lines × 2 panels), about 300 KB of
+ * JSON: a sweep with many variants draws its curves on a proportionally coarser grid.
+ */
+export const CURVE_VALUES_MAX = 60_000;
+
 /** Colours for the variants, in order (cycled beyond ten): distinct, and readable on white. */
 export const VARIANT_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'] as const;
 
@@ -190,14 +196,18 @@ function measureCharts(report: SweepReportInput, measureIndex: number, format: S
 
 /**
  * The variants' curves on one grid: the coarsest grid of any run (runs of the same sweep share it
- * unless a variant changes the duration or the stats interval), as long as the longest run; a run
- * on a finer grid contributes its value at each instant of the common one.
+ * unless a variant changes the duration or the stats interval), as long as the longest run, and
+ * coarser still (every k-th instant) when the variants are so many that CURVE_VALUES_MAX would be
+ * passed; a run on a finer grid contributes its value at each instant of the common one.
  */
 function curvesOf(report: SweepReportInput, runs: NonNullable<SweepModelInput['curves']>): SweepCurves | null {
   const recorded = runs.flatMap((run) => (run.curve === null ? [] : [{ ...run, curve: run.curve }]));
   if (recorded.length === 0) return null;
-  const gridMs = Math.max(...recorded.map((run) => run.curve.gridMs));
+  const runGridMs = Math.max(...recorded.map((run) => run.curve.gridMs));
   const spanMs = Math.max(...recorded.map((run) => (run.curve.throttle.length - 1) * run.curve.gridMs));
+  const valuesPerInstant = report.variants.length * 3 * 2;
+  const stride = Math.max(1, Math.ceil(((Math.floor(spanMs / runGridMs) + 1) * valuesPerInstant) / CURVE_VALUES_MAX));
+  const gridMs = runGridMs * stride;
   const length = Math.floor(spanMs / gridMs) + 1;
   const timesMs = Array.from({ length }, (_, index) => index * gridMs);
   const onCommonGrid = (values: (number | null)[], runGridMs: number) => timesMs.map((instantMs) => values[Math.floor(instantMs / runGridMs)] ?? null);

@@ -2,7 +2,7 @@
 // estimate per variant, differences only where there is a baseline, the heatmap of a two-axis grid,
 // and the curves' median and band checked against values worked out by hand.
 import { describe, expect, it } from 'vitest';
-import { medianAndBand, medianOfSorted, nearestRank, seedsText, sweepPageModel, VARIANT_COLORS, type MeasureResultInput, type SweepModelInput, type SweepReportInput } from '../../src/report/sweep-model.js';
+import { CURVE_VALUES_MAX, medianAndBand, medianOfSorted, nearestRank, seedsText, sweepPageModel, VARIANT_COLORS, type MeasureResultInput, type SweepModelInput, type SweepReportInput } from '../../src/report/sweep-model.js';
 
 function result(mean: number | null, vsBaseline: MeasureResultInput['vsBaseline'] = null): MeasureResultInput {
   return { measure: 'delivered', unit: 'ratio', n: mean === null ? 0 : 3, missing: mean === null ? 3 : 0, mean, median: mean, ciLow: mean === null ? null : mean - 0.1, ciHigh: mean === null ? null : mean + 0.1, vsBaseline };
@@ -155,6 +155,24 @@ describe('sweep page model', () => {
     expect(curves.timesMs).toEqual([0, 200, 400]);
     // Seed 1 at 0, 200, 400 ms is 1, 3, 5; the median with seed 2's 7 is their mean.
     expect(curves.panels[0]!.series[0]!.median).toEqual([4, 5, 6]);
+  });
+
+  it('many variants: the curves keep every k-th instant so the page stays within CURVE_VALUES_MAX numbers', () => {
+    const variantCount = 40;
+    const many: SweepReportInput = {
+      ...report(),
+      axes: [{ name: 'v', values: Array.from({ length: variantCount }, (_, index) => String(index)) }],
+      variants: Array.from({ length: variantCount }, (_, index) => ({ label: `v=${index}`, key: { v: String(index) }, baseline: null, measures: [result(0.5)] })),
+    };
+    const instants = 400;
+    const series = Array.from({ length: instants }, (_, index) => index);
+    const runs = many.variants.map((_, variantIndex) => ({ variantIndex, seed: 1, curve: { subject: 'a->b', gridMs: 100, throttle: series, rttMs: series } }));
+    const curves = sweepPageModel({ report: many, curves: runs, reproduce: '', formatValue: format }).curves!;
+    // 40 × 400 × 6 = 96 000 numbers: every 2nd instant.
+    expect(curves.gridMs).toBe(200);
+    expect(curves.timesMs).toHaveLength(200);
+    expect(curves.panels[0]!.series[0]!.median.slice(0, 3)).toEqual([0, 2, 4]);
+    expect(variantCount * curves.timesMs.length * 6).toBeLessThanOrEqual(CURVE_VALUES_MAX);
   });
 
   it('seeds print as a range when consecutive, else as a list', () => {

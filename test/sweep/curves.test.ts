@@ -1,7 +1,13 @@
 // A sweep run's curves: statistics samples on a fixed grid (the last sample at or before each
 // instant), a grid bounded in points, and the peer the curves follow.
 import { describe, expect, it } from 'vitest';
-import { CURVE_POINTS_MAX, curveGridMs, sampleOnGrid } from '../../src/sweep/curves.js';
+import { CURVE_POINTS_MAX, curveGridMs, curveSubject, sampleOnGrid } from '../../src/sweep/curves.js';
+import type { Measure } from '../../src/sweep/measure.js';
+import type { Scenario } from '../../src/scenario/model.js';
+
+/** Only what curveSubject reads: the timeline's connects, and each measure's expectation. */
+const scenario = { timeline: [{ atMs: 0, id: null, action: { kind: 'connect', from: 'a', to: 'b', channels: 1, data: 0 } }] } as unknown as Scenario;
+const measure = (expectation: Record<string, unknown>) => ({ expectation }) as unknown as Measure;
 
 describe('sweep curves', () => {
   it('each instant holds the last sample at or before it, null before the first', () => {
@@ -21,6 +27,16 @@ describe('sweep curves', () => {
       [200, 44],
     ];
     expect(sampleOnGrid(samples, 100, 600, 200)).toEqual([40, 42, 44, 44, 44, null, null]);
+  });
+
+  it('the curves follow the first measure that names a peer, else the first connection', () => {
+    const delivery = measure({ kind: 'delivery', from: 'client', to: 'server' });
+    const stat = measure({ kind: 'stat', host: 'server', peer: 'client' });
+    const anyPeer = measure({ kind: 'event', host: 'server', peer: null });
+    expect(curveSubject(scenario, [anyPeer, delivery, stat])).toEqual({ host: 'client', peer: 'server' });
+    expect(curveSubject(scenario, [stat, delivery])).toEqual({ host: 'server', peer: 'client' });
+    expect(curveSubject(scenario, [anyPeer])).toEqual({ host: 'a', peer: 'b' });
+    expect(curveSubject({ ...scenario, timeline: [] }, [])).toBeNull();
   });
 
   it('the grid is at least 100 ms and the stats interval, and a long run keeps at most CURVE_POINTS_MAX instants', () => {
