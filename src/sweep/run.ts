@@ -65,7 +65,7 @@ export class Runner {
     const traceHash = sim.trace.hash();
     if (isSimulationLimit(result.stoppedBy)) {
       const message = `variant ${variantIndex} seed ${seed}: the simulator's ${result.stoppedBy} limit was reached at virtual time ${result.nowMs} ms of ${scenario.durationMs} ms; the run stopped there (see enetsim run --budget-scale)`;
-      return { variantIndex, seed, values: [], passed: [], traceHash, stopped: message };
+      return { variantIndex, seed, values: [], passed: [], traceHash, stopped: message, ...(this.input.curves ? { curve: null } : {}) };
     }
     const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
     return {

@@ -108,6 +108,9 @@ describe('sweep --html', () => {
     const missingDirectory = await runWith(io, ['sweep', SWEEP, '--seeds', '2', '--jobs', '1', '--html', join(io.dir, 'no/such/dir/x.html')]);
     expect(missingDirectory.code).toBe(2);
     expect(missingDirectory.err).toContain(`--html ${join(io.dir, 'no/such/dir/x.html')}: cannot write`);
+    const same = await runWith(io, ['sweep', SWEEP, '--seeds', '2', '--out', join(io.dir, 'r.html'), '--html', join(io.dir, 'r.html')]);
+    expect(same.code).toBe(2);
+    expect(same.err).toContain('--out and --html name the same file');
     const withShard = await runWith(io, ['sweep', SWEEP, '--seeds', '2', '--shard', '1/2', '--html', join(io.dir, 'x.html')]);
     expect(withShard.code).toBe(2);
     expect(withShard.err).toContain('give --curves');

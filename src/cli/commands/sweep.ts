@@ -233,6 +233,7 @@ export function mergeCommand(options: MergeOptions, io: CliIo): 0 | 1 | 2 {
   const runs = parts.flatMap((part) => part.runs).sort((a, b) => a.index - b.index);
   const results: RunResult[] = runs.map(({ index: _index, ...run }) => run);
   if (options.html !== null) {
+    // A part run with --curves has the field on every run (null where the run recorded none).
     const without = parts.findIndex((part) => part.runs.some((run) => run.curve === undefined));
     if (without !== -1) return fail(`${options.files[without]} has no curves for --html: run every shard with --curves (enetsim sweep FILE --shard i/n --curves --out PART)`);
   }
