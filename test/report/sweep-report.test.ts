@@ -20,7 +20,7 @@ afterAll(() => {
 });
 
 /** The data a report page embeds. */
-export function pageData(html: string): SweepPageData {
+function pageData(html: string): SweepPageData {
   const match = /<script type="application\/json" id="enetsim-data">([^]*?)<\/script>/.exec(html);
   if (match === null) throw new Error('no data element in the page');
   return JSON.parse(match[1]!) as SweepPageData;
