@@ -205,9 +205,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('shard', { type: 'string', describe: 'run only slice i of n (i/n) and write a part file for enetsim merge' })
           .option('format', { choices: SWEEP_FORMATS, default: 'table' as SweepFormat, describe: 'output format' })
           .option('out', { type: 'string', describe: 'write the report (or the shard\'s part file) to FILE' })
+          .option('html', { type: 'string', describe: 'also write the charts to FILE: a self-contained HTML page (see docs/sweeps.md)' })
+          .option('curves', { type: 'boolean', default: false, describe: 'with --shard: record the throttle/RTT curves in the part file, for merge --html' })
           .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar, no table when --out is given' })
           .check((args) => {
-            for (const name of ['seeds', 'jobs', 'shard', 'format', 'out'] as const) {
+            for (const name of ['seeds', 'jobs', 'shard', 'format', 'out', 'html'] as const) {
               if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
             }
             if (args.seeds !== undefined && (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000)) throw new Error('--seeds must be a whole number from 1 to 10000');
@@ -222,7 +224,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
         if (failed) return;
         const shard = args.shard === undefined ? null : { index: Number(args.shard.split('/')[0]), count: Number(args.shard.split('/')[1]) };
         exitCode = await sweepCommand(
-          { file: args.file!, sets: args.set ?? [], seeds: args.seeds ?? null, jobs: args.jobs, shard, format: args.format, out: args.out ?? null, quiet: args.quiet },
+          { file: args.file!, sets: args.set ?? [], seeds: args.seeds ?? null, jobs: args.jobs, shard, format: args.format, out: args.out ?? null, html: args.html ?? null, curves: args.curves, quiet: args.quiet },
           io,
         );
       },
@@ -235,10 +237,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .positional('files', { type: 'string', array: true })
           .option('format', { choices: SWEEP_FORMATS, default: 'table' as SweepFormat, describe: 'output format' })
           .option('out', { type: 'string', describe: 'write the report to FILE' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'no table on stdout when --out is given' }),
+          .option('html', { type: 'string', describe: 'also write the charts to FILE (the shards must have run with --curves)' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'no table on stdout when --out is given' })
+          .check((args) => {
+            for (const name of ['format', 'out', 'html'] as const) {
+              if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+            }
+            return true;
+          }),
       (args) => {
         if (failed) return;
-        exitCode = mergeCommand({ files: args.files ?? [], format: args.format, out: args.out ?? null, quiet: args.quiet }, io);
+        exitCode = mergeCommand({ files: args.files ?? [], format: args.format, out: args.out ?? null, html: args.html ?? null, quiet: args.quiet }, io);
       },
     )
     .command(

@@ -89,7 +89,7 @@ export interface SweepReport {
   runs: RunRow[];
 }
 
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[\w./=:,%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

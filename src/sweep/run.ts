@@ -10,6 +10,7 @@ import { defaultSimulationLimits } from '../sim/simulation.js';
 import { evaluate, measureOf, type Measure } from './measure.js';
 import { PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS } from '../sim/weather.js';
 import { isSimulationLimit } from '../sim/limits.js';
+import { runCurve, type RunCurve } from './curves.js';
 
 /** One run's outcome: a number (or null: never happened) per measure, pass/fail per expectation. */
 export interface RunResult {
@@ -20,6 +21,8 @@ export interface RunResult {
   traceHash: string;
   /** Set when the run stopped at an internal limit (then values and passed are empty). */
   stopped: string | null;
+  /** The throttle/RTT curves for the HTML report; present only when the runner was asked for them (RunnerInput.curves). */
+  curve?: RunCurve | null;
 }
 
 /** What a thread needs to run any (variant, seed): the variants' texts and the measures. */
@@ -29,6 +32,8 @@ export interface RunnerInput {
   measuresRaw: Record<string, unknown>[];
   /** The common-random-numbers seam: passed to every run (null: the scenario's own). */
   weather: string | null;
+  /** Record each run's throttle/RTT curves (for `--html`); off, a run costs nothing more. */
+  curves: boolean;
 }
 
 /** Runs (variant, seed) pairs; each variant's scenario is loaded once per runner. */
@@ -60,7 +65,7 @@ export class Runner {
     const traceHash = sim.trace.hash();
     if (isSimulationLimit(result.stoppedBy)) {
       const message = `variant ${variantIndex} seed ${seed}: the simulator's ${result.stoppedBy} limit was reached at virtual time ${result.nowMs} ms of ${scenario.durationMs} ms; the run stopped there (see enetsim run --budget-scale)`;
-      return { variantIndex, seed, values: [], passed: [], traceHash, stopped: message };
+      return { variantIndex, seed, values: [], passed: [], traceHash, stopped: message, ...(this.input.curves ? { curve: null } : {}) };
     }
     const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
     return {
@@ -70,6 +75,7 @@ export class Runner {
       passed: scenario.expectations.map(({ expectation }) => check(expectation, run).passed),
       traceHash,
       stopped: null,
+      ...(this.input.curves ? { curve: runCurve(scenario, measures, sim.trace.events) } : {}),
     };
   }
 }

@@ -7,7 +7,9 @@ import { printProblems } from './run.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
 import { progressBar } from '../../sweep/progress.js';
-import { PART_FORMAT, REPORT_FORMAT, buildReport, summaryOf, type PlanSummary } from '../../sweep/report.js';
+import { PART_FORMAT, REPORT_FORMAT, buildReport, formatValue, shellWord, summaryOf, type PlanSummary } from '../../sweep/report.js';
+import type { MeasureUnit } from '../../sweep/measure.js';
+import { renderSweepHtml } from '../../report/sweep-report.js';
 import { allJobs, runJobs, shardJobs, type RunResult } from '../../sweep/run.js';
 import { renderSweep, type SweepFormat } from '../../sweep/format.js';
 
@@ -20,6 +22,10 @@ export interface SweepOptions {
   shard: { index: number; count: number } | null;
   format: SweepFormat;
   out: string | null;
+  /** Write the HTML report (charts) to this file. */
+  html: string | null;
+  /** With --shard: record the throttle/RTT curves in the part file, for `merge --html`. */
+  curves: boolean;
   quiet: boolean;
 }
 
@@ -64,14 +70,44 @@ function plan(options: SweepOptions, io: CliIo): PlanResult {
   return quickPlan(options.file, read.text, axes, Array.from({ length: options.seeds ?? 10 }, (_, index) => index + 1));
 }
 
-function open(path: string, io: CliIo): { ok: true; file: OutputFile } | { ok: false; message: string } {
-  if (path === '') return { ok: false, message: '--out needs a file name' };
-  if (io.statPath(path).kind === 'directory') return { ok: false, message: `--out ${path}: is a directory; give a file name` };
+function open(path: string, io: CliIo, flag = '--out'): { ok: true; file: OutputFile } | { ok: false; message: string } {
+  if (path === '') return { ok: false, message: `${flag} needs a file name` };
+  if (io.statPath(path).kind === 'directory') return { ok: false, message: `${flag} ${path}: is a directory; give a file name` };
   try {
     return { ok: true, file: io.openOutput(path) };
   } catch (error) {
-    return { ok: false, message: `--out ${path}: cannot write (${(error as { code?: string }).code ?? (error as Error).message})` };
+    return { ok: false, message: `${flag} ${path}: cannot write (${(error as { code?: string }).code ?? (error as Error).message})` };
   }
+}
+
+/** The outputs of one command, opened before anything runs so a bad path costs nothing. */
+interface Outputs {
+  out: OutputFile | null;
+  html: OutputFile | null;
+}
+
+function openOutputs(out: string | null, html: string | null, io: CliIo): { ok: true; files: Outputs } | { ok: false; message: string } {
+  if (out !== null && html !== null && out === html) return { ok: false, message: `--out and --html name the same file (${out}); give two files` };
+  const outFile = out === null ? null : open(out, io);
+  if (outFile !== null && !outFile.ok) return outFile;
+  const htmlFile = html === null ? null : open(html, io, '--html');
+  if (htmlFile !== null && !htmlFile.ok) {
+    outFile?.file.close();
+    return htmlFile;
+  }
+  return { ok: true, files: { out: outFile?.file ?? null, html: htmlFile?.file ?? null } };
+}
+
+function closeOutputs(files: Outputs): void {
+  files.out?.close();
+  files.html?.close();
+}
+
+/** The command that gives this report again (without its output flags). */
+function sweepReproduce(options: SweepOptions): string {
+  const sets = options.sets.map((flag) => ` --set ${shellWord(flag)}`).join('');
+  const seeds = options.seeds === null ? '' : ` --seeds ${options.seeds}`;
+  return `enetsim sweep ${shellWord(options.file)}${sets}${seeds}`;
 }
 
 /** Exit code: 0 every requirement holds, 1 one fails, 2 bad input or a run stopped at a limit. */
@@ -82,22 +118,40 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
     return 2;
   }
   const summary = summaryOf(planned.plan);
-  const out = options.out === null ? null : open(options.out, io);
-  if (out !== null && !out.ok) {
-    io.stderr(`enetsim: ${out.message}; nothing was run\n`);
+  if (options.shard !== null && options.html !== null) {
+    io.stderr('enetsim: --html draws the whole sweep: with --shard, give --curves to record the curves in the part file, then enetsim merge PARTS --html FILE; nothing was run\n');
     return 2;
   }
+  if (options.shard === null && options.curves) {
+    io.stderr('enetsim: --curves goes with --shard (it records the curves in the part file for merge --html); without --shard, --html records them; nothing was run\n');
+    return 2;
+  }
+  const opened = openOutputs(options.out, options.html, io);
+  if (!opened.ok) {
+    io.stderr(`enetsim: ${opened.message}; nothing was run\n`);
+    return 2;
+  }
+  const files = opened.files;
   const jobs = allJobs(planned.plan.variants.length, planned.plan.seeds);
   const mine = options.shard === null ? jobs : shardJobs(jobs, options.shard.index, options.shard.count);
   const bar = io.stderrIsTerminal === true && !options.quiet ? progressBar(mine.length, io.stderr, io.wallClockMs) : null;
   let results: RunResult[];
   try {
     results = await runJobs(
-      { loadName: planned.plan.scenarioLoadName, texts: planned.plan.variants.map((variant) => variant.text), measuresRaw: planned.plan.measuresRaw, weather: planned.plan.weather },
+      {
+        loadName: planned.plan.scenarioLoadName,
+        texts: planned.plan.variants.map((variant) => variant.text),
+        measuresRaw: planned.plan.measuresRaw,
+        weather: planned.plan.weather,
+        curves: options.html !== null || options.curves,
+      },
       mine,
       options.jobs,
       (done) => bar?.update(done),
     );
+  } catch (error) {
+    closeOutputs(files);
+    throw error;
   } finally {
     bar?.finish();
   }
@@ -105,23 +159,27 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
     if (options.shard !== null) {
       const part = { format: PART_FORMAT, shard: options.shard, plan: summary, runs: mine.map((job, at) => ({ index: job.index, ...results[at]! })) };
       const text = `${JSON.stringify(part)}\n`;
-      if (out !== null && out.ok) out.file.write(text);
+      if (files.out !== null) files.out.write(text);
       else io.stdout(text);
       if (!options.quiet) io.stderr(`enetsim: shard ${options.shard.index}/${options.shard.count}: ${mine.length} of ${jobs.length} runs; combine the parts with enetsim merge\n`);
       return results.some((result) => result.stopped !== null) ? 2 : 0;
     }
-    return report(summary, results, options, out !== null && out.ok ? out.file : null, io);
+    return report(summary, results, options, files, sweepReproduce(options), io);
   } finally {
-    if (out !== null && out.ok) out.file.close();
+    closeOutputs(files);
   }
 }
 
-function report(summary: PlanSummary, results: readonly RunResult[], options: Pick<SweepOptions, 'format' | 'quiet'>, out: OutputFile | null, io: CliIo): 0 | 1 | 2 {
+function report(summary: PlanSummary, results: readonly RunResult[], options: Pick<SweepOptions, 'format' | 'quiet'>, files: Outputs, reproduce: string, io: CliIo): 0 | 1 | 2 {
   const built = buildReport(summary, results);
-  if (out !== null) {
-    out.write(renderSweep(built, options.format, false));
+  if (files.out !== null) {
+    files.out.write(renderSweep(built, options.format, false));
     if (!options.quiet) io.stdout(renderSweep(built, 'table', io.color));
   } else io.stdout(renderSweep(built, options.format, io.color && options.format === 'table'));
+  if (files.html !== null) {
+    const curves = results.map((result) => ({ variantIndex: result.variantIndex, seed: result.seed, curve: result.curve ?? null }));
+    files.html.write(renderSweepHtml({ report: built, curves, reproduce, formatValue: (value, unit, signed) => formatValue(value, unit as MeasureUnit, signed) }));
+  }
   if (built.stopped.length > 0) return 2;
   return built.passed ? 0 : 1;
 }
@@ -130,6 +188,7 @@ export interface MergeOptions {
   files: string[];
   format: SweepFormat;
   out: string | null;
+  html: string | null;
   quiet: boolean;
 }
 
@@ -173,11 +232,17 @@ export function mergeCommand(options: MergeOptions, io: CliIo): 0 | 1 | 2 {
   if (missing.length > 0) return fail(`shard${missing.length > 1 ? 's' : ''} ${missing.map((index) => `${index}/${first.shard.count}`).join(', ')} missing`);
   const runs = parts.flatMap((part) => part.runs).sort((a, b) => a.index - b.index);
   const results: RunResult[] = runs.map(({ index: _index, ...run }) => run);
-  const out = options.out === null ? null : open(options.out, io);
-  if (out !== null && !out.ok) return fail(out.message);
+  if (options.html !== null) {
+    // A part run with --curves has the field on every run (null where the run recorded none).
+    const without = parts.findIndex((part) => part.runs.some((run) => run.curve === undefined));
+    if (without !== -1) return fail(`${options.files[without]} has no curves for --html: run every shard with --curves (enetsim sweep FILE --shard i/n --curves --out PART)`);
+  }
+  const opened = openOutputs(options.out, options.html, io);
+  if (!opened.ok) return fail(opened.message);
   try {
-    return report(first.plan, results, options, out?.ok ? out.file : null, io);
+    const reproduce = `enetsim merge ${options.files.map(shellWord).join(' ')}`;
+    return report(first.plan, results, options, opened.files, reproduce, io);
   } finally {
-    if (out !== null && out.ok) out.file.close();
+    closeOutputs(opened.files);
   }
 }
