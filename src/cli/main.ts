@@ -10,6 +10,15 @@ function colorWanted(): boolean {
   return process.stdout.isTTY === true;
 }
 
+// A reader that stops reading (`enetsim run x.yaml --explain | head`) is not an error of ours: end
+// quietly, with the status a program killed by SIGPIPE has, as C tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    throw error;
+  });
+}
+
 try {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),

@@ -1,7 +1,7 @@
 // Smoke tests of the built binary, run the way a user runs it: `node dist/cli/main.js …` in a child
 // process, with a real environment, real streams and real exit codes. Everything else about the CLI
 // is tested in-process (cli.test.ts, invalid.test.ts).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,5 +114,16 @@ describe('the built enetsim binary', () => {
     expect(result.stderr).not.toMatch(/^ {4}at /m);
     expect(result.stdout).toBe('');
     expect(result.status).toBe(2);
+  });
+  it('smoke: a reader that stops early (| head) ends the run quietly with status 141, no stack trace', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/reliable-under-loss.yaml', '--explain'], { cwd: REPO_ROOT, env: baseEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    // Close our end before the child can have written anything (Node takes tens of ms to start), as a
+    // reader that stopped would: every write of the run then meets a closed pipe.
+    child.stdout.destroy();
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(141);
   });
 });
