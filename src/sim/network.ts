@@ -117,6 +117,11 @@ export class Network {
     return this.direction(from, to).link;
   }
 
+  /** Visits every direction created so far, by source then target in the order they were created. */
+  forEachDirection(visit: (from: string, to: string, link: Link) => void): void {
+    for (const [from, targets] of this.bySource) for (const [to, direction] of targets) visit(from, to, direction.link);
+  }
+
   private direction(from: string, to: string): Direction {
     const name = key(from, to);
     let direction = this.directions.get(name);

@@ -18,6 +18,8 @@ import type { Scenario } from '../../scenario/model.js';
 import { decodeScenarioText, formatProblem } from '../../scenario/source.js';
 import { formatDuration } from '../../scenario/units.js';
 import { narrate } from './explain.js';
+import { HtmlReportCollector, type HtmlWindow } from './html.js';
+import { renderRunReport } from '../../report/run-report.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
@@ -40,6 +42,10 @@ export interface RunOptions {
   limits: RunLimits;
   /** `--set path=value` overrides applied to every scenario before it is loaded (as in sweep files). */
   sets?: string[];
+  /** `--html FILE`: the HTML report of each scenario's drawn seed (the first failing one, else the first). */
+  html?: string | null;
+  /** `--html-window 5s..6s`: the sequence diagram's window in the HTML report. */
+  htmlWindow?: HtmlWindow | null;
 }
 
 /** The bounds of one `run`: the estimate's limits (checked before) and the simulator's (during). */
@@ -252,7 +258,7 @@ export function budgetProblems(scenarios: readonly Scenario[], limits: BudgetLim
 
 /** An output file opened before the run, with the flag that named it (for messages). */
 interface Output {
-  flag: '--out' | '--trace';
+  flag: '--out' | '--trace' | '--html';
   path: string;
   file: OutputFile;
 }
@@ -306,7 +312,8 @@ const TRACE_CHUNK_CHARS = 1 << 20;
 
 /** Writes one seed's trace as JSON Lines, a piece at a time (a 320-seed trace never becomes one string). */
 function writeTrace(output: Output, scenario: Scenario, seed: number, sim: Simulation, traceHash: string): void {
-  let chunk = `${JSON.stringify({ kind: 'run', file: scenario.file, seed, traceHash })}\n`;
+  // name and durationMs let `enetsim report` draw the trace without the scenario.
+  let chunk = `${JSON.stringify({ kind: 'run', file: scenario.file, seed, traceHash, name: scenario.name, durationMs: scenario.durationMs })}\n`;
   for (const event of sim.trace.events) {
     chunk += `${JSON.stringify(event)}\n`;
     if (chunk.length >= TRACE_CHUNK_CHARS) {
@@ -338,18 +345,35 @@ function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName
   return { seed, limit, reachedMs, message };
 }
 
-function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null): SeedRun {
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null, html: HtmlReportCollector | null = null): SeedRun {
   const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet) });
   const result = sim.run(scenario.durationMs);
   sim.destroy();
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (options.explain) io.stdout(narrate(scenario, sim));
+  const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
+    const implementation = implementationLabel(scenario, options, libenet);
+    html?.offer({ scenario, seed, events: sim.trace.events, checks, stoppedMessage, traceHash, reproduce: reproduceCommand(scenario, seed, options), implementation });
+  };
   if (isSimulationLimit(result.stoppedBy)) {
-    return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
+    const error = limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation);
+    offerHtml(null, error.message);
+    return { kind: 'stopped', seed, error, traceHash };
   }
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
-  return { kind: 'finished', seed, checks: scenario.expectations.map(({ expectation }) => check(expectation, run)), traceHash };
+  const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
+  offerHtml(checks, null);
+  return { kind: 'finished', seed, checks, traceHash };
+}
+
+/** Which ENet ran the scenario's hosts, for the HTML report's header ("TypeScript 1.3.18, libenet 1.3.17"). */
+function implementationLabel(scenario: Scenario, options: RunOptions, libenet: LibenetSession | null): string {
+  const labels = scenario.hosts.map((host) => {
+    const onLibenet = options.implementationName === 'libenet' || (options.implementationName === null && host.impl === 'libenet');
+    return onLibenet && libenet !== null ? libenet.label : `TypeScript ${host.protocol}`;
+  });
+  return [...new Set(labels)].join(', ');
 }
 
 /** Says, on stderr, which scenarios keep their own seed although --seed or --seeds asked for others. */
@@ -398,14 +422,15 @@ function assertionResults(scenario: Scenario, runs: readonly Extract<SeedRun, { 
  * result is an error, never a pass) and collects the result. `trace`, when given, gets each seed's
  * trace as soon as the seed is done.
  */
-export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null): ScenarioResult {
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null, html: HtmlReportCollector | null = null): ScenarioResult {
   const startedMs = io.wallClockMs();
   const runs: SeedRun[] = [];
   for (const seed of seedsFor(scenario, options)) {
-    const run = runSeed(scenario, seed, options, trace, io, libenet);
+    const run = runSeed(scenario, seed, options, trace, io, libenet, html);
     runs.push(run);
     if (run.kind === 'stopped') break;
   }
+  html?.finishScenario();
   const stopped = runs.find((run): run is Extract<SeedRun, { kind: 'stopped' }> => run.kind === 'stopped');
   const finished = runs.filter((run): run is Extract<SeedRun, { kind: 'finished' }> => run.kind === 'finished');
   const assertions = stopped === undefined ? assertionResults(scenario, finished) : [];
@@ -426,10 +451,12 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
   };
 }
 
-type Outputs = { ok: true; out: Output | null; trace: Output | null } | { ok: false; message: string };
+type Outputs = { ok: true; out: Output | null; trace: Output | null; html: Output | null } | { ok: false; message: string };
 
 function openOutputs(options: RunOptions, io: CliIo): Outputs {
   if (options.out !== null && options.out === options.trace) return { ok: false, message: `--out and --trace name the same file (${options.out}); give two files` };
+  const html = options.html ?? null;
+  if (html !== null && (html === options.out || html === options.trace)) return { ok: false, message: `--html names the same file as ${html === options.out ? '--out' : '--trace'} (${html}); give two files` };
   const out = options.out === null ? null : openOutput('--out', options.out, io);
   if (out !== null && !out.ok) return out;
   const trace = options.trace === null ? null : openOutput('--trace', options.trace, io);
@@ -437,7 +464,13 @@ function openOutputs(options: RunOptions, io: CliIo): Outputs {
     if (out !== null && out.ok) out.output.file.close();
     return trace;
   }
-  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null };
+  const htmlOutput = html === null ? null : openOutput('--html', html, io);
+  if (htmlOutput !== null && !htmlOutput.ok) {
+    if (out !== null && out.ok) out.output.file.close();
+    if (trace !== null && trace.ok) trace.output.file.close();
+    return htmlOutput;
+  }
+  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null, html: htmlOutput?.output ?? null };
 }
 
 /**
@@ -464,19 +497,20 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     return 2;
   }
   try {
-    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace);
+    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace, outputs.html);
   } catch (error) {
     if (!(error instanceof OutputFailed)) throw error;
-    const what = error.output.flag === '--out' ? 'the report' : 'the trace';
+    const what = error.output.flag === '--out' ? 'the report' : error.output.flag === '--html' ? 'the HTML report' : 'the trace';
     io.stderr(`enetsim: ${error.message}; the run stopped and ${what} in ${error.output.path} is incomplete\n`);
     return 2;
   } finally {
     outputs.out?.file.close();
     outputs.trace?.file.close();
+    outputs.html?.file.close();
   }
 }
 
-function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null): 0 | 1 | 2 {
+function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null, html: Output | null = null): 0 | 1 | 2 {
   let libenet: LibenetSession | null = null;
   if (needsLibenet(scenarios, options)) {
     const started = startLibenet(options.libenetPath);
@@ -492,11 +526,13 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
   }
   noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
+  const htmlCollector = html === null ? null : new HtmlReportCollector(options.htmlWindow ?? null);
   try {
-    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet));
+    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet, htmlCollector));
   } finally {
     libenet?.close();
   }
+  if (html !== null) writeOutput(html, renderRunReport(htmlCollector!.runs));
   const report: RunReport = { scenarios: results, passed: results.every((result) => result.passed) };
   const rendered = render(report, options.reporter, { color: io.color && out === null, quiet: options.quiet });
   if (out !== null) {
