@@ -435,7 +435,8 @@ function countTransmissions(events: readonly TraceEvent[], datagrams: ReadonlyMa
       note(direction, event.atMs);
       continue;
     }
-    if (event.phase !== 'delivered' || event.duplicate === true || event.corrupted === true) continue;
+    // A corrupted datagram's commands are not what was sent; a duplicate ACK settles nothing new but is harmless.
+    if (event.phase !== 'delivered' || event.corrupted === true) continue;
     // Delivered to event.to: its ACKs and VERIFY_CONNECT settle commands event.to sent to event.from.
     const commands = datagrams.get(event.id)?.sent.commands ?? [];
     const reverse = `${event.to}->${event.from}`;
