@@ -329,15 +329,14 @@ export class Simulation {
   }
 
   /**
-   * Records the bandwidth queue of each direction that has one (or had one and has not drained yet)
-   * when it changed since the previous sample. Reading the queue draws no random number and changes no
+   * Records the bandwidth queue of each direction that has (or had) one when it changed since the
+   * previous sample. Reading the queue draws no random number and changes no
    * fate: it only forgets datagrams already serialized, as the next transmit would.
    */
   private sampleQueues(): void {
     const nowMs = this.nowMs;
-    this.network.forEachDirection((from, to, link) => {
+    this.network.forEachQueue((from, to, link) => {
       const last = this.lastQueues.get(link);
-      if (link.config.bandwidth === null && (last === undefined || (last[0] === 0 && last[1] === 0))) return;
       const bytes = link.queueBytes(nowMs);
       const datagramCount = link.queueDatagramCount(nowMs);
       if (last !== undefined ? last[0] === bytes && last[1] === datagramCount : bytes === 0 && datagramCount === 0) return;
