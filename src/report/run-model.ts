@@ -20,6 +20,12 @@ import {
 
 /** Points kept per series at most; beyond it each bucket keeps its smallest and largest value. */
 export const POINTS_PER_SERIES_MAX = 1000;
+/**
+ * Points kept over all the panels' series at most: with many series (a lobby's peers) each one gets
+ * PANEL_POINTS_MAX / series (but at least {@link POINTS_PER_SERIES_MIN}). Two hosts have 24 series: 1000 each.
+ */
+export const PANEL_POINTS_MAX = 24_000;
+export const POINTS_PER_SERIES_MIN = 100;
 /** Datagrams embedded in the sequence diagram at most. */
 export const SEQUENCE_DATAGRAMS_MAX = 600;
 /** Commands listed over all the sequence diagram's datagrams at most (a datagram can carry a hundred ACKs). */
@@ -28,6 +34,8 @@ export const SEQUENCE_COMMANDS_MAX = 4000;
 export const FATE_BINS_MAX = 600;
 /** Peers (host->peer pairs) and link directions drawn in the panels at most (a 256-host lobby draws the first ones). */
 export const PANEL_SUBJECTS_MAX = 16;
+/** State bands per peer row at most (a peer that reconnects every second for 10 minutes has 2 400); the row ends there. */
+export const STATE_BANDS_PER_PEER_MAX = 1000;
 /** Timeline markers at most. */
 export const MARKERS_MAX = 1000;
 /** The default sequence window: this long, starting this much before the instant it is about. */
@@ -70,7 +78,7 @@ export function buildRunPageData(input: RunModelInput): RunPageData {
     sequence,
     expectations: [...input.expectations],
     bounds: {
-      pointsPerSeriesMax: POINTS_PER_SERIES_MAX,
+      pointsPerSeriesMax: panelBuild.pointsPerSeriesMax,
       sequenceDatagramsMax: SEQUENCE_DATAGRAMS_MAX,
       downsampled: panelBuild.panels.some((panel) => panel.series.some((series) => series.sampleCount > series.timesMs.length)),
       panelSubjectsMax: PANEL_SUBJECTS_MAX,
@@ -213,6 +221,8 @@ function trimNumber(value: number): string {
 
 function buildPeerRows(events: readonly TraceEvent[], durationMs: number): PeerRow[] {
   const rows = new Map<string, PeerRow>();
+  /** Rows that reached STATE_BANDS_PER_PEER_MAX: they end with their last band's real end. */
+  const full = new Set<PeerRow>();
   for (const event of events) {
     if (event.kind !== 'state') continue;
     const key = `${event.host}->${event.peer}`;
@@ -221,6 +231,7 @@ function buildPeerRows(events: readonly TraceEvent[], durationMs: number): PeerR
       row = { key, host: event.host, peer: event.peer, states: [] };
       rows.set(key, row);
     }
+    if (full.has(row)) continue;
     const last = row.states.at(-1);
     if (last !== undefined) {
       last.toMs = event.atMs;
@@ -229,7 +240,8 @@ function buildPeerRows(events: readonly TraceEvent[], durationMs: number): PeerR
     }
     const previous = row.states.at(-1);
     if (previous !== undefined && previous.state === event.to) previous.toMs = durationMs;
-    else row.states.push({ fromMs: event.atMs, toMs: durationMs, state: event.to });
+    else if (row.states.length < STATE_BANDS_PER_PEER_MAX) row.states.push({ fromMs: event.atMs, toMs: durationMs, state: event.to });
+    else full.add(row);
   }
   return [...rows.values()];
 }
@@ -455,7 +467,7 @@ function countTransmissions(events: readonly TraceEvent[], datagrams: ReadonlyMa
 
 // ---- panels --------------------------------------------------------------------------------------
 
-/** Keeps at most {@link POINTS_PER_SERIES_MAX} points: equal-count buckets, each keeping its smallest and largest value in time order. */
+/** Keeps at most `pointsMax` points: equal-count buckets, each keeping its smallest and largest value in time order. */
 export function downsample(timesMs: readonly number[], values: readonly (number | null)[], pointsMax = POINTS_PER_SERIES_MAX): { timesMs: number[]; values: (number | null)[] } {
   const count = timesMs.length;
   if (count <= pointsMax) return { timesMs: [...timesMs], values: [...values] };
@@ -486,9 +498,14 @@ export function downsample(timesMs: readonly number[], values: readonly (number 
   return { timesMs: keptTimes, values: keptValues };
 }
 
+/** A series with every sample; buildPanels downsamples them all once it knows how many there are. */
 function series(label: string, subject: string, quantity: string, style: Series['style'], timesMs: readonly number[], values: readonly (number | null)[]): Series {
-  const kept = downsample(timesMs, values);
-  return { label, subject, quantity, style, timesMs: kept.timesMs, values: kept.values, sampleCount: timesMs.length };
+  return { label, subject, quantity, style, timesMs: timesMs as number[], values: values as (number | null)[], sampleCount: timesMs.length };
+}
+
+/** The points each series may keep when there are `seriesCount` of them. */
+export function pointsPerSeries(seriesCount: number): number {
+  return Math.max(POINTS_PER_SERIES_MIN, Math.min(POINTS_PER_SERIES_MAX, Math.floor(PANEL_POINTS_MAX / Math.max(1, seriesCount))));
 }
 
 interface StatsColumns {
@@ -521,7 +538,7 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function buildPanels(events: readonly TraceEvent[], datagrams: ReadonlyMap<number, DatagramPath>, transmissions: Transmissions): { panels: Panel[]; subjectsOmitted: number } {
+function buildPanels(events: readonly TraceEvent[], datagrams: ReadonlyMap<number, DatagramPath>, transmissions: Transmissions): { panels: Panel[]; subjectsOmitted: number; pointsPerSeriesMax: number } {
   void datagrams;
   const byPeer = statsByPeer(events);
   const peerKeys = [...byPeer.keys()];
@@ -583,7 +600,14 @@ function buildPanels(events: readonly TraceEvent[], datagrams: ReadonlyMap<numbe
   }
   if (reliable.length > 0) panels.push({ id: 'reliable', title: 'Unacknowledged reliable commands (sent, not yet acknowledged)', unit: 'commands', series: reliable });
   if (queue.length > 0) panels.push({ id: 'queue', title: 'Bottleneck queue occupancy', unit: 'B', series: queue });
-  return { panels, subjectsOmitted };
+  const pointsMax = pointsPerSeries(panels.reduce((sum, panel) => sum + panel.series.length, 0));
+  for (const panel of panels) {
+    panel.series = panel.series.map((each) => {
+      const kept = downsample(each.timesMs, each.values, pointsMax);
+      return { ...each, timesMs: kept.timesMs, values: kept.values };
+    });
+  }
+  return { panels, subjectsOmitted, pointsPerSeriesMax: pointsMax };
 }
 
 function queueDirections(events: readonly TraceEvent[]): string[] {

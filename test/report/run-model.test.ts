@@ -1,7 +1,16 @@
 // The run report's data built from a hand-made trace: every number here can be checked by reading
 // the trace below.
 import { describe, expect, it } from 'vitest';
-import { buildRunPageData, downsample, POINTS_PER_SERIES_MAX, SEQUENCE_DATAGRAMS_MAX, type RunModelInput } from '../../src/report/run-model.js';
+import {
+  buildRunPageData,
+  downsample,
+  PANEL_POINTS_MAX,
+  PANEL_SUBJECTS_MAX,
+  POINTS_PER_SERIES_MAX,
+  SEQUENCE_DATAGRAMS_MAX,
+  STATE_BANDS_PER_PEER_MAX,
+  type RunModelInput,
+} from '../../src/report/run-model.js';
 import type { ExpectationMark, RunPageHeader } from '../../src/report/run-page-data.js';
 import type { TraceEvent } from '../../src/trace/trace.js';
 
@@ -268,5 +277,31 @@ describe('downsampling', () => {
     expect(rtt.sampleCount).toBe(3000);
     expect(rtt.timesMs.length).toBeLessThanOrEqual(POINTS_PER_SERIES_MAX);
     expect(data.bounds.downsampled).toBe(true);
+  });
+
+  it(`a lobby: ${PANEL_SUBJECTS_MAX} peers drawn in the panels, the rest counted, and all their series share ${PANEL_POINTS_MAX} points`, () => {
+    const events: TraceEvent[] = [];
+    for (let index = 0; index < 3000; index++) {
+      for (let peer = 0; peer < 20; peer++) events.push(stats(index * 100, 'server', `client${peer}`, 40 + (index % 5), 5, 40, 5, 32));
+    }
+    const data = buildRunPageData(input({ events, durationMs: 300_000 }));
+    const subjects = new Set(data.panels.flatMap((panel) => panel.series.map((series) => series.subject)));
+    expect(subjects.size).toBe(PANEL_SUBJECTS_MAX);
+    expect(data.bounds.panelSubjectsOmitted).toBe(20 - PANEL_SUBJECTS_MAX);
+    const points = data.panels.reduce((sum, panel) => sum + panel.series.reduce((each, series) => each + series.timesMs.length, 0), 0);
+    expect(points).toBeLessThanOrEqual(PANEL_POINTS_MAX);
+    expect(data.bounds.pointsPerSeriesMax).toBe(Math.floor(PANEL_POINTS_MAX / (PANEL_SUBJECTS_MAX * 9)));
+  });
+});
+
+describe('peer rows', () => {
+  it(`a peer that keeps reconnecting: at most ${STATE_BANDS_PER_PEER_MAX} bands, the last one ending where it really ended`, () => {
+    const events: TraceEvent[] = [];
+    for (let index = 0; index < 3000; index++) {
+      events.push({ kind: 'state', atMs: index * 10, host: C, peer: S, from: 'x', to: index % 2 === 0 ? 'STATE_CONNECTING' : 'STATE_DISCONNECTED' });
+    }
+    const row = buildRunPageData(input({ events, durationMs: 40_000 })).peers[0]!;
+    expect(row.states).toHaveLength(STATE_BANDS_PER_PEER_MAX);
+    expect(row.states.at(-1)).toEqual({ fromMs: (STATE_BANDS_PER_PEER_MAX - 1) * 10, toMs: STATE_BANDS_PER_PEER_MAX * 10, state: 'STATE_DISCONNECTED' });
   });
 });
