@@ -223,7 +223,25 @@ function buildPeerRows(events: readonly TraceEvent[], durationMs: number): PeerR
   const rows = new Map<string, PeerRow>();
   /** Rows that reached STATE_BANDS_PER_PEER_MAX: they end with their last band's real end. */
   const full = new Set<PeerRow>();
+  const enter = (row: PeerRow, atMs: number, state: string): void => {
+    if (full.has(row)) return;
+    const last = row.states.at(-1);
+    if (last !== undefined) {
+      last.toMs = atMs;
+      // A state entered and left at the same instant is no band.
+      if (last.fromMs === last.toMs) row.states.pop();
+    }
+    const previous = row.states.at(-1);
+    if (previous !== undefined && previous.state === state) previous.toMs = durationMs;
+    else if (row.states.length < STATE_BANDS_PER_PEER_MAX) row.states.push({ fromMs: atMs, toMs: durationMs, state });
+    else full.add(row);
+  };
   for (const event of events) {
+    // A crashed host's ENet host is gone with its peers, without a state change in the trace.
+    if (event.kind === 'action' && event.action === 'crash' && event.host !== undefined) {
+      for (const row of rows.values()) if (row.host === event.host && row.states.at(-1)?.state !== 'STATE_DISCONNECTED') enter(row, event.atMs, 'STATE_DISCONNECTED');
+      continue;
+    }
     if (event.kind !== 'state') continue;
     const key = `${event.host}->${event.peer}`;
     let row = rows.get(key);
@@ -231,17 +249,7 @@ function buildPeerRows(events: readonly TraceEvent[], durationMs: number): PeerR
       row = { key, host: event.host, peer: event.peer, states: [] };
       rows.set(key, row);
     }
-    if (full.has(row)) continue;
-    const last = row.states.at(-1);
-    if (last !== undefined) {
-      last.toMs = event.atMs;
-      // A state entered and left at the same instant is no band.
-      if (last.fromMs === last.toMs) row.states.pop();
-    }
-    const previous = row.states.at(-1);
-    if (previous !== undefined && previous.state === event.to) previous.toMs = durationMs;
-    else if (row.states.length < STATE_BANDS_PER_PEER_MAX) row.states.push({ fromMs: event.atMs, toMs: durationMs, state: event.to });
-    else full.add(row);
+    enter(row, event.atMs, event.to);
   }
   return [...rows.values()];
 }
@@ -392,6 +400,16 @@ function countTransmissions(events: readonly TraceEvent[], datagrams: ReadonlyMa
     else series.push([atMs, count]);
   };
   for (const event of events) {
+    if (event.kind === 'action' && event.action === 'crash' && event.host !== undefined) {
+      // The crashed host's commands died with it.
+      for (const [direction, commands] of pending) {
+        if (!direction.startsWith(`${event.host}->`) || commands.size === 0) continue;
+        commands.clear();
+        note(direction, event.atMs);
+      }
+      for (const [direction, sentAcks] of acks) if (direction.startsWith(`${event.host}->`)) sentAcks.clear();
+      continue;
+    }
     if (event.kind === 'state') {
       if (event.to !== 'STATE_DISCONNECTED') continue;
       const direction = `${event.host}->${event.peer}`;

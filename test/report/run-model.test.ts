@@ -118,12 +118,13 @@ describe('run report data', () => {
     expect(data.spans[0]!.label).toBe('bottleneck client->server 256 kbit/s');
   });
 
-  it('peers: one row per host->peer with contiguous state bands to the end of the run', () => {
+  it('peers: one row per host->peer with contiguous state bands to the end of the run; a crash disconnects the crashed host\'s peers', () => {
     const data = buildRunPageData(input());
     expect(data.peers.map((row) => row.key)).toEqual(['client->server', 'server->client']);
     expect(data.peers[0]!.states).toEqual([
       { fromMs: 0, toMs: 50, state: 'STATE_CONNECTING' },
-      { fromMs: 50, toMs: 5000, state: 'STATE_CONNECTED' },
+      { fromMs: 50, toMs: 4200, state: 'STATE_CONNECTED' },
+      { fromMs: 4200, toMs: 5000, state: 'STATE_DISCONNECTED' },
     ]);
     expect(data.peers[1]!.states).toEqual([
       { fromMs: 30, toMs: 80, state: 'STATE_ACKNOWLEDGING_CONNECT' },
@@ -154,7 +155,7 @@ describe('run report data', () => {
     expect([gaps.timesMs, gaps.values]).toEqual([[200], [100]]);
   });
 
-  it('panels: unacknowledged reliable commands rise when sent and fall when the ACK (or VERIFY_CONNECT for CONNECT) arrives', () => {
+  it('panels: unacknowledged reliable commands rise when sent and fall when the ACK (or VERIFY_CONNECT for CONNECT) arrives, or the sender crashes', () => {
     const reliable = buildRunPageData(input()).panels.find((panel) => panel.id === 'reliable')!;
     const byDirection = Object.fromEntries(reliable.series.map((series) => [series.subject, series.timesMs.map((atMs, index) => [atMs, series.values[index]])]));
     expect(byDirection[`${C}->${S}`]).toEqual([
@@ -164,6 +165,7 @@ describe('run report data', () => {
       [100, 1],
       [240, 0],
       [300, 1],
+      [4200, 0],
     ]);
     expect(byDirection[`${S}->${C}`]).toEqual([
       [0, 0],
