@@ -672,10 +672,11 @@ function defaultWindow(input: RunModelInput, datagrams: ReadonlyMap<number, Data
 function buildSequence(input: RunModelInput, datagrams: ReadonlyMap<number, DatagramPath>, transmissions: Transmissions): SequenceWindow {
   const given = input.options?.window ?? null;
   const window = given !== null ? { fromMs: given[0], toMs: given[1], chosenBy: input.options?.windowLabel ?? `${given[0]} ms..${given[1]} ms` } : defaultWindow(input, datagrams);
-  const hosts = new Set<string>();
+  /** Every host that sent or received, in the order it first did. */
+  const allHosts = new Set<string>();
   for (const path of datagrams.values()) {
-    hosts.add(path.sent.from);
-    hosts.add(path.sent.to);
+    allHosts.add(path.sent.from);
+    allHosts.add(path.sent.to);
   }
   const embedded: SequenceDatagram[] = [];
   let commandsCount = 0;
@@ -701,11 +702,14 @@ function buildSequence(input: RunModelInput, datagrams: ReadonlyMap<number, Data
     }
   }
   const embeddedIds = new Set(embedded.map((datagram) => datagram.id));
+  // A lane for each host the window's datagrams involve (a lobby's window shows the hosts that talked), in trace order.
+  const involved = new Set(embedded.flatMap((datagram) => [datagram.from, datagram.to]));
+  const hosts = [...allHosts].filter((host) => involved.size === 0 || involved.has(host));
   return {
     fromMs: window.fromMs,
     toMs,
     chosenBy: full ? `${window.chosenBy}; cut at ${SEQUENCE_DATAGRAMS_MAX} datagrams` : window.chosenBy,
-    hosts: [...hosts].sort(),
+    hosts,
     datagrams: embedded,
     omittedCount: datagrams.size - embeddedIds.size,
   };
