@@ -95,14 +95,29 @@ function actionDetail(event: ActionTraceEvent): string {
 
 function buildMarkers(events: readonly TraceEvent[]): TimeMarker[] {
   const markers: TimeMarker[] = [];
+  // A lag spike is one marker (and a span): the latency changes that make it are not marked again.
+  const spikeStarts = new Set<string>();
+  const spikeEndsMs = new Set<number>();
   for (const event of events) {
     if (event.kind !== 'action') continue;
     // The links the scenario starts with are the header's settings, not something that happened.
     if (event.atMs === 0 && event.action === 'link' && event.id === undefined) continue;
+    if (event.action === 'lag_spike') {
+      spikeStarts.add(`${event.atMs} ${event.id ?? ''}`);
+      spikeEndsMs.add(event.atMs + Math.round(detailNumber(event, 'forMs')));
+    } else if (event.action === 'link' && isLatencyStep(event)) {
+      if (spikeStarts.has(`${event.atMs} ${event.id ?? ''}`) || (event.id === undefined && spikeEndsMs.has(event.atMs))) continue;
+    }
     if (markers.length >= MARKERS_MAX) break;
     markers.push({ atMs: event.atMs, label: event.id ?? event.action, detail: actionDetail(event), host: event.host ?? null });
   }
   return markers;
+}
+
+/** A link action that only sets the latency, at once (what a lag spike does at its start and end). */
+function isLatencyStep(event: ActionTraceEvent): boolean {
+  const config = event.detail?.['config'];
+  return detailNumber(event, 'rampMs') === 0 && typeof config === 'object' && config !== null && Object.keys(config).join() === 'latencyMs';
 }
 
 function detailString(event: ActionTraceEvent, name: string): string {

@@ -267,5 +267,9 @@ describe('a 10-minute run', () => {
     for (const panel of page.panels) for (const series of panel.series) expect(series.timesMs.length).toBeLessThanOrEqual(page.bounds.pointsPerSeriesMax);
     expect(page.sequence.datagrams.length).toBeLessThanOrEqual(page.bounds.sequenceDatagramsMax);
     expect(page.spans.map((span) => span.kind)).toEqual(['lagSpike']);
+    expect(page.markers.map((marker) => [marker.atMs, marker.label])).toEqual([
+      [0, 'connect'],
+      [300_000, 'lag_spike'],
+    ]);
   });
 });

@@ -72,6 +72,8 @@ const EVENTS: TraceEvent[] = [
   { kind: 'action', atMs: 1800, action: 'release', detail: { from: S, to: C } },
   { kind: 'action', atMs: 2000, action: 'heal', detail: { a: C, b: S, oneWay: false } },
   { kind: 'action', atMs: 2500, id: 'spike', action: 'lag_spike', detail: { link: 'default', extraMs: 300, forMs: 400 } },
+  { kind: 'action', atMs: 2500, id: 'spike', action: 'link', detail: { link: 'client->server', config: { latencyMs: 320 }, rampMs: 0 } },
+  { kind: 'action', atMs: 2900, action: 'link', detail: { link: 'client->server', config: { latencyMs: 20 }, rampMs: 0 } },
   { kind: 'action', atMs: 3000, host: S, action: 'pause' },
   { kind: 'action', atMs: 3500, host: S, action: 'resume' },
   { kind: 'action', atMs: 4000, id: 'relief', action: 'link', detail: { link: 'client->server', config: { bandwidth: { rateBitsPerSecond: 10_000_000 } }, rampMs: 0 } },
@@ -84,7 +86,7 @@ function input(overrides: Partial<RunModelInput> = {}): RunModelInput {
 }
 
 describe('run report data', () => {
-  it('markers: every action but the starting links, labelled with its timeline id when it has one', () => {
+  it("markers: every action but the starting links and a lag spike's own latency changes, labelled with its timeline id when it has one", () => {
     const data = buildRunPageData(input());
     expect(data.markers.map((marker) => [marker.atMs, marker.label])).toEqual([
       [0, 'connect'],
