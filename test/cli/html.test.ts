@@ -233,6 +233,21 @@ describe('report TRACE --html', () => {
     }
   });
 
+  it('report: a trace without a run line (Trace.toJsonLines) is drawn up to its last event, and says so', async () => {
+    const io = repoIo();
+    await runWith(io, ['run', 'scenarios/handshake.yaml', '--trace', join(io.dir, 't.jsonl'), '--quiet']);
+    const events = io.read('t.jsonl').split('\n').slice(1).join('\n');
+    const lastAtMs = (JSON.parse(events.trimEnd().split('\n').at(-1)!) as { atMs: number }).atMs;
+    io.put('bare.jsonl', events);
+    const run = await runWith(io, ['report', join(io.dir, 'bare.jsonl'), '--html', join(io.dir, 'r.html'), '--html-window', '0s..1s']);
+    expect(run.code, run.err).toBe(0);
+    const page = embedded(io.read('r.html')).runs[0]!;
+    expect(page.timeRangeMs).toEqual([0, lastAtMs]);
+    expect(page.header).toMatchObject({ seed: 'unknown', passed: null, file: join(io.dir, 'bare.jsonl') });
+    expect(page.header.settings[1]).toBe('the trace does not say how long the run was: the time axis ends at its last event');
+    expect([page.sequence.fromMs, page.sequence.toMs, page.sequence.chosenBy]).toEqual([0, 1000, '--html-window 0s..1s']);
+  });
+
   it('report: a missing trace exits 2 with its path', async () => {
     const io = repoIo();
     const run = await runWith(io, ['report', join(io.dir, 'none.jsonl'), '--html', join(io.dir, 'r.html')]);
