@@ -38,6 +38,12 @@ export const PANEL_SUBJECTS_MAX = 16;
 export const STATE_BANDS_PER_PEER_MAX = 1000;
 /** Timeline markers at most. */
 export const MARKERS_MAX = 1000;
+/**
+ * What the bounds above add up to for a two-host run at its worst (every series at its point limit, a
+ * full sequence window, 1 000 markers): the page data's JSON stays under this many bytes (a test
+ * builds that worst case). More hosts add peer rows; the panels keep their shared point budget.
+ */
+export const TWO_HOST_PAGE_DATA_BYTES_MAX = 700 * 1024;
 /** The default sequence window: this long, starting this much before the instant it is about. */
 export const SEQUENCE_WINDOW_MS = 2000;
 export const SEQUENCE_WINDOW_LEAD_MS = 500;

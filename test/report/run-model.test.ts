@@ -9,6 +9,7 @@ import {
   POINTS_PER_SERIES_MAX,
   SEQUENCE_DATAGRAMS_MAX,
   STATE_BANDS_PER_PEER_MAX,
+  TWO_HOST_PAGE_DATA_BYTES_MAX,
   type RunModelInput,
 } from '../../src/report/run-model.js';
 import type { ExpectationMark, RunPageHeader } from '../../src/report/run-page-data.js';
@@ -307,5 +308,36 @@ describe('peer rows', () => {
     const row = buildRunPageData(input({ events, durationMs: 40_000 })).peers[0]!;
     expect(row.states).toHaveLength(STATE_BANDS_PER_PEER_MAX);
     expect(row.states.at(-1)).toEqual({ fromMs: (STATE_BANDS_PER_PEER_MAX - 1) * 10, toMs: STATE_BANDS_PER_PEER_MAX * 10, state: 'STATE_DISCONNECTED' });
+  });
+});
+
+describe('size', () => {
+  it(`a two-host run at the worst the bounds allow: the page data stays under ${TWO_HOST_PAGE_DATA_BYTES_MAX / 1024} KB`, () => {
+    const events: TraceEvent[] = [];
+    let id = 1;
+    const reasons = ['loss', 'queueFull', 'partition', 'mtu', 'hostDown'];
+    for (let atMs = 0; atMs < 600_000; atMs += 50) {
+      for (const [host, peer] of [
+        [C, S],
+        [S, C],
+      ] as const) {
+        events.push({ kind: 'stats', atMs, host, peer, values: [(atMs * 7919) % 65536, 100, 1_000_000 + atMs, 100 + (atMs % 997), 10 + (atMs % 89), 100 + (atMs % 991), 10 + (atMs % 83), atMs % 33, 32 - (atMs % 5), 7, 1_000_000 + atMs, 2, 2, 5000] });
+        // Seven reliable commands per datagram, each sent twice (every other datagram retransmits), a third of them dropped.
+        const commands = Array.from({ length: 7 }, (_, index) => `SEND_RELIABLE ch${index} #${(Math.floor(atMs / 100) * 7 + index) % 65536}`);
+        events.push(sent(id, atMs, host, peer, commands));
+        events.push(id % 3 === 0 ? dropped(id, atMs + 1, host, peer, reasons[id % 5]!) : delivered(id, atMs + 30, host, peer));
+        events.push({ kind: 'queue', atMs, from: host, to: peer, bytes: (atMs * 13) % 160_000, datagramCount: atMs % 100 });
+        id++;
+      }
+    }
+    for (let index = 0; index < 1200; index++) events.push({ kind: 'action', atMs: index * 500, host: C, action: 'set_timeout', id: `timeline-entry-${index}`, detail: { peer: S, found: true } });
+    events.sort((a, b) => a.atMs - b.atMs);
+    const data = buildRunPageData(input({ events, durationMs: 600_000, options: { window: [0, 600_000] } }));
+    expect(data.sequence.datagrams.length + data.sequence.omittedCount).toBeGreaterThan(20_000);
+    expect(data.markers).toHaveLength(1000);
+    expect(data.fates.series).toHaveLength(6);
+    expect(data.panels.some((panel) => panel.series.some((series) => series.style === 'points' && series.timesMs.length > 100))).toBe(true);
+    expect(JSON.stringify(data).length).toBeLessThan(TWO_HOST_PAGE_DATA_BYTES_MAX);
+    expect(JSON.stringify(data).length).toBeGreaterThan(TWO_HOST_PAGE_DATA_BYTES_MAX / 2);
   });
 });
