@@ -248,11 +248,18 @@ describe('report TRACE --html', () => {
     expect([page.sequence.fromMs, page.sequence.toMs, page.sequence.chosenBy]).toEqual([0, 1000, '--html-window 0s..1s']);
   });
 
-  it('report: a missing trace exits 2 with its path', async () => {
+  it('report: a missing trace, an output in a missing directory, or the trace as the output exit 2 with the path', async () => {
     const io = repoIo();
     const run = await runWith(io, ['report', join(io.dir, 'none.jsonl'), '--html', join(io.dir, 'r.html')]);
     expect(run.code).toBe(2);
     expect(run.err).toContain(`${join(io.dir, 'none.jsonl')}: no such file`);
+    const trace = join(io.dir, io.put('t.jsonl', '{"kind":"action","atMs":0,"action":"link"}\n'));
+    const noDirectory = await runWith(io, ['report', trace, '--html', join(io.dir, 'no/r.html')]);
+    expect(noDirectory.code).toBe(2);
+    expect(noDirectory.err).toContain(`--html ${join(io.dir, 'no/r.html')}: its directory does not exist`);
+    const itself = await runWith(io, ['report', trace, '--html', trace]);
+    expect(itself.code).toBe(2);
+    expect(itself.err).toContain('is the trace itself');
   });
 
   it('report: an edited trace is drawn, with a warning that its events do not match the recorded hash', async () => {

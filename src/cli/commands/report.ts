@@ -7,6 +7,7 @@ import type { RunPageData } from '../../report/run-page-data.js';
 import { renderRunReport } from '../../report/run-report.js';
 import type { CliIo } from '../io.js';
 import type { HtmlWindow } from './html.js';
+import { describeWriteError } from './run.js';
 
 export interface ReportOptions {
   trace: string;
@@ -35,6 +36,10 @@ interface SavedRun {
 type Parsed = { ok: true; runs: SavedRun[] } | { ok: false; message: string };
 
 export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
+  if (options.html === options.trace) {
+    io.stderr(`enetsim: --html ${options.html} is the trace itself; give another file\n`);
+    return 2;
+  }
   const parsed = readTrace(options.trace, io);
   if (!parsed.ok) {
     io.stderr(`${parsed.message}\nenetsim: nothing was written\n`);
@@ -64,7 +69,7 @@ export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
       file.close();
     }
   } catch (error) {
-    io.stderr(`enetsim: --html ${options.html}: cannot write (${(error as { code?: string }).code ?? (error as Error).message})\n`);
+    io.stderr(`enetsim: --html ${options.html}: ${describeWriteError(error)}\n`);
     return 2;
   }
   io.stdout(`${options.html}: ${pages.length} run${pages.length === 1 ? '' : 's'} drawn from ${options.trace}\n`);

@@ -265,7 +265,8 @@ interface Output {
 
 type Opened = { ok: true; output: Output } | { ok: false; message: string };
 
-function describeWriteError(error: unknown): string {
+/** A write error in words ("its directory does not exist"), for messages that name the flag and path. */
+export function describeWriteError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const words: Record<string, string> = {
     ENOENT: 'its directory does not exist',
