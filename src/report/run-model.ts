@@ -679,7 +679,8 @@ function defaultWindow(input: RunModelInput, datagrams: ReadonlyMap<number, Data
     const fromMs = Math.max(0, atMs - SEQUENCE_WINDOW_LEAD_MS);
     return { fromMs, toMs: Math.min(durationMs, fromMs + SEQUENCE_WINDOW_MS), chosenBy: why };
   };
-  const failed = input.expectations.find((mark) => !mark.passed);
+  // A failing expectation with an instant (what it observed, or a window that is not the whole run) comes first.
+  const failed = input.expectations.find((mark) => !mark.passed && (mark.observedAtMs !== null || mark.fromMs > 0 || mark.toMs < durationMs));
   if (failed !== undefined) return around(failed.observedAtMs ?? failed.fromMs, `around the first failing expectation (${failed.label})`);
   let firstDrop: DatagramPath | null = null;
   for (const path of datagrams.values()) {
