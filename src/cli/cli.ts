@@ -5,6 +5,8 @@ import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { registerNetworkCommands } from './commands/connect.js';
 import { diffCommand } from './commands/diff.js';
+import { parseHtmlWindow, type HtmlWindow } from './commands/html.js';
+import { reportCommand } from './commands/report.js';
 import { budgetProblems, libenetPathFrom, runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
 import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
 import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from '../scenario/budget.js';
@@ -24,6 +26,13 @@ export type { CliIo } from './io.js';
 function plotNames(flags: readonly string[] | undefined): PeerStatisticName[] {
   const parsed = parsePlotNames(flags);
   return parsed.ok ? parsed.names : [];
+}
+
+/** The parsed --html-window (already checked by the command's .check), or null. */
+function htmlWindowOf(text: string | undefined): HtmlWindow | null {
+  if (text === undefined) return null;
+  const parsed = parseHtmlWindow(text);
+  return parsed.ok ? parsed.window : null;
 }
 
 /**
@@ -61,7 +70,7 @@ function presetsCommand(io: CliIo): ExitCode {
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
-const COMMANDS = ['run', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
+const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const first = argv[0];
@@ -87,6 +96,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           .option('out', { type: 'string', describe: 'write the report to FILE (stdout then gets a short summary)' })
           .option('trace', { type: 'string', describe: 'write the full trace of every run to FILE as JSON Lines' })
           .option('pcap', { type: 'string', describe: "write every run's datagrams to FILE as pcapng for Wireshark, one section per scenario and seed (docs/wireshark.md)" })
+          .option('html', { type: 'string', describe: 'write an HTML report to FILE: one self-contained page per scenario (timeline, peer states, RTT/throttle/loss/queue plots, a packet sequence diagram, each expectation where it looked) for its first failing seed, else its first; see docs/reports.md' })
+          .option('html-window', { type: 'string', describe: "the packet sequence diagram's window in the HTML report, e.g. 5s..6.5s (default: around the first failing expectation, else the first dropped datagram)" })
           .option('quiet', { type: 'boolean', default: false, describe: 'print only failures and the summary' })
           .option('explain', { type: 'boolean', default: false, describe: 'print the resolved scenario and a narrated timeline of what ENet did and why' })
           .option('plot', { type: 'string', array: true, describe: "after each scenario's run (its first seed), chart a Godot PeerStatistic per peer in the terminal: --plot PEER_PACKET_THROTTLE; repeatable, or a comma list" })
@@ -103,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
           })
           .check((args) => {
             // A flag given twice becomes an array; say so rather than "must be a whole number".
-            for (const name of ['seed', 'seeds', 'reporter', 'out', 'trace', 'pcap', 'impl', 'budget-scale'] as const) {
+            for (const name of ['seed', 'seeds', 'reporter', 'out', 'trace', 'pcap', 'impl', 'budget-scale', 'html', 'html-window'] as const) {
               if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
             }
             if (!Number.isInteger(args.seeds) || args.seeds < 1 || args.seeds > 10_000) throw new Error('--seeds must be a whole number from 1 to 10000');
@@ -112,6 +123,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             if (!(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
             const plotted = parsePlotNames(args.plot);
             if (!plotted.ok) throw new Error(plotted.message);
+            const htmlWindow = args['html-window'];
+            if (htmlWindow !== undefined) {
+              if (args.html === undefined) throw new Error('--html-window needs --html FILE');
+              const parsed = parseHtmlWindow(htmlWindow);
+              if (!parsed.ok) throw new Error(parsed.message);
+            }
             return true;
           }),
       (args) => {
@@ -138,9 +155,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
             libenetFlagGiven: args.libenet !== undefined,
             limits: runLimits(args['budget-scale']),
             sets: args.set ?? [],
+            html: args.html ?? null,
+            htmlWindow: htmlWindowOf(args['html-window']),
           },
           io,
         );
+      },
+    )
+    .command(
+      'report <trace>',
+      'draw a saved trace (run --trace FILE) as an HTML report (exit 0 written, 2 a missing or invalid trace, or an output not writable); see docs/reports.md',
+      (command) =>
+        command
+          .positional('trace', { type: 'string', describe: 'a JSON Lines trace written by run --trace' })
+          .option('html', { type: 'string', demandOption: true, describe: 'write the HTML report to FILE (one page per run in the trace)' })
+          .option('html-window', { type: 'string', describe: "the packet sequence diagram's window, e.g. 5s..6.5s (default: around the first dropped datagram)" })
+          .check((args) => {
+            for (const name of ['html', 'html-window'] as const) {
+              if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+            }
+            if (args['html-window'] !== undefined) {
+              const parsed = parseHtmlWindow(args['html-window']);
+              if (!parsed.ok) throw new Error(parsed.message);
+            }
+            return true;
+          }),
+      (args) => {
+        if (failed) return;
+        exitCode = reportCommand({ trace: args.trace!, html: args.html, htmlWindow: htmlWindowOf(args['html-window']) }, io);
       },
     )
     .command(
@@ -264,7 +306,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, 'give a command: run, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)')
+    .demandCommand(1, 'give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)')
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {

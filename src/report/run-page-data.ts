@@ -89,8 +89,11 @@ export interface Series {
   subject: string;
   /** Which statistic or derived quantity ("PEER_ROUND_TRIP_TIME", "rto", "queueBytes"...). */
   quantity: string;
-  /** line: a value per sample; bandLow/bandHigh: the edges of a shaded band drawn with the series before them. */
-  style: 'line' | 'step' | 'bandLow' | 'bandHigh' | 'dashed';
+  /**
+   * line: a value per sample; bandLow/bandHigh: the edges of a shaded band drawn with the series before them;
+   * points: separate observations (a dot each, no line between them: e.g. the observed retransmission timeouts).
+   */
+  style: 'line' | 'step' | 'bandLow' | 'bandHigh' | 'dashed' | 'points';
   timesMs: number[];
   values: (number | null)[];
   /** How many samples the trace had before downsampling (equals timesMs.length when none). */
@@ -166,4 +169,8 @@ export interface RunPageBounds {
   sequenceDatagramsMax: number;
   /** True when some series was downsampled. */
   downsampled: boolean;
+  /** Peers (host->peer pairs) and link directions drawn in the panels at most; the rest appear only in the peer rows and the fates. */
+  panelSubjectsMax: number;
+  /** How many peers or link directions were left out of the panels by that bound. */
+  panelSubjectsOmitted: number;
 }

@@ -10,6 +10,28 @@ export interface CheckResult {
   passed: boolean;
   expected: string;
   observed: string;
+  /** Where the check looked and what it saw, as numbers, for reports that draw it (absent when it has no place). */
+  placement?: CheckPlacement;
+}
+
+/**
+ * Where an expectation looked, for drawing it: the window in absolute virtual ms, what it measured
+ * (`quantity`: a statistic's Godot name, or the kind of thing counted), about whom, its bounds and the
+ * observed value in the statistic's own unit (ms, raw ENet values; PEER_PACKET_LOSS out of 65536).
+ */
+export interface CheckPlacement {
+  fromMs: number;
+  toMs: number;
+  /** "PEER_ROUND_TRIP_TIME"..., or 'state', 'sequence', 'event', 'timeout', 'delivery'. */
+  quantity: string;
+  /** "client->server": the peer (host->peer) or direction it is about, or null. */
+  subject: string | null;
+  /** The bounds the value had to be in (inclusive or strict, as the expectation says), or null. */
+  min: number | null;
+  max: number | null;
+  /** The one number it observed and when, when it observed one. */
+  observedValue: number | null;
+  observedAtMs: number | null;
 }
 
 export interface RunData {
@@ -114,6 +136,18 @@ function boundText(bound: Bound, format: (value: number) => string): string {
   return parts.join(' and ');
 }
 
+/** A placement without bounds. */
+function place(fromMs: number, toMs: number, quantity: string, subject: string | null, observedValue: number | null, observedAtMs: number | null): CheckPlacement {
+  return { fromMs, toMs, quantity, subject, min: null, max: null, observedValue, observedAtMs };
+}
+
+/** The interval a bound allows, its strict and inclusive ends alike (a drawing does not tell them apart). */
+function boundRange(bound: Bound): { min: number | null; max: number | null } {
+  const lows = [bound.above, bound.atLeast, bound.equals].filter((value): value is number => value !== null);
+  const highs = [bound.below, bound.atMost, bound.equals].filter((value): value is number => value !== null);
+  return { min: lows.length === 0 ? null : Math.max(...lows), max: highs.length === 0 ? null : Math.min(...highs) };
+}
+
 // ---- the checks ----------------------------------------------------------------------------------------
 
 function checkState(expectation: Extract<Expectation, { kind: 'state' }>, run: RunData): CheckResult {
@@ -122,18 +156,22 @@ function checkState(expectation: Extract<Expectation, { kind: 'state' }>, run: R
   if (expectation.mode === 'is') {
     const atMs = referenceMs(expectation.window.after, run) + expectation.atMs!;
     const current = transitions.filter((event) => event.atMs <= atMs).at(-1)?.to ?? 'STATE_DISCONNECTED';
-    return { passed: current === expectation.state, expected: `${subject} in ${expectation.state} at ${formatDuration(atMs)}`, observed: `${current} at ${formatDuration(atMs)} (${history(transitions)})` };
+    const placement = place(atMs, atMs, 'state', subject, null, atMs);
+    return { passed: current === expectation.state, expected: `${subject} in ${expectation.state} at ${formatDuration(atMs)}`, observed: `${current} at ${formatDuration(atMs)} (${history(transitions)})`, placement };
   }
   const [fromMs, toMs] = absolute(expectation.window, run);
   const hits = transitions.filter((event) => event.to === expectation.state && event.atMs >= fromMs && event.atMs <= toMs);
+  const placement = place(fromMs, toMs, 'state', subject, null, hits[0]?.atMs ?? null);
   if (expectation.mode === 'reaches') {
     return {
+      placement,
       passed: hits.length > 0,
       expected: `${subject} reaches ${expectation.state} ${describeWindow(expectation.window)}`,
       observed: hits.length > 0 ? `reached it at ${formatDuration(hits[0]!.atMs)}` : `did not (${history(transitions)})`,
     };
   }
   return {
+    placement,
     passed: hits.length === 0,
     expected: `${subject} never enters ${expectation.state} ${describeWindow(expectation.window)}`,
     observed: hits.length === 0 ? `it did not (${history(transitions)})` : `entered it at ${formatDuration(hits[0]!.atMs)}${hits[0]!.cause !== undefined ? ` (${hits[0]!.cause})` : ''}`,
@@ -143,7 +181,8 @@ function checkState(expectation: Extract<Expectation, { kind: 'state' }>, run: R
 function checkSequence(expectation: Extract<Expectation, { kind: 'sequence' }>, run: RunData): CheckResult {
   const seen = states(run, expectation.host, expectation.peer).map((event) => event.to);
   const passed = seen.length === expectation.states.length && seen.every((state, index) => state === expectation.states[index]);
-  return { passed, expected: `${expectation.host}->${expectation.peer} goes through ${expectation.states.join(' → ')}`, observed: seen.length === 0 ? 'no state changes' : seen.join(' → ') };
+  const placement = place(0, run.durationMs, 'sequence', `${expectation.host}->${expectation.peer}`, null, null);
+  return { passed, expected: `${expectation.host}->${expectation.peer} goes through ${expectation.states.join(' → ')}`, observed: seen.length === 0 ? 'no state changes' : seen.join(' → '), placement };
 }
 
 /** The application events an `event` expectation looks at: its host, type, peer, data and channel, inside its window. */
@@ -171,7 +210,13 @@ function checkEvent(expectation: Extract<Expectation, { kind: 'event' }>, run: R
   const expected = `${expectation.count !== null ? `exactly ${expectation.count}` : maximum === Number.POSITIVE_INFINITY ? `at least ${minimum}` : `${minimum} to ${maximum}`} ${what} ${describeWindow(expectation.window)}`;
   const others = run.events.filter((event): event is HostTraceEvent => event.kind === 'event' && event.host === expectation.host && event.type === expectation.type);
   const detail = matching.length > 0 ? `, first at ${formatDuration(matching[0]!.atMs)}` : others.length > 0 ? ` (${others.length} ${expectation.type} events in all, e.g. at ${formatDuration(others[0]!.atMs)} from ${others[0]!.peer}${others[0]!.data !== undefined ? ` with data ${others[0]!.data}` : ''})` : '';
-  return { passed: count >= minimum && count <= maximum, expected, observed: `${count}${detail}` };
+  const [fromMs, toMs] = absolute(expectation.window, run);
+  const placement: CheckPlacement = {
+    ...place(fromMs, toMs, 'event', expectation.peer === null ? expectation.host : `${expectation.host}->${expectation.peer}`, count, matching[0]?.atMs ?? null),
+    min: minimum,
+    max: maximum === Number.POSITIVE_INFINITY ? null : maximum,
+  };
+  return { passed: count >= minimum && count <= maximum, expected, observed: `${count}${detail}`, placement };
 }
 
 function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, run: RunData): CheckResult {
@@ -184,6 +229,7 @@ function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, ru
   const ruleOk = expectation.rule === 'any' || rule === expectation.rule;
   const ruleText = expectation.rule === 'any' ? '' : ` by the ${expectation.rule} rule`;
   return {
+    placement: place(fromMs, toMs, 'timeout', `${expectation.host}->${expectation.peer}`, null, first?.atMs ?? null),
     passed: inWindow && ruleOk,
     expected: `${expectation.host} drops ${expectation.peer} by timeout${ruleText} ${describeWindow(expectation.window)}`,
     observed:
@@ -224,21 +270,32 @@ function checkStat(expectation: Extract<Expectation, { kind: 'stat' }>, run: Run
   const format = (value: number) => valueText(value, expectation.unit);
   const subject = `${expectation.host}->${expectation.peer} ${expectation.stat}`;
   let chosen: number[];
+  let chosenSamples: [number, number][];
   let where: string;
+  let windowMs: [number, number];
   if (expectation.atMs !== null) {
     const atMs = reference + expectation.atMs;
     const last = series.filter(([sampleMs]) => sampleMs <= atMs).at(-1);
+    chosenSamples = last === undefined ? [] : [last];
     chosen = last === undefined ? [] : [last[1]];
     where = `at ${formatDuration(atMs)}`;
+    windowMs = [atMs, atMs];
   } else {
     const [fromMs, toMs] = [reference + expectation.overMs![0], reference + expectation.overMs![1]];
-    chosen = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs).map(([, value]) => value);
+    chosenSamples = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs);
+    chosen = chosenSamples.map(([, value]) => value);
     where = `${expectation.aggregate} over ${formatDuration(fromMs)}..${formatDuration(toMs)}`;
+    windowMs = [fromMs, toMs];
   }
   const expected = `${subject} ${where} ${boundText(expectation.bound, format)}`;
-  if (chosen.length === 0) return { passed: false, expected, observed: 'no sample (the peer did not exist then)' };
+  const bounds = boundRange(expectation.bound);
+  const peer = `${expectation.host}->${expectation.peer}`;
+  if (chosen.length === 0) return { passed: false, expected, observed: 'no sample (the peer did not exist then)', placement: { ...place(windowMs[0], windowMs[1], expectation.stat, peer, null, null), ...bounds } };
   const value = aggregate(chosen, expectation.aggregate);
-  return { passed: boundHolds(value, expectation.bound), expected, observed: `${format(value)}${chosen.length > 1 ? ` from ${chosen.length} samples` : ''}` };
+  // When the value is one sample's (min, max, last, a percentile, `at`), say when; a mean has no instant.
+  const atSample = expectation.aggregate === 'mean' && chosen.length > 1 ? undefined : expectation.aggregate === 'last' ? chosenSamples.at(-1) : chosenSamples.find(([, sample]) => sample === value);
+  const placement = { ...place(windowMs[0], windowMs[1], expectation.stat, peer, value, atSample?.[0] ?? null), ...bounds };
+  return { passed: boundHolds(value, expectation.bound), expected, observed: `${format(value)}${chosen.length > 1 ? ` from ${chosen.length} samples` : ''}`, placement };
 }
 
 function checkConverge(expectation: Extract<Expectation, { kind: 'converge' }>, run: RunData): CheckResult {
@@ -250,20 +307,32 @@ function checkConverge(expectation: Extract<Expectation, { kind: 'converge' }>, 
   const inBand = (value: number) => value >= expectation.low && value <= expectation.high;
   const after = series.filter(([atMs]) => atMs >= reference);
   const deadline = reference + expectation.withinMs;
+  const peer = `${expectation.host}->${expectation.peer}`;
+  const placeAt = (atMs: number | null, value: number | null): CheckPlacement => ({
+    ...place(reference, Math.min(run.durationMs, deadline + expectation.holdMs), expectation.stat, peer, value, atMs),
+    min: expectation.low,
+    max: expectation.high,
+  });
   for (let index = 0; index < after.length; index++) {
     const [enteredMs, value] = after[index]!;
     if (enteredMs > deadline) break;
     if (!inBand(value)) continue;
     const holdEnd = enteredMs + expectation.holdMs;
     const left = after.slice(index).find(([atMs, sample]) => atMs <= holdEnd && !inBand(sample));
-    if (left === undefined && holdEnd <= run.durationMs) return { passed: true, expected, observed: `entered at ${formatDuration(enteredMs)} and stayed` };
-    if (left === undefined) return { passed: false, expected, observed: `entered at ${formatDuration(enteredMs)}, but the run ended before the hold time` };
+    if (left === undefined && holdEnd <= run.durationMs) return { passed: true, expected, observed: `entered at ${formatDuration(enteredMs)} and stayed`, placement: placeAt(enteredMs, value) };
+    if (left === undefined) return { passed: false, expected, observed: `entered at ${formatDuration(enteredMs)}, but the run ended before the hold time`, placement: placeAt(enteredMs, value) };
     index = after.indexOf(left);
   }
   const values = after.filter(([atMs]) => atMs <= deadline + expectation.holdMs).map(([, value]) => value);
   const range = values.length === 0 ? 'no samples' : `values ${format(Math.min(...values))}..${format(Math.max(...values))}, last ${format(values.at(-1)!)}`;
   const enteredLate = after.find(([atMs, value]) => atMs > deadline && inBand(value));
-  return { passed: false, expected, observed: `did not settle in time (${range})${enteredLate !== undefined ? `; it entered the band at ${formatDuration(enteredLate[0])}` : ''}` };
+  const lastSample = after.filter(([atMs]) => atMs <= deadline + expectation.holdMs).at(-1);
+  return {
+    passed: false,
+    expected,
+    observed: `did not settle in time (${range})${enteredLate !== undefined ? `; it entered the band at ${formatDuration(enteredLate[0])}` : ''}`,
+    placement: placeAt(lastSample?.[0] ?? null, lastSample?.[1] ?? null),
+  };
 }
 
 function checkDelivery(expectation: Extract<Expectation, { kind: 'delivery' }>, run: RunData): CheckResult {
@@ -307,7 +376,8 @@ function checkDelivery(expectation: Extract<Expectation, { kind: 'delivery' }>, 
     observedParts.push(`${duplicated} delivered twice`);
     passed &&= duplicated <= expectation.duplicatesMax;
   }
-  return { passed, expected: `${subject}: ${expectedParts.join('; ')}`, observed: observedParts.join('; ') };
+  const placement = place(0, run.durationMs, 'delivery', `${expectation.from}->${expectation.to}`, null, null);
+  return { passed, expected: `${subject}: ${expectedParts.join('; ')}`, observed: observedParts.join('; '), placement };
 }
 
 /** Reliable packets (per channel) whose first receipt came before that of a packet sent earlier. */

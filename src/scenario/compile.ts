@@ -217,6 +217,9 @@ function startStream(sim: Simulation, action: Extract<Action, { kind: 'stream' }
 /** Adds `extraMs` of latency to the target directions for `forMs`, then takes it away again. */
 function lagSpike(sim: Simulation, target: LinkTarget, extraMs: number, forMs: number): void {
   const pairs = target.kind === 'default' ? allPairs(sim) : directions(target);
+  // One action for the whole spike, so trace readers (the HTML report's spans) see its extent; the
+  // link changes that make it follow as their own actions.
+  sim.trace.record({ kind: 'action', atMs: sim.nowMs, action: 'lag_spike', detail: { link: targetName(target), extraMs, forMs } });
   for (const [from, to] of pairs) {
     const baseMs = sim.network.configOf(from, to, sim.nowMs).latencyMs ?? 0;
     sim.link(from, to, { latencyMs: baseMs + extraMs });
@@ -225,6 +228,11 @@ function lagSpike(sim: Simulation, target: LinkTarget, extraMs: number, forMs: n
       sim.link(from, to, { latencyMs: Math.max(0, nowMs - extraMs) });
     });
   }
+}
+
+function targetName(target: LinkTarget): string {
+  if (target.kind === 'default') return 'default';
+  return target.kind === 'direction' ? `${target.from}->${target.to}` : `${target.a}<->${target.b}`;
 }
 
 function allPairs(sim: Simulation): [string, string][] {

@@ -25,11 +25,15 @@ interface Ramp {
 }
 
 interface Direction {
+  from: string;
+  to: string;
   link: Link;
   override: LinkConfig;
   ramp: Ramp | null;
   partitioned: boolean;
   held: { id: number; bytes: Uint8Array }[] | null;
+  /** Whether it has had a bandwidth queue (and is in Network.queued). */
+  queued: boolean;
 }
 
 export class Network {
@@ -38,6 +42,8 @@ export class Network {
   private readonly directions = new Map<string, Direction>();
   /** The same directions by source then target: no string is built per datagram. */
   private readonly bySource = new Map<string, Map<string, Direction>>();
+  /** Directions that have had a bandwidth queue, in the order they got one (for forEachQueue). */
+  private readonly queued: Direction[] = [];
 
   /**
    * @param random - the stream each direction's stream is forked from, by the direction's name.
@@ -61,7 +67,7 @@ export class Network {
     direction.override = mergeLinkConfig(direction.override, config);
     const after = mergeLinkConfig(this.defaults, direction.override);
     direction.ramp = rampMs > 0 ? { from: before, to: after, startMs: nowMs, endMs: nowMs + rampMs } : null;
-    direction.link.configure(resolve(this.effective(direction, nowMs), `${from}->${to}`), nowMs);
+    this.configure(direction, resolve(this.effective(direction, nowMs), `${from}->${to}`), nowMs);
   }
 
   partition(from: string, to: string): void {
@@ -117,13 +123,28 @@ export class Network {
     return this.direction(from, to).link;
   }
 
+  /** Visits every direction that has had a bandwidth queue, in the order they got one. */
+  forEachQueue(visit: (from: string, to: string, link: Link) => void): void {
+    for (const direction of this.queued) visit(direction.from, direction.to, direction.link);
+  }
+
+  private configure(direction: Direction, config: ResolvedLinkConfig, nowMs: number): void {
+    direction.link.configure(config, nowMs);
+    if (config.bandwidth !== null && !direction.queued) {
+      direction.queued = true;
+      this.queued.push(direction);
+    }
+  }
+
   private direction(from: string, to: string): Direction {
     const name = key(from, to);
     let direction = this.directions.get(name);
     if (direction === undefined) {
       // Each direction's stream is forked by its name, so creating links in another order, or
       // adding hosts, never changes an existing link's draws.
-      direction = { link: new Link(resolve(this.defaults, name), this.random.fork(name), this.draws), override: {}, ramp: null, partitioned: false, held: null };
+      const link = new Link(resolve(this.defaults, name), this.random.fork(name), this.draws);
+      direction = { from, to, link, override: {}, ramp: null, partitioned: false, held: null, queued: link.config.bandwidth !== null };
+      if (direction.queued) this.queued.push(direction);
       this.directions.set(name, direction);
       let targets = this.bySource.get(from);
       if (targets === undefined) {
@@ -137,7 +158,7 @@ export class Network {
   }
 
   private reconfigure(name: string, direction: Direction, nowMs: number): void {
-    direction.link.configure(resolve(this.effective(direction, nowMs), name), nowMs);
+    this.configure(direction, resolve(this.effective(direction, nowMs), name), nowMs);
     if (direction.ramp !== null && nowMs >= direction.ramp.endMs) direction.ramp = null;
   }
 

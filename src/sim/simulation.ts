@@ -7,6 +7,7 @@ import type { HostLike, WireAddress } from './host-impl.js';
 import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
 import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
+import type { Link } from './link.js';
 import { HELD_DATAGRAMS_MAX, Network } from './network.js';
 import { RandomStream } from './random.js';
 import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
@@ -96,6 +97,8 @@ export class Simulation {
   /** The statistics last recorded per host and remote name, to record only changes. */
   private readonly lastStats = new Map<SimHost, Map<string, number[]>>();
   private readonly statsScratch: number[] = [];
+  /** The bandwidth queue last recorded per link direction ([bytes, datagrams]), to record only changes. */
+  private readonly lastQueues = new Map<Link, [number, number]>();
 
   constructor(readonly options: SimulationOptions) {
     this.limits = { ...defaultSimulationLimits(), ...options.limits };
@@ -334,6 +337,24 @@ export class Simulation {
 
   private sampleAll(): void {
     for (const host of this.hosts.values()) this.sample(host, true);
+    this.sampleQueues();
+  }
+
+  /**
+   * Records the bandwidth queue of each direction that has (or had) one when it changed since the
+   * previous sample. Reading the queue draws no random number and changes no
+   * fate: it only forgets datagrams already serialized, as the next transmit would.
+   */
+  private sampleQueues(): void {
+    const nowMs = this.nowMs;
+    this.network.forEachQueue((from, to, link) => {
+      const last = this.lastQueues.get(link);
+      const bytes = link.queueBytes(nowMs);
+      const datagramCount = link.queueDatagramCount(nowMs);
+      if (last !== undefined ? last[0] === bytes && last[1] === datagramCount : bytes === 0 && datagramCount === 0) return;
+      this.lastQueues.set(link, [bytes, datagramCount]);
+      this.trace.record({ kind: 'queue', atMs: nowMs, from, to, bytes, datagramCount });
+    });
   }
 
   private get tracesDatagrams(): boolean {

@@ -86,7 +86,26 @@ export interface ActionTraceEvent {
   id?: string;
 }
 
-export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent;
+/**
+ * The bandwidth queue of one link direction (the bottleneck's FIFO, see `bandwidth` in docs/scenarios.md),
+ * looked at on each statistics sample and recorded when it changed since the previous look (a direction
+ * starts empty). Directions without a bandwidth queue never appear.
+ */
+export interface QueueTraceEvent {
+  kind: 'queue';
+  atMs: number;
+  from: string;
+  to: string;
+  /** Wire bytes (payload and per-datagram overhead) not yet fully serialized. */
+  bytes: number;
+  /** Datagrams in the queue. */
+  datagramCount: number;
+}
+
+export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent | QueueTraceEvent;
+
+/** Every `kind` a trace line may have (a saved trace's lines are checked against it). */
+export const TRACE_EVENT_KINDS = ['datagram', 'event', 'state', 'stats', 'action', 'queue'] as const;
 
 /** Upper bound on recorded events; beyond it recording stops and `truncated` is set. */
 export const TRACE_EVENTS_MAX = 20_000_000;

@@ -344,7 +344,7 @@ describe('run --trace', () => {
     const text = io.read('trace.jsonl');
     expect(text.endsWith('\n')).toBe(true);
     const records = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records[0]).toEqual({ kind: 'run', file: 'fail.yaml', seed: 5, traceHash: jsonReport(run).scenarios[0]!.traceHashes[0] });
+    expect(records[0]).toEqual({ kind: 'run', file: 'fail.yaml', seed: 5, traceHash: jsonReport(run).scenarios[0]!.traceHashes[0], name: 'handshake too slow', durationMs: 1000 });
     expect(records.length).toBeGreaterThan(10);
     for (const record of records.slice(1)) {
       expect(typeof record['kind']).toBe('string');
@@ -483,7 +483,7 @@ describe('usage errors', () => {
 
   it('no command at all exits 2 and names the commands', async () => {
     const run = await runWith(scenarioIo(), []);
-    expect(run.err).toContain('enetsim: give a command: run, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)');
+    expect(run.err).toContain('enetsim: give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)');
     expect(run.out).toBe('');
     expect(run.code).toBe(2);
   });

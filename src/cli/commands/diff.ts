@@ -54,6 +54,8 @@ function describe(event: TraceEvent | null): string {
       return `${event.host}->${event.peer} statistics ${event.values.join(', ')}`;
     case 'action':
       return `${event.host ?? 'network'}: ${event.action} ${JSON.stringify(event.detail ?? {})}`;
+    case 'queue':
+      return `link ${event.from}->${event.to} queue ${event.bytes}B in ${event.datagramCount} datagrams`;
   }
 }
 

@@ -22,8 +22,17 @@ import { writePcapngSection } from '../../report/pcapng.js';
 import { VERSION } from '../../version.js';
 import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { plotRun, type PeerStatisticName } from './plot.js';
+import { HtmlReportCollector, type HtmlWindow } from './html.js';
+import { renderRunReport } from '../../report/run-report.js';
 import { expandFiles } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
+
+/** Where each seed's run goes besides the report: the trace, the capture, the HTML report's collector. */
+export interface RunSinks {
+  trace: Output | null;
+  pcap: Output | null;
+  html: HtmlReportCollector | null;
+}
 
 export interface RunOptions {
   patterns: string[];
@@ -48,6 +57,10 @@ export interface RunOptions {
   limits: RunLimits;
   /** `--set path=value` overrides applied to every scenario before it is loaded (as in sweep files). */
   sets?: string[];
+  /** `--html FILE`: the HTML report of each scenario's drawn seed (the first failing one, else the first). */
+  html?: string | null;
+  /** `--html-window 5s..6s`: the sequence diagram's window in the HTML report. */
+  htmlWindow?: HtmlWindow | null;
 }
 
 /** The bounds of one `run`: the estimate's limits (checked before) and the simulator's (during). */
@@ -260,14 +273,15 @@ export function budgetProblems(scenarios: readonly Scenario[], limits: BudgetLim
 
 /** An output file opened before the run, with the flag that named it (for messages). */
 interface Output {
-  flag: '--out' | '--trace' | '--pcap';
+  flag: '--out' | '--trace' | '--pcap' | '--html';
   path: string;
   file: OutputFile;
 }
 
 type Opened = { ok: true; output: Output } | { ok: false; message: string };
 
-function describeWriteError(error: unknown): string {
+/** A write error in words ("its directory does not exist"), for messages that name the flag and path. */
+export function describeWriteError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const words: Record<string, string> = {
     ENOENT: 'its directory does not exist',
@@ -314,7 +328,8 @@ const TRACE_CHUNK_CHARS = 1 << 20;
 
 /** Writes one seed's trace as JSON Lines, a piece at a time (a 320-seed trace never becomes one string). */
 function writeTrace(output: Output, scenario: Scenario, seed: number, sim: Simulation, traceHash: string): void {
-  let chunk = `${JSON.stringify({ kind: 'run', file: scenario.file, seed, traceHash })}\n`;
+  // name and durationMs let `enetsim report` draw the trace without the scenario.
+  let chunk = `${JSON.stringify({ kind: 'run', file: scenario.file, seed, traceHash, name: scenario.name, durationMs: scenario.durationMs })}\n`;
   for (const event of sim.trace.events) {
     chunk += `${JSON.stringify(event)}\n`;
     if (chunk.length >= TRACE_CHUNK_CHARS) {
@@ -357,7 +372,8 @@ function limitError(scenario: Scenario, seed: number, limit: SimulationLimitName
   return { seed, limit, reachedMs, message };
 }
 
-function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: Output | null, io: CliIo, libenet: LibenetSession | null, pcap: Output | null = null): SeedRun {
+function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: RunSinks, io: CliIo, libenet: LibenetSession | null): SeedRun {
+  const { trace, pcap, html } = sinks;
   const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet), ...(pcap !== null ? { keepDatagramBytes: true } : {}) });
   const result = sim.run(scenario.durationMs);
   sim.destroy();
@@ -369,11 +385,28 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, trace: O
   if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
     io.stdout(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
   }
+  const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
+    const implementation = implementationLabel(scenario, options, libenet);
+    html?.offer({ scenario, seed, events: sim.trace.events, checks, stoppedMessage, traceHash, reproduce: reproduceCommand(scenario, seed, options), implementation });
+  };
   if (isSimulationLimit(result.stoppedBy)) {
-    return { kind: 'stopped', seed, error: limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation), traceHash };
+    const error = limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation);
+    offerHtml(null, error.message);
+    return { kind: 'stopped', seed, error, traceHash };
   }
   const run = { events: sim.trace.events, packets: sim.ledger.all, idTimesMs, durationMs: scenario.durationMs };
-  return { kind: 'finished', seed, checks: scenario.expectations.map(({ expectation }) => check(expectation, run)), traceHash };
+  const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
+  offerHtml(checks, null);
+  return { kind: 'finished', seed, checks, traceHash };
+}
+
+/** Which ENet ran the scenario's hosts, for the HTML report's header ("TypeScript 1.3.18, libenet 1.3.17"). */
+function implementationLabel(scenario: Scenario, options: RunOptions, libenet: LibenetSession | null): string {
+  const labels = scenario.hosts.map((host) => {
+    const onLibenet = options.implementationName === 'libenet' || (options.implementationName === null && host.impl === 'libenet');
+    return onLibenet && libenet !== null ? libenet.label : `TypeScript ${host.protocol}`;
+  });
+  return [...new Set(labels)].join(', ');
 }
 
 /** Says, on stderr, which scenarios keep their own seed although --seed or --seeds asked for others. */
@@ -422,14 +455,15 @@ function assertionResults(scenario: Scenario, runs: readonly Extract<SeedRun, { 
  * result is an error, never a pass) and collects the result. `trace`, when given, gets each seed's
  * trace as soon as the seed is done.
  */
-export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, trace: Output | null, libenet: LibenetSession | null, pcap: Output | null = null): ScenarioResult {
+export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, sinks: RunSinks, libenet: LibenetSession | null): ScenarioResult {
   const startedMs = io.wallClockMs();
   const runs: SeedRun[] = [];
   for (const seed of seedsFor(scenario, options)) {
-    const run = runSeed(scenario, seed, options, trace, io, libenet, pcap);
+    const run = runSeed(scenario, seed, options, sinks, io, libenet);
     runs.push(run);
     if (run.kind === 'stopped') break;
   }
+  sinks.html?.finishScenario();
   const stopped = runs.find((run): run is Extract<SeedRun, { kind: 'stopped' }> => run.kind === 'stopped');
   const finished = runs.filter((run): run is Extract<SeedRun, { kind: 'finished' }> => run.kind === 'finished');
   const assertions = stopped === undefined ? assertionResults(scenario, finished) : [];
@@ -450,26 +484,31 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
   };
 }
 
-type Outputs = { ok: true; out: Output | null; trace: Output | null; pcap: Output | null } | { ok: false; message: string };
+type Outputs = { ok: true; out: Output | null; trace: Output | null; pcap: Output | null; html: Output | null } | { ok: false; message: string };
 
 function openOutputs(options: RunOptions, io: CliIo): Outputs {
-  if (options.out !== null && options.out === options.trace) return { ok: false, message: `--out and --trace name the same file (${options.out}); give two files` };
-  const out = options.out === null ? null : openOutput('--out', options.out, io);
-  if (out !== null && !out.ok) return out;
-  const trace = options.trace === null ? null : openOutput('--trace', options.trace, io);
-  if (trace !== null && !trace.ok) {
-    if (out !== null && out.ok) out.output.file.close();
-    return trace;
+  const wanted: [Output['flag'], string | null][] = [
+    ['--out', options.out],
+    ['--trace', options.trace],
+    ['--pcap', options.pcap ?? null],
+    ['--html', options.html ?? null],
+  ];
+  const given = wanted.filter((entry): entry is [Output['flag'], string] => entry[1] !== null);
+  for (let index = 0; index < given.length; index++) {
+    for (let other = index + 1; other < given.length; other++) {
+      if (given[index]![1] === given[other]![1]) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
+    }
   }
-  const pcapPath = options.pcap ?? null;
-  const sameAs = pcapPath === null ? null : pcapPath === options.out ? '--out' : pcapPath === options.trace ? '--trace' : null;
-  const pcap = pcapPath === null ? null : sameAs !== null ? ({ ok: false, message: `${sameAs} and --pcap name the same file (${pcapPath}); give two files` } as const) : openOutput('--pcap', pcapPath, io);
-  if (pcap !== null && !pcap.ok) {
-    if (out !== null && out.ok) out.output.file.close();
-    if (trace !== null && trace.ok) trace.output.file.close();
-    return pcap;
+  const opened = new Map<Output['flag'], Output>();
+  for (const [flag, path] of given) {
+    const output = openOutput(flag, path, io);
+    if (!output.ok) {
+      for (const done of opened.values()) done.file.close();
+      return output;
+    }
+    opened.set(flag, output.output);
   }
-  return { ok: true, out: out?.output ?? null, trace: trace?.output ?? null, pcap: pcap?.output ?? null };
+  return { ok: true, out: opened.get('--out') ?? null, trace: opened.get('--trace') ?? null, pcap: opened.get('--pcap') ?? null, html: opened.get('--html') ?? null };
 }
 
 /**
@@ -496,20 +535,22 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     return 2;
   }
   try {
-    return runAndReport(loaded.scenarios, options, io, outputs.out, outputs.trace, outputs.pcap);
+    return runAndReport(loaded.scenarios, options, io, outputs);
   } catch (error) {
     if (!(error instanceof OutputFailed)) throw error;
-    const what = error.output.flag === '--out' ? 'the report' : error.output.flag === '--pcap' ? 'the capture' : 'the trace';
+    const what = { '--out': 'the report', '--trace': 'the trace', '--pcap': 'the capture', '--html': 'the HTML report' }[error.output.flag];
     io.stderr(`enetsim: ${error.message}; the run stopped and ${what} in ${error.output.path} is incomplete\n`);
     return 2;
   } finally {
     outputs.out?.file.close();
     outputs.trace?.file.close();
     outputs.pcap?.file.close();
+    outputs.html?.file.close();
   }
 }
 
-function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, out: Output | null, trace: Output | null, pcap: Output | null): 0 | 1 | 2 {
+function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: CliIo, outputs: Extract<Outputs, { ok: true }>): 0 | 1 | 2 {
+  const { out, trace, pcap, html } = outputs;
   let libenet: LibenetSession | null = null;
   if (needsLibenet(scenarios, options)) {
     const started = startLibenet(options.libenetPath);
@@ -525,11 +566,13 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
   }
   noteFixedSeeds(scenarios, options, io);
   let results: ScenarioResult[];
+  const htmlCollector = html === null ? null : new HtmlReportCollector(options.htmlWindow ?? null);
   try {
-    results = scenarios.map((scenario) => runScenario(scenario, options, io, trace, libenet, pcap));
+    results = scenarios.map((scenario) => runScenario(scenario, options, io, { trace, pcap, html: htmlCollector }, libenet));
   } finally {
     libenet?.close();
   }
+  if (html !== null) writeOutput(html, renderRunReport(htmlCollector!.runs));
   const report: RunReport = { scenarios: results, passed: results.every((result) => result.passed) };
   const rendered = render(report, options.reporter, { color: io.color && out === null, quiet: options.quiet });
   if (out !== null) {
