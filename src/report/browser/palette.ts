@@ -7,6 +7,13 @@ export const SERIES_COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69
 export const PASS_COLOUR = '#1a7f37';
 export const FAIL_COLOUR = '#cf222e';
 
+/** A host's arrows in the sequence diagram: the palette without vermillion, kept for drops. */
+const HOST_COLOURS = ['#0072B2', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+
+export function hostColour(index: number): string {
+  return HOST_COLOURS[index % HOST_COLOURS.length]!;
+}
+
 export function seriesColour(index: number): string {
   return SERIES_COLOURS[index % SERIES_COLOURS.length]!;
 }

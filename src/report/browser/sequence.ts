@@ -6,7 +6,7 @@
 import type { SequenceDatagram, SequenceWindow } from '../run-page-data.js';
 import type { SequenceSummary } from '../run-page-hooks.js';
 import { element, formatMs } from './format.js';
-import { seriesColour } from './palette.js';
+import { hostColour } from './palette.js';
 
 /** Arrows drawn at most; beyond it the diagram shows the first ones and asks to zoom in. */
 export const SEQUENCE_ARROWS_MAX = 300;
@@ -18,6 +18,8 @@ const PX_PER_MS = 1.2;
 const LABEL_ROW_PX = 17;
 const HEADER_PX = 34;
 const GUTTER_PX = 74;
+/** Space between the outer lanes and the diagram's edges (room for the drop labels of a leftward arrow). */
+const LANE_MARGIN_PX = 90;
 const DROP_COLOUR = '#D55E00';
 const RETRANSMISSION_COLOUR = '#9a3412';
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -145,9 +147,10 @@ export class SequenceDiagram {
   private draw(datagrams: SequenceDatagram[]): void {
     const hosts = this.sequence.hosts;
     const width = Math.max(420, this.widthPx());
-    const laneWidth = (width - GUTTER_PX) / Math.max(1, hosts.length);
-    const laneX = new Map(hosts.map((host, index) => [host, GUTTER_PX + laneWidth * (index + 0.5)]));
-    const colourOf = new Map(hosts.map((host, index) => [host, seriesColour(index)]));
+    // Lanes spread from just right of the time gutter to near the right edge: long arrows leave room for labels.
+    const laneStep = hosts.length > 1 ? (width - GUTTER_PX - 2 * LANE_MARGIN_PX) / (hosts.length - 1) : 0;
+    const laneX = new Map(hosts.map((host, index) => [host, hosts.length > 1 ? GUTTER_PX + LANE_MARGIN_PX + laneStep * index : (GUTTER_PX + width) / 2]));
+    const colourOf = new Map(hosts.map((host, index) => [host, hostColour(index)]));
     const layout = layOut(datagrams);
     this.summary.collapsedGaps = layout.gaps.length;
     const root = svg('svg', { width, height: layout.height, viewBox: `0 0 ${width} ${layout.height}`, class: 'sequence-svg', role: 'img' });
@@ -166,6 +169,8 @@ export class SequenceDiagram {
       root.append(svg('path', { d: zigzag.join(' '), stroke: '#57606a', 'stroke-width': 1.5, fill: 'none' }));
       root.append(svg('text', { x: GUTTER_PX + 4, y: gap.y + 4, class: 'gap-label' }, `${formatMs(gap.ms)} without datagrams`));
     }
+    // Command labels go on a layer above every arrow, so that no later arrow crosses them out.
+    const labelLayer = svg('g', { class: 'labels' });
     let lastTimeLabelY = -Infinity;
     datagrams.forEach((datagram, index) => {
       const fromX = laneX.get(datagram.from);
@@ -207,10 +212,13 @@ export class SequenceDiagram {
       const parts: SVGTSpanElement[] = [svg('tspan', {}, commandLabel(datagram, maxChars - tags.join(' ').length))];
       if (tags.length > 0) parts.push(svg('tspan', { class: 'retransmission', fill: RETRANSMISSION_COLOUR }, ` ${tags.join(' ')}`));
       label.append(...parts);
-      group.append(label);
+      const labelGroup = svg('g', { class: 'datagram-label', 'data-datagram-id': datagram.id });
+      labelGroup.append(svg('title', {}, datagramTitle(datagram)), label);
+      labelLayer.append(labelGroup);
       if (retransmission > 1) group.dataset['transmission'] = String(retransmission);
       root.append(group);
     });
+    root.append(labelLayer);
     this.scroller.replaceChildren(root);
   }
 }

@@ -67,10 +67,13 @@ export function timelineSpec(spans: TimeSpan[], timeRangeMs: [number, number], e
   const lanes = spanLanes(spans);
   const laneCount = Math.max(1, ...lanes.map((lane) => lane + 1));
   const draw = (chart: uPlot): void => {
+    // save/restore: uPlot remembers the font it last set, so a font left behind would leak into its axes.
+    chart.ctx.save();
     spans.forEach((span, index) => {
       const y = rowTop(chart, MARKER_ROW_PX + lanes[index]! * SPAN_LANE_PX + 1);
       drawLabelledBar(chart, chart.valToPos(span.fromMs, 'x', true), chart.valToPos(span.toMs, 'x', true), y, SPAN_LANE_PX - 3, 'rgba(255,255,255,0.75)', span.label, '#1f2328', spanEdge(span.kind));
     });
+    chart.ctx.restore();
   };
   return {
     id: 'timeline',
@@ -92,6 +95,7 @@ export function statesSpec(peers: PeerRow[], timeRangeMs: [number, number]): { s
   const draw = (chart: uPlot): void => {
     const context = chart.ctx;
     const pixel = ratio();
+    context.save();
     peers.forEach((peer, row) => {
       const y = rowTop(chart, row * PEER_ROW_PX + 2);
       // The row's name at the left edge of the plot; the states' names start after it.
@@ -111,6 +115,7 @@ export function statesSpec(peers: PeerRow[], timeRangeMs: [number, number]): { s
       context.fillStyle = '#1f2328';
       context.fillText(label, labelX, yMiddle);
     });
+    context.restore();
   };
   const describe = (_chart: uPlot, atMs: number, topCss: number): string[] => {
     const peer = peers[Math.floor(topCss / PEER_ROW_PX)];
