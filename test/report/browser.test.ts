@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EnetsimReportHooks, RunDrawing } from '../../src/report/run-page-hooks.js';
-import type { RunPageData } from '../../src/report/run-page-data.js';
+import type { RunPageData, SequenceDatagram } from '../../src/report/run-page-data.js';
 import { PEER_STATISTIC_NAMES, type TraceEvent } from '../../src/trace/trace.js';
-import { produceRunReport, REPO_ROOT, type ProducedReport } from './support-report.js';
+import { produceRunReport, REPO_ROOT, writeRunsPage, type ProducedReport } from './support-report.js';
 
 /** The page's globals the tests read (this file compiles without the DOM library). */
 interface PageGlobals {
@@ -84,12 +84,11 @@ describeChromium('the run HTML report in chromium', () => {
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
   });
 
-  async function open(scenario: string, viewport = { width: 1366, height: 768 }): Promise<OpenedReport> {
-    const report = reports.get(scenario)!;
+  async function open(scenario: string, viewport = { width: 1366, height: 768 }, htmlPath = reports.get(scenario)!.htmlPath): Promise<OpenedReport> {
     const page = await browser.newPage({ viewport });
     const consoleErrors: string[] = [];
     const foreignRequests: string[] = [];
-    const ownUrl = pathToFileURL(report.htmlPath).href;
+    const ownUrl = pathToFileURL(htmlPath).href;
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
@@ -103,7 +102,7 @@ describeChromium('the run HTML report in chromium', () => {
     return { page, drawing, consoleErrors, foreignRequests };
   }
 
-  const drawingOf = (page: Page): Promise<RunDrawing> => page.evaluate(() => (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!);
+  const drawingOf = (page: Page, runIndex = 0): Promise<RunDrawing> => page.evaluate((index) => (globalThis as unknown as PageGlobals).enetsimReport.runs[index]!, runIndex);
   const runOf = (scenario: string): RunPageData => reports.get(scenario)!.runs[0]!;
 
   test.each([...SHIPPED, FAILING])('%s: the report loads with no console error and requests nothing but its own file', async (scenario) => {
@@ -226,6 +225,82 @@ describeChromium('the run HTML report in chromium', () => {
     expect(await page.locator('.sequence-svg g.datagram[data-fate="dropped"] .drop-label').first().textContent()).toBe(drops[0]!.reason);
     const resent = inWindow.slice(0, expected).filter((datagram) => datagram.transmissions.some((count) => count > 1));
     expect(await page.locator('.sequence-svg g.datagram[data-transmission]').count()).toBe(resent.length);
+    await page.close();
+  });
+
+  test('shift-drag pans every chart without changing the width of the visible range', async () => {
+    const { page } = await open(SHIPPED[0]!);
+    const [fullMin, fullMax] = runOf(SHIPPED[0]!).timeRangeMs;
+    await page.locator('[data-panel="rtt"]').scrollIntoViewIfNeeded();
+    const box = (await page.locator('[data-panel="rtt"] .u-over').boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width / 2, y);
+    await page.mouse.wheel(0, -600);
+    await page.waitForFunction(([min, max]) => { const range = (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!.xRange; return range[0] > min! && range[1] < max!; }, [fullMin, fullMax]);
+    const before = (await drawingOf(page)).xRange;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(box.x + box.width * 0.6, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.4, y, { steps: 6 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    const after = await drawingOf(page);
+    // Dragging leftwards shows later times.
+    expect(after.xRange[0]).toBeGreaterThan(before[0]);
+    expect(after.xRange[1] - after.xRange[0]).toBeCloseTo(before[1] - before[0], 6);
+    for (const range of Object.values(after.xRanges)) expect(range).toEqual(after.xRange);
+    await page.close();
+  });
+
+  test('a page with two runs gives each its own time axis: zooming one leaves the other whole', async () => {
+    const path = join(outDir, 'two-runs.html');
+    writeRunsPage([runOf(SHIPPED[0]!), runOf(FAILING)], path);
+    const { page, consoleErrors } = await open(SHIPPED[0]!, undefined, path);
+    expect(await page.locator('section.run').count()).toBe(2);
+    const over = page.locator('section.run[data-run-index="0"] [data-panel="throttle"] .u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -300);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!.xRange[0] > 0);
+    expect((await drawingOf(page, 1)).xRange).toEqual(runOf(FAILING).timeRangeMs);
+    expect((await drawingOf(page, 1)).scenario).toBe(runOf(FAILING).header.scenario);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  test('a run at the bounds (every series at its point limit, thousands of fate bins and sequence datagrams) draws all it embeds', async () => {
+    const base = runOf(SHIPPED[1]!);
+    const [fullMin, fullMax] = base.timeRangeMs;
+    const pointCount = base.bounds.pointsPerSeriesMax;
+    const times = Array.from({ length: pointCount }, (_, index) => fullMin + ((fullMax - fullMin) * index) / pointCount);
+    const binMs = (fullMax - fullMin) / 4000;
+    const datagrams: SequenceDatagram[] = Array.from({ length: 2000 }, (_, index) => ({
+      id: index + 1, from: index % 2 === 0 ? 'client' : 'server', to: index % 2 === 0 ? 'server' : 'client',
+      sentAtMs: 1000 + index * 4, sizeBytes: 100, deliveredAtMs: index % 7 === 0 ? null : 1030 + index * 4,
+      droppedAtMs: index % 7 === 0 ? 1015 + index * 4 : null, reason: index % 7 === 0 ? 'loss' : null,
+      duplicate: false, corrupted: false, commands: [`SEND_RELIABLE ch0 #${index}`], transmissions: [1 + (index % 3)],
+    }));
+    const big: RunPageData = {
+      ...base,
+      panels: base.panels.map((panel) => ({
+        ...panel,
+        series: panel.series.map((series, seriesIndex) => ({ ...series, timesMs: times, values: times.map((ms) => 50 + 20 * Math.sin(ms / 300 + seriesIndex)), sampleCount: 100_000 })),
+      })),
+      fates: { binMs, startsMs: Array.from({ length: 4000 }, (_, index) => fullMin + index * binMs), series: [{ fate: 'delivered', counts: new Array<number>(4000).fill(25) }, { fate: 'loss', counts: new Array<number>(4000).fill(3) }] },
+      sequence: { ...base.sequence, fromMs: 1000, toMs: 9000, datagrams, omittedCount: 98_000 },
+      bounds: { ...base.bounds, downsampled: true },
+    };
+    const path = join(outDir, 'big.html');
+    writeRunsPage([big], path);
+    const { page, drawing, consoleErrors } = await open(SHIPPED[1]!, undefined, path);
+    expect(consoleErrors).toEqual([]);
+    for (const panel of big.panels) expect(drawing.panels[panel.id]!.points).toEqual(panel.series.map(() => pointCount));
+    expect(drawing.panels['fates']!.points).toEqual([4000, 4000]);
+    expect(await page.getByText('downsampled').count()).toBe(1);
+    // Its default window holds more datagrams than the diagram draws: it draws the bound and says to zoom in.
+    expect(drawing.sequence.arrows).toBe(300);
+    expect(await page.getByText('zoom in to see the rest').count()).toBe(1);
     await page.close();
   });
 

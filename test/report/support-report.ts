@@ -65,3 +65,8 @@ export function produceRunReport(scenario: string, outDir: string): ProducedRepo
   }
   return { htmlPath, runs: readReportData(htmlPath).runs, events, exitCode: run.status };
 }
+
+/** Writes a page holding several runs' data (what `enetsim run --html` writes for a file with several scenarios). */
+export function writeRunsPage(runs: RunPageData[], htmlPath: string): void {
+  writeFileSync(htmlPath, renderHtmlPage({ title: 'enetsim: runs', css: [readAsset('uplot.css')], script: readAsset('run-page.js'), data: { runs } }));
+}

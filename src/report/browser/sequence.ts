@@ -22,6 +22,8 @@ const GUTTER_PX = 74;
 const LANE_MARGIN_PX = 90;
 const DROP_COLOUR = '#D55E00';
 const RETRANSMISSION_COLOUR = '#9a3412';
+/** The advance of one character of the labels' 11.5 px monospace font (0.6 em). */
+const MONOSPACE_ADVANCE_PX = 6.9;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -209,11 +211,16 @@ export class SequenceDiagram {
       const label = svg('text', { x: fromX + (rightwards ? 8 : -8), y: y0 - 4, 'text-anchor': rightwards ? 'start' : 'end', class: 'command-label' });
       const retransmission = Math.max(1, ...datagram.transmissions);
       const tags = [retransmission > 1 ? `×${retransmission}` : '', datagram.duplicate ? 'dup' : '', datagram.corrupted ? 'corrupted' : ''].filter((tag) => tag !== '');
-      const parts: SVGTSpanElement[] = [svg('tspan', {}, commandLabel(datagram, maxChars - tags.join(' ').length))];
-      if (tags.length > 0) parts.push(svg('tspan', { class: 'retransmission', fill: RETRANSMISSION_COLOUR }, ` ${tags.join(' ')}`));
-      label.append(...parts);
+      const commandText = commandLabel(datagram, maxChars - tags.join(' ').length);
+      const tagText = tags.length > 0 ? ` ${tags.join(' ')}` : '';
+      label.append(svg('tspan', {}, commandText));
+      if (tagText !== '') label.append(svg('tspan', { class: 'retransmission', fill: RETRANSMISSION_COLOUR }, tagText));
+      // A light backing (its width estimated from the monospace advance) so that crossing arrows do not strike the label through.
+      const labelWidth = (commandText.length + tagText.length) * MONOSPACE_ADVANCE_PX + 4;
+      const labelX = fromX + (rightwards ? 6 : -6 - labelWidth);
+      const backing = svg('rect', { x: labelX, y: y0 - 15, width: labelWidth, height: 13, fill: '#ffffff', 'fill-opacity': 0.85 });
       const labelGroup = svg('g', { class: 'datagram-label', 'data-datagram-id': datagram.id });
-      labelGroup.append(svg('title', {}, datagramTitle(datagram)), label);
+      labelGroup.append(svg('title', {}, datagramTitle(datagram)), backing, label);
       labelLayer.append(labelGroup);
       if (retransmission > 1) group.dataset['transmission'] = String(retransmission);
       root.append(group);

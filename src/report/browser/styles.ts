@@ -51,7 +51,7 @@ button.reset, .link-button { font: inherit; font-size: 13px; padding: 2px 10px; 
 .sequence-svg { display: block; font-family: system-ui, sans-serif; }
 .sequence-svg .lane-name { font-size: 14px; font-weight: 700; fill: #1f2328; }
 .sequence-svg .time-label { font-size: 11px; fill: #59636e; font-variant-numeric: tabular-nums; }
-.sequence-svg .command-label, .sequence-svg .drop-label, .sequence-svg .time-label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+.sequence-svg .drop-label, .sequence-svg .time-label { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 .sequence-svg .command-label { font-size: 11.5px; fill: #1f2328; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .sequence-svg .retransmission { font-weight: 700; }
 .sequence-svg .drop-label { font-size: 11.5px; font-weight: 600; fill: #b3410e; }
