@@ -156,12 +156,49 @@ export function heldValues(column: (number | null)[]): (number | null)[] {
   return held;
 }
 
-/** A y range that pads the visible data and takes in the bounds of the chart's expectations. */
+/** The highest visible value when the y range leaves it off the top (see valueRange), per chart. */
+const offScaleMax = new WeakMap<uPlot, number>();
+
+/**
+ * The visible values of a chart's shown series, sorted. Used for the y range, so bounded by what
+ * a chart holds (the builder's points per series).
+ */
+function visibleValues(chart: uPlot): Float64Array {
+  const { min, max } = chart.scales['x']!;
+  const xs = chart.data[0];
+  const values: number[] = [];
+  for (let seriesIndex = 1; seriesIndex < chart.data.length; seriesIndex++) {
+    if (chart.series[seriesIndex]?.show === false) continue;
+    const column = chart.data[seriesIndex]!;
+    for (let row = 0; row < xs.length; row++) {
+      const value = column[row];
+      if (value !== null && value !== undefined && xs[row]! >= (min ?? -Infinity) && xs[row]! <= (max ?? Infinity)) values.push(value);
+    }
+  }
+  return Float64Array.from(values).sort();
+}
+
+/**
+ * A y range that pads the visible data and takes in the bounds of the chart's expectations. A few
+ * outliers far above the rest (ENet's 500 ms RTT before the first sample) would flatten every other
+ * value against the axis: when the highest visible value is over 3 times the 95th percentile, the
+ * range stops above the percentile and the chart says which values run off the top.
+ */
 export function valueRange(expectations: ExpectationMark[], floorAtZero: boolean): uPlot.Scale.Range {
   const bounds = expectations.flatMap((mark) => [mark.min, mark.max, mark.passed ? null : mark.observedValue]).filter((bound): bound is number => bound !== null);
-  return (_chart: uPlot, dataMin: number | null, dataMax: number | null): uPlot.Range.MinMax => {
+  return (chart: uPlot, dataMin: number | null, dataMax: number | null): uPlot.Range.MinMax => {
     let min = dataMin ?? (bounds.length > 0 ? Math.min(...bounds) : 0);
     let max = dataMax ?? (bounds.length > 0 ? Math.max(...bounds) : 1);
+    offScaleMax.delete(chart);
+    const values = visibleValues(chart);
+    if (values.length >= 20) {
+      const percentile = values[Math.floor((values.length - 1) * 0.95)]!;
+      const highest = values[values.length - 1]!;
+      if (percentile > 0 && highest > 3 * percentile) {
+        max = percentile * 1.25;
+        offScaleMax.set(chart, highest);
+      }
+    }
     for (const bound of bounds) {
       min = Math.min(min, bound);
       max = Math.max(max, bound);
@@ -170,5 +207,34 @@ export function valueRange(expectations: ExpectationMark[], floorAtZero: boolean
     if (max - min < 1e-9) max = min + 1;
     const [low, high] = uPlot.rangeNum(min, max, 0.08, true);
     return [floorAtZero && min >= 0 ? 0 : low, high];
+  };
+}
+
+/** Writes "values up to X off the top" at the plot's top right when valueRange cut the range. */
+export function offScalePlugin(unit: string): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: [
+        (chart: uPlot) => {
+          const highest = offScaleMax.get(chart);
+          if (highest === undefined) return;
+          const ratio = window.devicePixelRatio || 1;
+          const context = chart.ctx;
+          const text = `↑ values up to ${formatNumber(highest)} ${unit} run off the top`;
+          context.save();
+          context.font = `${11.5 * ratio}px system-ui, sans-serif`;
+          context.textAlign = 'right';
+          context.textBaseline = 'top';
+          const width = context.measureText(text).width;
+          const x = chart.bbox.left + chart.bbox.width - 4 * ratio;
+          const y = chart.bbox.top + 3 * ratio;
+          context.fillStyle = 'rgba(255,255,255,0.9)';
+          context.fillRect(x - width - 3 * ratio, y - ratio, width + 6 * ratio, 15 * ratio);
+          context.fillStyle = '#59636e';
+          context.fillText(text, x, y);
+          context.restore();
+        },
+      ],
+    },
   };
 }

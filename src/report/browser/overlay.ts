@@ -122,7 +122,7 @@ function drawExpectation(chart: uPlot, mark: ExpectationMark, overlay: Overlay):
   if (!overlay.hasValueScale) return drawExpectationBar(chart, mark, overlay, x0, x1);
   let probe: ExpectationProbe | null = null;
   withClip(chart, (context) => {
-    context.fillStyle = withAlpha(colour, mark.passed ? 0.09 : 0.1);
+    context.fillStyle = withAlpha(colour, mark.passed ? 0.08 : 0.12);
     context.fillRect(x0, top, x1 - x0, height);
     context.strokeStyle = colour;
     context.lineWidth = 2 * ratio;

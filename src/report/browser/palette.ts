@@ -57,13 +57,13 @@ export function stateTextColour(state: string): string {
   return ['STATE_CONNECTION_SUCCEEDED', 'STATE_CONNECTION_PENDING', 'STATE_ZOMBIE'].includes(state) ? '#ffffff' : '#1f2328';
 }
 
-/** Shading of the timeline's periods, light enough to draw series over. */
+/** Shading of the timeline's periods, light enough to draw series over; no green or red, which mean pass and fail. */
 const SPAN_COLOURS: Record<string, string> = {
   partition: 'rgba(204,121,167,0.16)',
   hold: 'rgba(86,180,233,0.16)',
   lagSpike: 'rgba(230,159,0,0.18)',
-  ramp: 'rgba(0,158,115,0.12)',
-  congestion: 'rgba(213,94,0,0.12)',
+  ramp: 'rgba(148,103,189,0.12)',
+  congestion: 'rgba(166,118,29,0.13)',
   pause: 'rgba(120,120,120,0.16)',
   crash: 'rgba(0,0,0,0.16)',
 };
@@ -71,8 +71,8 @@ const SPAN_EDGE_COLOURS: Record<string, string> = {
   partition: '#CC79A7',
   hold: '#56B4E9',
   lagSpike: '#E69F00',
-  ramp: '#009E73',
-  congestion: '#D55E00',
+  ramp: '#9467bd',
+  congestion: '#a6761d',
   pause: '#777777',
   crash: '#000000',
 };

@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import type { ExpectationMark, FateBins, Panel } from '../run-page-data.js';
 import type { PanelSummary } from '../run-page-hooks.js';
-import { alignSeries, heldValues, valueRange, type ChartSpec } from './charts.js';
+import { alignSeries, heldValues, offScalePlugin, valueRange, type ChartSpec } from './charts.js';
 import { formatMs, formatValue } from './format.js';
 import { fateColour, seriesColour, withAlpha } from './palette.js';
 
@@ -56,6 +56,7 @@ export function panelSpec(panel: Panel, timeRangeMs: [number, number], expectati
     hasValueScale: true,
     yRange: valueRange(expectations, true),
     showLegend: true,
+    plugins: [offScalePlugin(panel.unit)],
   };
   return {
     spec,
