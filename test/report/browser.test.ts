@@ -102,6 +102,13 @@ describeChromium('the run HTML report in chromium', () => {
     return { page, drawing, consoleErrors, foreignRequests };
   }
 
+  /** Ctrl + wheel: the page's zoom (a plain wheel scrolls the page). */
+  async function zoomWheel(page: Page, deltaY: number): Promise<void> {
+    await page.keyboard.down('Control');
+    await page.mouse.wheel(0, deltaY);
+    await page.keyboard.up('Control');
+  }
+
   const drawingOf = (page: Page, runIndex = 0): Promise<RunDrawing> => page.evaluate((index) => (globalThis as unknown as PageGlobals).enetsimReport.runs[index]!, runIndex);
   const runOf = (scenario: string): RunPageData => reports.get(scenario)!.runs[0]!;
 
@@ -110,7 +117,7 @@ describeChromium('the run HTML report in chromium', () => {
     // Hovering and zooming run the tooltip and redraw code too.
     const over = (await page.locator('[data-panel="rtt"] .u-over').boundingBox())!;
     await page.mouse.move(over.x + over.width / 2, over.y + over.height / 2);
-    await page.mouse.wheel(0, -240);
+    await zoomWheel(page, -240);
     await page.locator('[data-panel="states"] .u-over').hover();
     expect(consoleErrors).toEqual([]);
     expect(foreignRequests).toEqual([]);
@@ -173,7 +180,7 @@ describeChromium('the run HTML report in chromium', () => {
     await page.close();
   });
 
-  test('a drag across one panel zooms every chart to the same range; double-click shows the whole run again; the wheel zooms too', async () => {
+  test('a drag across one panel zooms every chart to the same range; double-click shows the whole run again; Ctrl + wheel zooms too, and a plain wheel scrolls the page', async () => {
     const { page, drawing } = await open(SHIPPED[0]!);
     const [fullMin, fullMax] = runOf(SHIPPED[0]!).timeRangeMs;
     expect(Object.values(drawing.xRanges).every(([min, max]) => min === fullMin && max === fullMax)).toBe(true);
@@ -197,12 +204,17 @@ describeChromium('the run HTML report in chromium', () => {
     expect((await drawingOf(page)).xRange).toEqual([fullMin, fullMax]);
 
     await page.mouse.move(box.x + box.width / 2, y);
-    await page.mouse.wheel(0, -300);
+    await zoomWheel(page, -300);
     await page.waitForFunction(([min, max]) => { const range = (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!.xRange; return range[0] > min! || range[1] < max!; }, [fullMin, fullMax]);
     const wheeled = await drawingOf(page);
     expect(wheeled.xRange[1] - wheeled.xRange[0]).toBeLessThan(span);
     for (const range of Object.values(wheeled.xRanges)) expect(range).toEqual(wheeled.xRange);
     expect(over.width).toBeGreaterThan(0);
+    // A plain wheel over a chart scrolls the page and leaves the range alone.
+    const scrolledBefore = await page.evaluate(() => (globalThis as unknown as { scrollY: number }).scrollY);
+    await page.mouse.wheel(0, 200);
+    await page.waitForFunction((before) => (globalThis as unknown as { scrollY: number }).scrollY !== before, scrolledBefore);
+    expect((await drawingOf(page)).xRange).toEqual(wheeled.xRange);
     await page.close();
   });
 
@@ -235,7 +247,7 @@ describeChromium('the run HTML report in chromium', () => {
     const box = (await page.locator('[data-panel="rtt"] .u-over').boundingBox())!;
     const y = box.y + box.height / 2;
     await page.mouse.move(box.x + box.width / 2, y);
-    await page.mouse.wheel(0, -600);
+    await zoomWheel(page, -600);
     await page.waitForFunction(([min, max]) => { const range = (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!.xRange; return range[0] > min! && range[1] < max!; }, [fullMin, fullMax]);
     const before = (await drawingOf(page)).xRange;
     await page.keyboard.down('Shift');
@@ -261,7 +273,7 @@ describeChromium('the run HTML report in chromium', () => {
     await over.scrollIntoViewIfNeeded();
     const box = (await over.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.wheel(0, -300);
+    await zoomWheel(page, -300);
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).enetsimReport.runs[0]!.xRange[0] > 0);
     expect((await drawingOf(page, 1)).xRange).toEqual(runOf(FAILING).timeRangeMs);
     expect((await drawingOf(page, 1)).scenario).toBe(runOf(FAILING).header.scenario);

@@ -1,5 +1,5 @@
 // The time axis every chart of a run shares: one visible range, set by any chart (drag-select,
-// wheel, shift-drag, double-click) and applied to all of them, then announced to listeners (the
+// Ctrl+wheel, shift-drag or sideways wheel, double-click) and applied to all of them, then announced to listeners (the
 // sequence diagram, the range read-out, the test hooks).
 import type uPlot from 'uplot';
 
@@ -36,10 +36,19 @@ export class SharedTimeAxis {
     this.charts.push(chart);
     this.applyTo(chart);
     const over = chart.over;
+    // Ctrl (or ⌘, or Alt) + wheel zooms about the cursor; a plain vertical wheel scrolls the page as
+    // usual (the charts cover most of it), and a sideways wheel or trackpad swipe pans.
     over.addEventListener(
       'wheel',
       (event) => {
+        const zoom = event.ctrlKey || event.metaKey || event.altKey;
+        if (!zoom && Math.abs(event.deltaX) <= Math.abs(event.deltaY)) return;
         event.preventDefault();
+        if (!zoom) {
+          const shiftMs = (event.deltaX * (this.maxMs - this.minMs)) / Math.max(1, over.clientWidth);
+          this.pan(this.minMs + shiftMs, this.maxMs + shiftMs);
+          return;
+        }
         const pivotMs = chart.posToVal(event.clientX - over.getBoundingClientRect().left, 'x');
         const factor = event.deltaY < 0 ? WHEEL_ZOOM_FACTOR : 1 / WHEEL_ZOOM_FACTOR;
         this.set(pivotMs - (pivotMs - this.minMs) * factor, pivotMs + (this.maxMs - pivotMs) * factor);

@@ -50,7 +50,7 @@ function renderRun(run: RunPageData, runIndex: number): RunDrawing {
   const reset = element('button', 'reset', 'Show the whole run');
   reset.type = 'button';
   reset.addEventListener('click', () => axis.reset());
-  toolbar.append(rangeText, reset, element('span', 'hint', 'Zoom: drag across a chart or turn the wheel · pan: shift-drag · reset: double-click'));
+  toolbar.append(rangeText, reset, element('span', 'hint', 'Zoom: drag across a chart, or Ctrl + wheel · pan: shift-drag or sideways wheel · reset: double-click'));
   section.append(toolbar);
   if (run.bounds.downsampled) {
     section.append(element('p', 'notice', `Series longer than ${run.bounds.pointsPerSeriesMax} points are downsampled (each bucket keeps its lowest and highest value).`));
