@@ -17,7 +17,10 @@ export interface ExpectationProbe {
 }
 
 export interface StatesSummary {
+  /** Rows drawn (at most the page's bound), and rows left out beyond it. */
   rows: number;
+  rowsLeftOut: number;
+  /** State bands drawn in those rows. */
   bands: number;
 }
 

@@ -148,6 +148,7 @@ describeChromium('the run HTML report in chromium', () => {
     expect(run.fates.series.reduce((sum, series) => sum + series.counts.reduce((a, b) => a + b, 0), 0)).toBe(sent);
     const stateEvents = events.filter((event) => event.kind === 'state');
     expect(drawing.states.rows).toBe(new Set(stateEvents.map((event) => `${event.host}->${event.peer}`)).size);
+    expect(drawing.states.rowsLeftOut).toBe(0);
     expect(drawing.states.bands).toBe(stateEvents.length);
     await page.close();
   });

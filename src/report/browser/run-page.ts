@@ -67,7 +67,7 @@ function renderRun(run: RunPageData, runIndex: number): RunDrawing {
     xRanges: {},
     xRange: [fullMinMs, fullMaxMs],
     expectations: run.expectations.map((mark) => ({ label: mark.label, passed: mark.passed, colour: expectationColour(mark), chart: chartOf(mark), probe: null })),
-    states: { rows: 0, bands: 0 },
+    states: { rows: 0, rowsLeftOut: 0, bands: 0 },
     sequence: { fromMs: 0, toMs: 0, followsZoom: false, arrows: 0, dropped: 0, retransmissions: 0, collapsedGaps: 0 },
   };
   const context: ChartContext = {

@@ -12,6 +12,8 @@ import { spanEdge, stateColour, stateTextColour } from './palette.js';
 const MARKER_ROW_PX = 22;
 const SPAN_LANE_PX = 18;
 const PEER_ROW_PX = 24;
+/** Peer rows drawn at most (a 256-host lobby has thousands); the page says how many it left out. */
+export const PEER_ROWS_MAX = 64;
 const X_AXIS_PX = 30;
 
 /** Greedy lanes: each span goes in the first lane where it does not overlap the previous span. */
@@ -91,7 +93,8 @@ export function timelineSpec(spans: TimeSpan[], timeRangeMs: [number, number], e
   };
 }
 
-export function statesSpec(peers: PeerRow[], timeRangeMs: [number, number]): { spec: ChartSpec; summary: StatesSummary } {
+export function statesSpec(allPeers: PeerRow[], timeRangeMs: [number, number]): { spec: ChartSpec; summary: StatesSummary } {
+  const peers = allPeers.slice(0, PEER_ROWS_MAX);
   const draw = (chart: uPlot): void => {
     const context = chart.ctx;
     const pixel = ratio();
@@ -126,7 +129,7 @@ export function statesSpec(peers: PeerRow[], timeRangeMs: [number, number]): { s
   };
   const spec: ChartSpec = {
     id: 'states',
-    title: 'Peer states',
+    title: peers.length < allPeers.length ? `Peer states (the first ${peers.length} of ${allPeers.length} host–peer pairs)` : 'Peer states',
     heightPx: Math.max(1, peers.length) * PEER_ROW_PX + X_AXIS_PX + 12,
     unit: '',
     series: [{ label: 'time' }, { label: 'states', points: { show: false } }],
@@ -140,7 +143,7 @@ export function statesSpec(peers: PeerRow[], timeRangeMs: [number, number]): { s
     plugins: [{ hooks: { draw: [draw] } }],
     describe,
   };
-  return { spec, summary: { rows: peers.length, bands: peers.reduce((sum, peer) => sum + peer.states.length, 0) } };
+  return { spec, summary: { rows: peers.length, rowsLeftOut: allPeers.length - peers.length, bands: peers.reduce((sum, peer) => sum + peer.states.length, 0) } };
 }
 
 /** The states that appear, in order of first appearance, for the legend under the strip. */

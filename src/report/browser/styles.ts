@@ -34,7 +34,7 @@ button.reset, .link-button { font: inherit; font-size: 13px; padding: 2px 10px; 
 .chart { margin: 6px 0 2px; }
 .chart-title { font-size: 14px; margin: 8px 0 0; font-weight: 600; }
 .uplot { font-family: system-ui, sans-serif; }
-.uplot .u-legend { font-size: 12px; text-align: left; margin: 0 0 0 ${62}px; line-height: 1.3; }
+.uplot .u-legend { font-size: 12px; text-align: left; margin: 0 0 0 ${62}px; line-height: 1.3; max-height: 80px; overflow-y: auto; }
 .uplot .u-legend .u-series { padding: 0 6px 0 0; }
 .uplot .u-legend .u-series th { font-weight: 500; }
 .uplot .u-legend .u-marker { width: 12px; height: 12px; margin-right: 4px; }
