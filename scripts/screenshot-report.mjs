@@ -28,6 +28,12 @@ if (!existsSync(chromiumPath)) {
 /** The screenshot's size, CSS px: a laptop-wide page, tall enough for the header, strips and the first panels. */
 const VIEWPORT = { width: 1400, height: 1000 };
 
+/** A problem a person can act on: printed without a stack trace, exit code 2 (the scratch folder is still removed). */
+class ScriptError extends Error {}
+function fail(message) {
+  throw new ScriptError(message);
+}
+
 const scratch = mkdtempSync(join(tmpdir(), 'enetsim-screenshot-'));
 try {
   let reportPath = values.from === undefined ? undefined : resolve(values.from);
@@ -36,8 +42,10 @@ try {
     const run = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'run', values.scenario, '--quiet', '--html', reportPath], { cwd: root, encoding: 'utf8' });
     // 0: every expectation held; 1: one failed (its report is still worth a picture).
     if (run.status !== 0 && run.status !== 1) {
-      console.error(`screenshot-report: enetsim run ${values.scenario} exited ${run.status}\n${run.stderr}`);
-      process.exit(2);
+      fail(`enetsim run ${values.scenario} exited ${run.status}\n${run.stderr}`);
+    }
+    if (!existsSync(reportPath)) {
+      fail(`enetsim run ${values.scenario} wrote no report (does this build have \`run --html\`? else pass --from REPORT.html)\n${run.stderr}`);
     }
   }
   const browser = await chromium.launch({
@@ -56,6 +64,10 @@ try {
   } finally {
     await browser.close();
   }
+} catch (error) {
+  if (!(error instanceof ScriptError)) throw error;
+  console.error(`screenshot-report: ${error.message}`);
+  process.exitCode = 2;
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
