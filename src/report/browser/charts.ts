@@ -88,8 +88,14 @@ export function createChart(parent: HTMLElement, spec: ChartSpec, context: Chart
       },
     ],
     hooks: {
-      setScale: [context.axis.setScaleHook],
-      setCursor: [(chart: uPlot) => updateTooltip(chart, overlay, spec)],
+      setScale: [context.axis.setScaleHook, (chart: uPlot, scaleKey: string) => scaleKey === 'x' && legendAtRest(chart, spec)],
+      setCursor: [
+        (chart: uPlot) => {
+          updateTooltip(chart, overlay, spec);
+          legendAtRest(chart, spec);
+        },
+      ],
+      ready: [(chart: uPlot) => legendAtRest(chart, spec)],
     },
     plugins: [...(spec.plugins ?? []), overlayPlugin(overlay, context.probeSink)],
   };
@@ -97,6 +103,23 @@ export function createChart(parent: HTMLElement, spec: ChartSpec, context: Chart
   chart.over.addEventListener('mouseleave', hideTooltip);
   context.axis.register(chart, wrapper);
   return { chart, wrapper };
+}
+
+/** With no cursor on the chart, its legend shows the values at the right edge of the visible range. */
+function legendAtRest(chart: uPlot, spec: ChartSpec): void {
+  if (!spec.showLegend || (chart.cursor.idx !== null && chart.cursor.idx !== undefined)) return;
+  const xs = chart.data[0];
+  const maxMs = chart.scales['x']!.max ?? Infinity;
+  let low = 0;
+  let high = xs.length - 1;
+  if (high < 0 || xs[0]! > maxMs) return;
+  // The last row at or before the visible range's end.
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (xs[middle]! <= maxMs) low = middle;
+    else high = middle - 1;
+  }
+  chart.setLegend({ idx: low }, false);
 }
 
 function updateTooltip(chart: uPlot, overlay: Overlay, spec: ChartSpec): void {
@@ -160,29 +183,55 @@ export function heldValues(column: (number | null)[]): (number | null)[] {
 const offScaleMax = new WeakMap<uPlot, number>();
 
 /**
- * The visible values of a chart's shown series, sorted. Used for the y range, so bounded by what
- * a chart holds (the builder's points per series).
+ * The value below which the shown series spend `share` of the visible time: each sample holds until
+ * the series' next one (statistics are step functions), so a sustained level always counts and a
+ * brief spike hardly does. Bounded by what a chart holds (the builder's points per series).
  */
-function visibleValues(chart: uPlot): Float64Array {
+function timeWeightedPercentile(chart: uPlot, share: number): { percentile: number; highest: number } | null {
   const { min, max } = chart.scales['x']!;
+  const fromMs = min ?? -Infinity;
+  const toMs = max ?? Infinity;
   const xs = chart.data[0];
-  const values: number[] = [];
+  const held: { value: number; durationMs: number }[] = [];
+  let highest = -Infinity;
+  let totalMs = 0;
   for (let seriesIndex = 1; seriesIndex < chart.data.length; seriesIndex++) {
     if (chart.series[seriesIndex]?.show === false) continue;
     const column = chart.data[seriesIndex]!;
+    let previous: { value: number; atMs: number } | null = null;
+    const close = (untilMs: number): void => {
+      if (previous === null) return;
+      const durationMs = Math.max(0, Math.min(untilMs, toMs) - Math.max(previous.atMs, fromMs));
+      if (durationMs > 0 || (previous.atMs >= fromMs && previous.atMs <= toMs)) {
+        held.push({ value: previous.value, durationMs });
+        totalMs += durationMs;
+        highest = Math.max(highest, previous.value);
+      }
+    };
     for (let row = 0; row < xs.length; row++) {
       const value = column[row];
-      if (value !== null && value !== undefined && xs[row]! >= (min ?? -Infinity) && xs[row]! <= (max ?? Infinity)) values.push(value);
+      if (value === null || value === undefined) continue;
+      close(xs[row]!);
+      previous = { value, atMs: xs[row]! };
     }
+    close(toMs);
   }
-  return Float64Array.from(values).sort();
+  if (held.length < 20 || totalMs <= 0) return null;
+  held.sort((a, b) => a.value - b.value);
+  let accumulatedMs = 0;
+  for (const one of held) {
+    accumulatedMs += one.durationMs;
+    if (accumulatedMs >= share * totalMs) return { percentile: one.value, highest };
+  }
+  return { percentile: highest, highest };
 }
 
 /**
- * A y range that pads the visible data and takes in the bounds of the chart's expectations. A few
- * outliers far above the rest (ENet's 500 ms RTT before the first sample) would flatten every other
- * value against the axis: when the highest visible value is over 3 times the 95th percentile, the
- * range stops above the percentile and the chart says which values run off the top.
+ * A y range that pads the visible data and takes in the bounds of the chart's expectations. A brief
+ * spike far above the rest (ENet's 500 ms RTT before the first sample) would flatten every other
+ * value against the axis: when the highest visible value is over 3 times the level the series stay
+ * under for 98 % of the visible time, the range stops above that level and the chart says which
+ * values run off the top.
  */
 export function valueRange(expectations: ExpectationMark[], floorAtZero: boolean): uPlot.Scale.Range {
   const bounds = expectations.flatMap((mark) => [mark.min, mark.max, mark.passed ? null : mark.observedValue]).filter((bound): bound is number => bound !== null);
@@ -190,14 +239,10 @@ export function valueRange(expectations: ExpectationMark[], floorAtZero: boolean
     let min = dataMin ?? (bounds.length > 0 ? Math.min(...bounds) : 0);
     let max = dataMax ?? (bounds.length > 0 ? Math.max(...bounds) : 1);
     offScaleMax.delete(chart);
-    const values = visibleValues(chart);
-    if (values.length >= 20) {
-      const percentile = values[Math.floor((values.length - 1) * 0.95)]!;
-      const highest = values[values.length - 1]!;
-      if (percentile > 0 && highest > 3 * percentile) {
-        max = percentile * 1.25;
-        offScaleMax.set(chart, highest);
-      }
+    const spread = timeWeightedPercentile(chart, 0.98);
+    if (spread !== null && spread.percentile > 0 && spread.highest > 3 * spread.percentile) {
+      max = spread.percentile * 1.25;
+      offScaleMax.set(chart, spread.highest);
     }
     for (const bound of bounds) {
       min = Math.min(min, bound);
