@@ -673,7 +673,12 @@ function queueChanges(events: readonly TraceEvent[]): Map<string, [number, numbe
 
 // ---- the sequence window -------------------------------------------------------------------------
 
-function defaultWindow(input: RunModelInput, datagrams: ReadonlyMap<number, DatagramPath>): { fromMs: number; toMs: number; chosenBy: string } {
+/**
+ * The window the sequence diagram opens on: around the first thing worth seeing, in this order: the
+ * first failing expectation, the first dropped datagram, the first retransmission, the first packet
+ * throttle change; else the start of the run.
+ */
+function defaultWindow(input: RunModelInput, datagrams: ReadonlyMap<number, DatagramPath>, transmissions: Transmissions): { fromMs: number; toMs: number; chosenBy: string } {
   const durationMs = input.durationMs;
   const around = (atMs: number, why: string) => {
     const fromMs = Math.max(0, atMs - SEQUENCE_WINDOW_LEAD_MS);
@@ -687,13 +692,34 @@ function defaultWindow(input: RunModelInput, datagrams: ReadonlyMap<number, Data
     if (path.droppedAtMs !== null && (firstDrop === null || path.droppedAtMs < firstDrop.droppedAtMs!)) firstDrop = path;
   }
   if (firstDrop !== null) return around(firstDrop.sent.atMs, `around the first dropped datagram (#${firstDrop.sent.id}, ${firstDrop.reason})`);
+  for (const path of datagrams.values()) {
+    const counts = transmissions.countsById.get(path.sent.id) ?? [];
+    const index = counts.findIndex((count) => count > 1);
+    if (index >= 0) return around(path.sent.atMs, `around the first retransmission (${path.sent.commands?.[index] ?? `datagram #${path.sent.id}`}, ${path.sent.from}->${path.sent.to})`);
+  }
+  const step = firstThrottleStep(input.events);
+  if (step !== null) return around(step.atMs, `around the first packet throttle change (${step.key}: ${step.fromPer32} → ${step.toPer32} /32)`);
   if (durationMs <= SEQUENCE_WINDOW_MS) return { fromMs: 0, toMs: durationMs, chosenBy: 'the whole run' };
-  return { fromMs: 0, toMs: SEQUENCE_WINDOW_MS, chosenBy: 'the start of the run (no datagram was dropped)' };
+  return { fromMs: 0, toMs: SEQUENCE_WINDOW_MS, chosenBy: 'the start of the run (no drop, retransmission or throttle change)' };
+}
+
+/** The first sample at which a peer's PEER_PACKET_THROTTLE differs from its previous sample. */
+function firstThrottleStep(events: readonly TraceEvent[]): { atMs: number; key: string; fromPer32: number; toPer32: number } | null {
+  const lastPer32 = new Map<string, number>();
+  for (const event of events) {
+    if (event.kind !== 'stats') continue;
+    const key = `${event.host}->${event.peer}`;
+    const per32 = event.values[STAT.PEER_PACKET_THROTTLE]!;
+    const previous = lastPer32.get(key);
+    if (previous !== undefined && previous !== per32) return { atMs: event.atMs, key, fromPer32: previous, toPer32: per32 };
+    lastPer32.set(key, per32);
+  }
+  return null;
 }
 
 function buildSequence(input: RunModelInput, datagrams: ReadonlyMap<number, DatagramPath>, transmissions: Transmissions): SequenceWindow {
   const given = input.options?.window ?? null;
-  const window = given !== null ? { fromMs: given[0], toMs: given[1], chosenBy: input.options?.windowLabel ?? `${given[0]} ms..${given[1]} ms` } : defaultWindow(input, datagrams);
+  const window = given !== null ? { fromMs: given[0], toMs: given[1], chosenBy: input.options?.windowLabel ?? `${given[0]} ms..${given[1]} ms` } : defaultWindow(input, datagrams, transmissions);
   /** Every host that sent or received, in the order it first did. */
   const allHosts = new Set<string>();
   for (const path of datagrams.values()) {

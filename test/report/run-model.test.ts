@@ -236,6 +236,25 @@ describe('run report data', () => {
     expect(buildRunPageData(input({ expectations: [wholeRun] })).sequence.chosenBy).toContain('first dropped datagram');
   });
 
+  it('sequence: with no drop the default window is about the first retransmission, then the first packet throttle change, then the start of the run', () => {
+    const isDatagram = (event: TraceEvent, id: number): boolean => event.kind === 'datagram' && event.id === id;
+    // Datagram 3 never arrives (in flight at the end): datagram 4 at 200 ms sends its command again.
+    const noDrop = EVENTS.filter((event) => !(isDatagram(event, 3) && event.phase === 'dropped'));
+    const byRetransmission = buildRunPageData(input({ events: noDrop })).sequence;
+    expect(byRetransmission.chosenBy).toBe('around the first retransmission (SEND_RELIABLE ch0 #1, client->server)');
+    expect([byRetransmission.fromMs, byRetransmission.toMs]).toEqual([0, 2000]);
+    // Without datagram 3, datagram 4 is the command's first transmission; the client's throttle goes 32 → 30 at 200 ms.
+    const noRetransmission = EVENTS.filter((event) => !isDatagram(event, 3));
+    expect(buildRunPageData(input({ events: noRetransmission })).sequence.chosenBy).toBe('around the first packet throttle change (client->server: 32 → 30 /32)');
+    const late = noRetransmission.map((event) => (event.kind === 'stats' && event.atMs === 200 ? { ...event, atMs: 3000 } : event));
+    const byThrottle = buildRunPageData(input({ events: late })).sequence;
+    expect([byThrottle.fromMs, byThrottle.toMs]).toEqual([2500, 4500]);
+    const steady = noRetransmission.map((event) => (event.kind === 'stats' ? { ...event, values: event.values.map((value, index) => (index === 7 ? 32 : value)) } : event));
+    const byStart = buildRunPageData(input({ events: steady })).sequence;
+    expect(byStart.chosenBy).toBe('the start of the run (no drop, retransmission or throttle change)');
+    expect([byStart.fromMs, byStart.toMs]).toEqual([0, 2000]);
+  });
+
   it(`sequence: at most ${SEQUENCE_DATAGRAMS_MAX} datagrams; the window then ends with the last one that fitted`, () => {
     const events: TraceEvent[] = [];
     for (let id = 1; id <= 2000; id++) events.push(sent(id, id, C, S, ['SEND_UNRELIABLE ch0 #0']));
