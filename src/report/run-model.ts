@@ -632,7 +632,7 @@ function buildPanels(events: readonly TraceEvent[], datagrams: ReadonlyMap<numbe
   if (rtt.length > 0) {
     panels.push(
       { id: 'rtt', title: 'Round-trip time: smoothed RTT with its variance band, and the throttle epoch’s reference values', unit: 'ms', series: rtt },
-      { id: 'throttle', title: 'Packet throttle and its limit (of 32)', unit: '/32', series: throttle },
+      { id: 'throttle', title: 'Packet throttle and its limit', unit: '/32', series: throttle },
       { id: 'loss', title: 'Packet loss (ENet’s statistic: reliable timeouts ÷ commands sent, smoothed every 10 s)', unit: '%', series: loss },
       { id: 'rto', title: 'Retransmission timeout', unit: 'ms', series: rto },
     );

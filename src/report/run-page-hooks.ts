@@ -8,6 +8,10 @@ export interface PanelSummary {
   seriesCount: number;
   labels: string[];
   points: number[];
+  /** The peers or link directions of its series, in order (one legend line each). */
+  subjects: string[];
+  /** The subject whose series are drawn at full strength while the others' are muted; null when all are drawn alike. */
+  emphasis: string | null;
 }
 
 /** Where a drawn expectation can be checked on its chart's canvas: a pixel of its left edge (or bar), CSS px from the canvas's top-left. */

@@ -63,9 +63,27 @@ function describeChromium(name: string, fn: () => void): void {
   });
 }
 
-function statsCount(events: TraceEvent[], subject: string): number {
+/**
+ * A peer's statistic as the trace gives it: per instant with a stats event of that peer, the value of
+ * the last one at that instant (a periodic sample and one after a service frame can share an instant).
+ */
+function statFromTrace(events: TraceEvent[], subject: string, quantity: string): { timesMs: number[]; values: number[] } {
   const [host, peer] = subject.split('->');
-  return events.filter((event) => event.kind === 'stats' && event.host === host && event.peer === peer).length;
+  const index = (PEER_STATISTIC_NAMES as readonly string[]).indexOf(quantity);
+  const timesMs: number[] = [];
+  const values: number[] = [];
+  for (const event of events) {
+    if (event.kind !== 'stats' || event.host !== host || event.peer !== peer) continue;
+    // PEER_PACKET_LOSS is drawn in percent (of 65536), to 3 decimals.
+    const raw = event.values[index]!;
+    const value = quantity === 'PEER_PACKET_LOSS' ? Math.round((raw / 65536) * 100 * 1000) / 1000 : raw;
+    if (timesMs.at(-1) === event.atMs) values[values.length - 1] = value;
+    else {
+      timesMs.push(event.atMs);
+      values.push(value);
+    }
+  }
+  return { timesMs, values };
 }
 
 describeChromium('the run HTML report in chromium', () => {
@@ -136,10 +154,13 @@ describeChromium('the run HTML report in chromium', () => {
       expect(drawn.points).toEqual(panel.series.map((series) => series.values.filter((value) => value !== null).length));
       for (const series of panel.series) {
         if (!(PEER_STATISTIC_NAMES as readonly string[]).includes(series.quantity)) continue;
-        // A statistic's samples are the trace's stats events of that peer; all of them are drawn unless downsampled.
-        expect(series.sampleCount, `${panel.id} ${series.label}`).toBe(statsCount(events, series.subject));
-        if (series.timesMs.length === series.sampleCount) expect(series.values.filter((value) => value !== null).length).toBe(series.sampleCount);
-        else expect(series.timesMs.length).toBeLessThanOrEqual(run.bounds.pointsPerSeriesMax);
+        // A statistic's samples are the trace's stats events of that peer, one per instant; all of them are drawn unless downsampled.
+        const fromTrace = statFromTrace(events, series.subject, series.quantity);
+        expect(series.sampleCount, `${panel.id} ${series.label}`).toBe(fromTrace.timesMs.length);
+        if (series.timesMs.length === series.sampleCount) {
+          expect(series.timesMs, `${panel.id} ${series.label}`).toEqual(fromTrace.timesMs);
+          expect(series.values, `${panel.id} ${series.label}`).toEqual(fromTrace.values);
+        } else expect(series.timesMs.length).toBeLessThanOrEqual(run.bounds.pointsPerSeriesMax);
       }
     }
     // Every sent datagram is counted once, under its fate.
@@ -150,6 +171,46 @@ describeChromium('the run HTML report in chromium', () => {
     expect(drawing.states.rows).toBe(new Set(stateEvents.map((event) => `${event.host}->${event.peer}`)).size);
     expect(drawing.states.rowsLeftOut).toBe(0);
     expect(drawing.states.bands).toBe(stateEvents.length);
+    await page.close();
+  });
+
+  test('a panel with two peers shows every legend row, one line per peer, and emphasises the chosen peer', async () => {
+    const scenario = SHIPPED[0]!;
+    const { page, drawing } = await open(scenario);
+    const rtt = runOf(scenario).panels.find((panel) => panel.id === 'rtt')!;
+    const subjects = [...new Set(rtt.series.map((series) => series.subject))];
+    expect(subjects).toHaveLength(2);
+    expect(drawing.panels['rtt']!.subjects).toEqual(subjects);
+    expect(drawing.panels['rtt']!.emphasis).toBe(subjects[0]);
+    const legend = page.locator('[data-panel="rtt"] .u-legend');
+    const overflow = await legend.evaluate((node) => (node as unknown as { scrollHeight: number; clientHeight: number }).scrollHeight - (node as unknown as { clientHeight: number }).clientHeight);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const legendBox = (await legend.boundingBox())!;
+    const rows = page.locator('[data-panel="rtt"] .u-legend tr.u-series');
+    // The time, then every series of both peers.
+    expect(await rows.count()).toBe(rtt.series.length + 1);
+    for (let index = 0; index < rtt.series.length + 1; index++) {
+      const box = (await rows.nth(index).boundingBox())!;
+      expect(box.height).toBeGreaterThan(0);
+      expect(box.y + box.height).toBeLessThanOrEqual(legendBox.y + legendBox.height + 0.5);
+    }
+    expect(await page.locator('[data-panel="rtt"] .u-legend tr.legend-group').allTextContents()).toEqual(subjects);
+    await page.locator('[data-panel="rtt"] .peer-focus input[value="server->client"]').check();
+    expect((await drawingOf(page)).panels['rtt']!.emphasis).toBe('server->client');
+    expect(await page.locator('[data-panel="rtt"]').getAttribute('data-emphasis')).toBe('server->client');
+    await page.close();
+  });
+
+  test('with no drop, the sequence diagram opens on the first retransmission', async () => {
+    const scenario = SHIPPED[0]!;
+    const { page, drawing } = await open(scenario);
+    const sequence = runOf(scenario).sequence;
+    const events = reports.get(scenario)!.events;
+    expect(events.some((event) => event.kind === 'datagram' && event.phase === 'dropped')).toBe(false);
+    expect(sequence.chosenBy).toContain('first retransmission');
+    expect([drawing.sequence.fromMs, drawing.sequence.toMs]).toEqual([sequence.fromMs, sequence.toMs]);
+    expect(drawing.sequence.retransmissions).toBeGreaterThan(0);
+    expect(await page.locator('.sequence-svg g.datagram[data-transmission]').count()).toBe(drawing.sequence.retransmissions);
     await page.close();
   });
 

@@ -239,7 +239,7 @@ describe('run report data', () => {
   it('sequence: with no drop the default window is about the first retransmission, then the first packet throttle change, then the start of the run', () => {
     const isDatagram = (event: TraceEvent, id: number): boolean => event.kind === 'datagram' && event.id === id;
     // Datagram 3 never arrives (in flight at the end): datagram 4 at 200 ms sends its command again.
-    const noDrop = EVENTS.filter((event) => !(isDatagram(event, 3) && event.phase === 'dropped'));
+    const noDrop = EVENTS.filter((event) => !(isDatagram(event, 3) && event.kind === 'datagram' && event.phase === 'dropped'));
     const byRetransmission = buildRunPageData(input({ events: noDrop })).sequence;
     expect(byRetransmission.chosenBy).toBe('around the first retransmission (SEND_RELIABLE ch0 #1, client->server)');
     expect([byRetransmission.fromMs, byRetransmission.toMs]).toEqual([0, 2000]);

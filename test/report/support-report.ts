@@ -1,6 +1,6 @@
-// How the browser tests get a run's HTML report: the one place that knows. With a CLI that has
-// `run --html`, the report is the CLI's own; before that, the page is fed by the test fixture
-// builder (fixtures/run-page-fixture.ts) from the run's trace and rendered as the CLI would.
+// How the browser tests get a run's HTML report: the one place that knows. The report is the CLI's
+// own (`enetsim run --html`), written next to the run's trace, which the tests read to check the
+// page against.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +9,6 @@ import { readAsset } from '../../src/report/assets.js';
 import { PAGE_DATA_ELEMENT_ID, renderHtmlPage } from '../../src/report/html/page.js';
 import type { RunPageData } from '../../src/report/run-page-data.js';
 import type { TraceEvent } from '../../src/trace/trace.js';
-import { fixtureMarks } from './fixtures/marks.js';
-import { fixtureRunPageData } from './fixtures/run-page-fixture.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
@@ -23,11 +21,6 @@ export interface ProducedReport {
   events: TraceEvent[];
   /** The CLI's exit code (0 pass, 1 an expectation failed). */
   exitCode: number;
-}
-
-function cliHasHtml(): boolean {
-  const help = spawnSync(process.execPath, [CLI, 'run', '--help'], { encoding: 'utf8' });
-  return help.stdout.includes('--html');
 }
 
 function readTrace(path: string): TraceEvent[] {
@@ -51,18 +44,10 @@ export function produceRunReport(scenario: string, outDir: string): ProducedRepo
   const name = scenario.replace(/^.*\//, '').replace(/\.yaml$/, '');
   const htmlPath = join(outDir, `${name}.html`);
   const tracePath = join(outDir, `${name}.jsonl`);
-  const withHtml = cliHasHtml();
-  const args = [CLI, 'run', scenario, '--quiet', '--trace', tracePath, ...(withHtml ? ['--html', htmlPath] : [])];
+  const args = [CLI, 'run', scenario, '--quiet', '--trace', tracePath, '--html', htmlPath];
   const run = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8' });
   if (run.status !== 0 && run.status !== 1) throw new Error(`enetsim run ${scenario} exited ${run.status}: ${run.stderr}`);
   const events = readTrace(tracePath);
-  if (!withHtml) {
-    const durationMs = Number(/^duration: (\d+)s$/m.exec(readFileSync(join(REPO_ROOT, scenario), 'utf8'))?.[1] ?? '0') * 1000;
-    const scenarioName = /^name: (.*)$/m.exec(readFileSync(join(REPO_ROOT, scenario), 'utf8'))?.[1] ?? name;
-    const data = fixtureRunPageData({ scenario: scenarioName, file: scenario, seed: '1', durationMs, events, ...fixtureMarks(scenario, events, durationMs) });
-    const html = renderHtmlPage({ title: `enetsim: ${scenarioName}`, css: [readAsset('uplot.css')], script: readAsset('run-page.js'), data: { runs: [data] } });
-    writeFileSync(htmlPath, html);
-  }
   return { htmlPath, runs: readReportData(htmlPath).runs, events, exitCode: run.status };
 }
 

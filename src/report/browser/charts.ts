@@ -6,6 +6,7 @@ import type { ExpectationMark } from '../run-page-data.js';
 import type { SharedTimeAxis } from './axis.js';
 import { element, formatMs, formatNumber } from './format.js';
 import { describeAt, overlayPlugin, type Overlay, type ProbeSink } from './overlay.js';
+import { addPeerFocus, type SubjectGroup } from './peer-focus.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
 /** Width of every chart's y axis, CSS px: the same on all charts so that their plot areas line up. */
@@ -41,6 +42,11 @@ export interface ChartSpec {
   showLegend: boolean;
   /** Extra plugins (custom drawing). */
   plugins?: uPlot.Plugin[];
+  /** The series of each peer or link direction: with two or more, the legend is grouped and one can be emphasised. */
+  groups?: SubjectGroup[];
+  /** The subject emphasised at first (null: all equally). */
+  emphasis?: string | null;
+  onEmphasis?: (emphasis: string | null) => void;
   /** Tooltip lines of what is at (atMs, topCss) besides the overlay's. */
   describe?: (chart: uPlot, atMs: number, topCss: number) => string[];
 }
@@ -100,6 +106,7 @@ export function createChart(parent: HTMLElement, spec: ChartSpec, context: Chart
     plugins: [...(spec.plugins ?? []), overlayPlugin(overlay, context.probeSink)],
   };
   const chart = new uPlot(options, spec.data, wrapper);
+  if (spec.groups !== undefined) addPeerFocus(chart, wrapper, spec.groups, spec.emphasis ?? null, spec.onEmphasis ?? (() => undefined));
   chart.over.addEventListener('mouseleave', hideTooltip);
   context.axis.register(chart, wrapper);
   return { chart, wrapper };

@@ -32,8 +32,20 @@ export function renderHeader(parent: HTMLElement, run: RunPageData, zoomTo: (fro
     details.append(list);
     box.append(details);
   }
-  if (run.expectations.length > 0) box.append(expectationList(run.expectations, zoomTo));
+  if (run.expectations.length > 0) box.append(expectationBox(run.expectations, zoomTo));
   parent.append(box);
+}
+
+/** Expectations listed open at first; a longer list that all passed starts folded, so that the charts come first. */
+const EXPECTATIONS_OPEN_MAX = 4;
+
+function expectationBox(marks: ExpectationMark[], zoomTo: (fromMs: number, toMs: number) => void): HTMLElement {
+  const failed = marks.filter((mark) => !mark.passed).length;
+  const details = element('details', 'expectations-box');
+  details.open = failed > 0 || marks.length <= EXPECTATIONS_OPEN_MAX;
+  const verdict = failed > 0 ? `${failed} failed, ${marks.length - failed} passed` : marks.length === 1 ? 'it passed' : `all ${marks.length} passed`;
+  details.append(element('summary', undefined, `Expectations (${marks.length}): ${verdict}`), expectationList(marks, zoomTo));
+  return details;
 }
 
 function expectationList(marks: ExpectationMark[], zoomTo: (fromMs: number, toMs: number) => void): HTMLElement {

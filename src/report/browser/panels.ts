@@ -44,9 +44,26 @@ export function panelSpec(panel: Panel, timeRangeMs: [number, number], expectati
     }
     series.push(options);
   });
+  const subjects = [...new Set(panel.series.map((one) => one.subject))];
+  const groups = subjects.map((subject) => ({ subject, seriesIndexes: panel.series.flatMap((one, index) => (one.subject === subject ? [index + 1] : [])) }));
+  // Ten RTT lines of two peers tangle: the first peer's view leads, the other's is muted until chosen.
+  const emphasis = panel.id === 'rtt' && subjects.length > 1 ? subjects[0]! : null;
+  const summary: PanelSummary = {
+    title: panel.title,
+    seriesCount: panel.series.length,
+    labels: panel.series.map((one) => one.label),
+    points: columns.map((column) => column.filter((value) => value !== null).length),
+    subjects,
+    emphasis,
+  };
   const spec: ChartSpec = {
     id: panel.id,
-    title: `${panel.title} (${panel.unit})`,
+    title: `${panel.title} (${panel.unit === '/32' ? 'of 32' : panel.unit})`,
+    groups,
+    emphasis,
+    onEmphasis: (chosen) => {
+      summary.emphasis = chosen;
+    },
     heightPx: PANEL_HEIGHT_PX,
     unit: panel.unit,
     series,
@@ -58,15 +75,12 @@ export function panelSpec(panel: Panel, timeRangeMs: [number, number], expectati
     showLegend: true,
     plugins: [offScalePlugin(panel.unit)],
   };
-  return {
-    spec,
-    summary: {
-      title: panel.title,
-      seriesCount: panel.series.length,
-      labels: panel.series.map((one) => one.label),
-      points: columns.map((column) => column.filter((value) => value !== null).length),
-    },
-  };
+  return { spec, summary };
+}
+
+/** A fate as the legend reads it: the drop rules keep their trace names; the datagrams still in flight at the end say so. */
+function fateLabel(fate: string): string {
+  return fate === 'inFlight' ? 'in flight at the end' : fate;
 }
 
 /**
@@ -80,7 +94,7 @@ export function fatesSpec(fates: FateBins, timeRangeMs: [number, number], expect
   const series: uPlot.Series[] = [
     { label: 'bin', value: (_chart, ms) => (ms === null ? '–' : `${formatMs(ms)} + ${formatMs(fates.binMs)}`) },
     ...fates.series.map((one, index): uPlot.Series => ({
-      label: one.fate,
+      label: fateLabel(one.fate),
       stroke: colours[index]!,
       fill: colours[index]!,
       width: 0,
@@ -143,6 +157,8 @@ export function fatesSpec(fates: FateBins, timeRangeMs: [number, number], expect
       seriesCount: fates.series.length,
       labels: fates.series.map((one) => one.fate),
       points: fates.series.map((one) => one.counts.length),
+      subjects: [],
+      emphasis: null,
     },
   };
 }

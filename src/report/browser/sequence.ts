@@ -78,6 +78,11 @@ function commandLabel(datagram: SequenceDatagram, maxChars: number): string {
   return text.length > maxChars ? `${text.slice(0, Math.max(4, maxChars - 1))}…` : text;
 }
 
+/** Commands whose `#N` is not a number of their own (see SEQUENCE_NUMBER_NOTE). */
+const UNRELIABLE_COMMAND = /^SEND_UNRELIABLE|^SEND_UNSEQUENCED/;
+const SEQUENCE_NUMBER_NOTE =
+  '#N is the reliable sequence number in the command\'s header: an unreliable command carries that of the last reliable command sent on its channel (#0 when none), an unsequenced one always #0.';
+
 function datagramTitle(datagram: SequenceDatagram): string {
   const fate =
     datagram.droppedAtMs !== null
@@ -89,10 +94,12 @@ function datagramTitle(datagram: SequenceDatagram): string {
     const count = datagram.transmissions[index] ?? 1;
     return count > 1 ? `  ${command} (transmission ${count})` : `  ${command}`;
   });
+  const unreliable = datagram.commands.some((command) => UNRELIABLE_COMMAND.test(command));
   return [
     `datagram #${datagram.id} ${datagram.from} → ${datagram.to}, ${datagram.sizeBytes} B${datagram.corrupted ? ', corrupted' : ''}`,
     `sent at ${formatMs(datagram.sentAtMs)}, ${fate}`,
     ...commands,
+    ...(unreliable ? [SEQUENCE_NUMBER_NOTE] : []),
   ].join('\n');
 }
 
@@ -109,7 +116,8 @@ export class SequenceDiagram {
   ) {
     const section = element('div', 'sequence');
     section.dataset['panel'] = 'sequence';
-    section.append(element('h3', 'chart-title', 'Datagrams (sequence diagram)'), this.status, this.scroller);
+    const note = element('p', 'notice sequence-note', `Each command reads NAME chC #N. ${SEQUENCE_NUMBER_NOTE} ×2, ×3… mark a command's retransmissions.`);
+    section.append(element('h3', 'chart-title', 'Datagrams (sequence diagram)'), this.status, this.scroller, note);
     parent.append(section);
     this.summary = { fromMs: sequence.fromMs, toMs: sequence.toMs, followsZoom: false, arrows: 0, dropped: 0, retransmissions: 0, collapsedGaps: 0 };
   }
@@ -148,7 +156,8 @@ export class SequenceDiagram {
 
   private draw(datagrams: SequenceDatagram[]): void {
     const hosts = this.sequence.hosts;
-    const width = Math.max(420, this.widthPx());
+    // The scroller's inner width (its scrollbar gutter is reserved), so that the diagram never scrolls sideways.
+    const width = Math.max(420, this.scroller.clientWidth > 0 ? this.scroller.clientWidth : this.widthPx());
     // Lanes spread from just right of the time gutter to near the right edge: long arrows leave room for labels.
     const laneStep = hosts.length > 1 ? (width - GUTTER_PX - 2 * LANE_MARGIN_PX) / (hosts.length - 1) : 0;
     const laneX = new Map(hosts.map((host, index) => [host, hosts.length > 1 ? GUTTER_PX + LANE_MARGIN_PX + laneStep * index : (GUTTER_PX + width) / 2]));

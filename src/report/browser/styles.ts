@@ -15,7 +15,7 @@ body { margin: 0; padding: 12px 20px 40px; font: 14px/1.45 system-ui, -apple-sys
 .facts dt::after { content: ":"; }
 .facts dd { margin: 0 14px 0 0; overflow-wrap: anywhere; }
 .mono, pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
-.settings summary { cursor: pointer; color: var(--muted); font-size: 13px; }
+.settings summary, .expectations-box summary { cursor: pointer; color: var(--muted); font-size: 13px; }
 .settings-list { margin: 4px 0 8px; padding: 8px 10px; background: #f6f8fa; border-radius: 6px; white-space: pre-wrap; max-height: 240px; overflow: auto; }
 .expectations { list-style: none; margin: 6px 0 2px; padding: 0; display: grid; gap: 2px; }
 .expectation { border-left: 4px solid; padding: 1px 8px; background: #f6f8fa; display: flex; flex-wrap: wrap; gap: 2px 10px; align-items: baseline; font-size: 13px; }
@@ -34,7 +34,13 @@ button.reset, .link-button { font: inherit; font-size: 13px; padding: 2px 10px; 
 .chart { margin: 6px 0 2px; }
 .chart-title { font-size: 14px; margin: 8px 0 0; font-weight: 600; }
 .uplot { font-family: system-ui, sans-serif; }
-.uplot .u-legend { font-size: 12px; text-align: left; margin: 0 0 0 ${62}px; line-height: 1.3; max-height: 80px; overflow-y: auto; }
+.uplot .u-legend { font-size: 12px; text-align: left; margin: 0 0 0 ${62}px; line-height: 1.3; }
+.uplot .u-legend tr.legend-break { display: block; height: 0; margin: 0; }
+.uplot .u-legend tr.legend-group th { font-weight: 700; padding: 4px 8px 4px 0; cursor: default; }
+.uplot .u-legend tr.legend-group th::after { content: ""; }
+.peer-focus { display: flex; flex-wrap: wrap; gap: 2px 14px; align-items: center; font-size: 12.5px; margin: 2px 0 2px 62px; color: var(--muted); }
+.peer-focus-choice { color: var(--text); cursor: pointer; display: inline-flex; align-items: center; gap: 4px; }
+.peer-focus-choice input { margin: 0; }
 .uplot .u-legend .u-series { padding: 0 6px 0 0; }
 .uplot .u-legend .u-series th { font-weight: 500; }
 .uplot .u-legend .u-marker { width: 12px; height: 12px; margin-right: 4px; }
@@ -47,7 +53,7 @@ button.reset, .link-button { font: inherit; font-size: 13px; padding: 2px 10px; 
 .tooltip div:first-child { color: #c9d1d9; font-variant-numeric: tabular-nums; }
 .sequence { margin-top: 14px; }
 .sequence-status { font-size: 13px; color: var(--muted); margin: 2px 0 6px; }
-.sequence-scroll { max-height: 78vh; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
+.sequence-scroll { max-height: 78vh; overflow: auto; scrollbar-gutter: stable; border: 1px solid var(--line); border-radius: 6px; }
 .sequence-svg { display: block; font-family: system-ui, sans-serif; }
 .sequence-svg .lane-name { font-size: 14px; font-weight: 700; fill: #1f2328; }
 .sequence-svg .time-label { font-size: 11px; fill: #59636e; font-variant-numeric: tabular-nums; }
