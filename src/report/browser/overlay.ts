@@ -171,9 +171,11 @@ function drawExpectationBar(chart: uPlot, mark: ExpectationMark, overlay: Overla
     context.fillRect(Math.max(from, to - 3 * ratio), y + ratio, 3 * ratio, (EXPECTATION_BAR_PX - 2) * ratio);
     context.font = `${11.5 * ratio}px system-ui, sans-serif`;
     context.textBaseline = 'middle';
-    context.textAlign = 'left';
     const text = `${mark.passed ? '✓' : '✗'} ${mark.label}${mark.passed ? '' : `: observed ${mark.observed}`}`;
-    context.fillText(text, from + 6 * ratio, y + (EXPECTATION_BAR_PX * ratio) / 2 + ratio);
+    // A bar near the right edge with no room for its label writes it leftwards, ending at the bar's end.
+    const fitsRightwards = from + 6 * ratio + context.measureText(text).width <= left + width;
+    context.textAlign = fitsRightwards ? 'left' : 'right';
+    context.fillText(text, fitsRightwards ? from + 6 * ratio : to - 6 * ratio, y + (EXPECTATION_BAR_PX * ratio) / 2 + ratio);
     probe = { xCss: (from + ratio) / ratio, yCss: (y + (EXPECTATION_BAR_PX * ratio) / 2) / ratio };
   });
   return probe;

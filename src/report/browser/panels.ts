@@ -32,6 +32,12 @@ export function panelSpec(panel: Panel, timeRangeMs: [number, number], expectati
       points: { show: false },
       value: (_chart, _value, _seriesIndex, rowIndex) => formatValue(rowIndex === null ? null : held[index]![rowIndex], panel.unit),
     };
+    if (one.style === 'points') {
+      // Separate observations: a dot each, nothing drawn between them.
+      options.paths = () => null;
+      options.spanGaps = false;
+      options.points = { show: true, size: 6, width: 1, fill: lastLineColour, stroke: lastLineColour };
+    }
     if (one.style === 'step') options.paths = uPlot.paths.stepped!({ align: 1 });
     if (one.style === 'dashed') {
       options.dash = [6, 4];
