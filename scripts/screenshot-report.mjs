@@ -25,8 +25,8 @@ if (!existsSync(chromiumPath)) {
   process.exit(2);
 }
 
-/** The screenshot's size, CSS px: a laptop-wide page, tall enough for the header, strips and the first panels. */
-const VIEWPORT = { width: 1400, height: 1000 };
+/** The screenshot's size, CSS px: a laptop-wide page, tall enough for the header (its expectations folded), the timeline, the peer states, and the RTT and throttle panels. */
+const VIEWPORT = { width: 1400, height: 1100 };
 
 /** A problem a person can act on: printed without a stack trace, exit code 2 (the scratch folder is still removed). */
 class ScriptError extends Error {}
@@ -59,7 +59,10 @@ try {
     await page.waitForFunction(() => globalThis.enetsimReport !== undefined);
     // The mouse outside the page: no cursor line, no tooltip.
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: values.out, animations: 'disabled', caret: 'hide' });
+    // The picture ends below the throttle panel (the last one it is about), not in the middle of the next.
+    const throttle = await page.locator('[data-panel="throttle"]').first().boundingBox();
+    const heightPx = throttle === null ? VIEWPORT.height : Math.min(VIEWPORT.height, Math.ceil(throttle.y + throttle.height + 10));
+    await page.screenshot({ path: values.out, animations: 'disabled', caret: 'hide', clip: { x: 0, y: 0, width: VIEWPORT.width, height: heightPx } });
     console.log(`wrote ${values.out}`);
   } finally {
     await browser.close();
