@@ -24,17 +24,8 @@ export interface MeasureResultInput {
   median: number | null;
   ciLow: number | null;
   ciHigh: number | null;
-  vsBaseline: {
-    baseline: string;
-    pairs: number;
-    meanDifference: number | null;
-    ciLow: number | null;
-    ciHigh: number | null;
-    wins: number;
-    ties: number;
-    losses: number;
-    verdict: string;
-  } | null;
+  /** The paired comparison as the text report computed it (the page's Difference without its variant and text). */
+  vsBaseline: Omit<Difference, 'variant' | 'text'> | null;
 }
 
 /** What the model reads of a sweep's report (src/sweep/report.ts SweepReport). */

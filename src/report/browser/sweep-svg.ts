@@ -3,6 +3,8 @@
 // categorical axis, which uPlot (built for time series) does not draw; a few dozen elements each,
 // crisp at any zoom, and every mark carries data-* attributes a test can count.
 
+import type { Heatmap } from '../sweep-page-data.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export function svgElement<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -132,13 +134,7 @@ export function whiskerChart(chart: WhiskerChart): { svg: SVGSVGElement; pointCo
   return { svg, pointCount };
 }
 
-export interface HeatmapChart {
-  rowAxis: string;
-  columnAxis: string;
-  rows: string[];
-  columns: string[];
-  cells: (number | null)[][];
-  texts: string[][];
+export interface HeatmapChart extends Heatmap {
   better: 'higher' | 'lower';
 }
 
