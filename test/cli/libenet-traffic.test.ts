@@ -16,12 +16,12 @@ interface ReportedAssertion {
   observed: string;
 }
 
-async function runOn(impl: 'typescript' | 'libenet'): Promise<{ code: number; traceHashes: string[]; assertions: ReportedAssertion[] }> {
+async function runOn(impl: 'typescript' | 'libenet'): Promise<{ code: number; assertions: ReportedAssertion[] }> {
   const io = new FakeIo({ cwd: REPO_ROOT });
   const code = await runCli(['run', FILE, '--impl', impl, '--reporter', 'json'], io);
-  const report = JSON.parse(io.out) as { scenarios: { traceHashes: string[]; assertions: ReportedAssertion[] }[] };
+  const report = JSON.parse(io.out) as { scenarios: { assertions: ReportedAssertion[] }[] };
   const scenario = report.scenarios[0]!;
-  return { code, traceHashes: scenario.traceHashes, assertions: scenario.assertions.map(({ label, kind, passed, expected, observed }) => ({ label, kind, passed, expected, observed })) };
+  return { code, assertions: scenario.assertions.map(({ label, kind, passed, expected, observed }) => ({ label, kind, passed, expected, observed })) };
 }
 
 describeLibenet('traffic expectations on both implementations', () => {
