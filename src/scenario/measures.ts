@@ -64,7 +64,8 @@ export function statSamples(expectation: Extract<Expectation, { kind: 'stat' }>,
 /** The statistic's value in its raw unit (ms, PEER_PACKET_LOSS out of 65536...), or null without a sample. */
 export function statValue(expectation: Extract<Expectation, { kind: 'stat' }>, run: RunData): number | null {
   const { chosen } = statSamples(expectation, run);
-  return chosen.length === 0 ? null : aggregate(
+  if (chosen.length === 0) return null;
+  return aggregate(
     chosen.map(([, value]) => value),
     expectation.aggregate,
   );
