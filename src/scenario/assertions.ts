@@ -3,7 +3,7 @@
 import { PacketFlag } from '../enet/constants.js';
 import type { SentPacket } from '../sim/ledger.js';
 import type { HostTraceEvent, StateTraceEvent } from '../trace/trace.js';
-import { absolute, aggregate, referenceMs, samples, scalarValue, trafficReading, trafficUnit, type RunData } from './measures.js';
+import { absolute, aggregate, referenceMs, samples, scalarValue, statSamples, trafficReading, trafficUnit, type RunData } from './measures.js';
 import type { Bound, Expectation, RelativeExpectation, ScalarMeasure, ScalarUnit, StatUnit, TrafficExpectation, Window } from './model.js';
 import { formatDuration } from './units.js';
 
@@ -234,28 +234,11 @@ function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, ru
 }
 
 function checkStat(expectation: Extract<Expectation, { kind: 'stat' }>, run: RunData): CheckResult {
-  const series = samples(run, expectation.host, expectation.peer, expectation.statIndex);
-  const reference = referenceMs(expectation.after, run);
   const format = (value: number) => valueText(value, expectation.unit);
   const subject = `${expectation.host}->${expectation.peer} ${expectation.stat}`;
-  let chosen: number[];
-  let chosenSamples: [number, number][];
-  let where: string;
-  let windowMs: [number, number];
-  if (expectation.atMs !== null) {
-    const atMs = reference + expectation.atMs;
-    const last = series.filter(([sampleMs]) => sampleMs <= atMs).at(-1);
-    chosenSamples = last === undefined ? [] : [last];
-    chosen = last === undefined ? [] : [last[1]];
-    where = `at ${formatDuration(atMs)}`;
-    windowMs = [atMs, atMs];
-  } else {
-    const [fromMs, toMs] = [reference + expectation.overMs![0], reference + expectation.overMs![1]];
-    chosenSamples = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs);
-    chosen = chosenSamples.map(([, value]) => value);
-    where = `${expectation.aggregate} over ${formatDuration(fromMs)}..${formatDuration(toMs)}`;
-    windowMs = [fromMs, toMs];
-  }
+  const { chosen: chosenSamples, windowMs } = statSamples(expectation, run);
+  const chosen = chosenSamples.map(([, value]) => value);
+  const where = expectation.atMs !== null ? `at ${formatDuration(windowMs[0])}` : `${expectation.aggregate} over ${formatDuration(windowMs[0])}..${formatDuration(windowMs[1])}`;
   const expected = `${subject} ${where} ${boundText(expectation.bound, format)}`;
   const bounds = boundRange(expectation.bound);
   const peer = `${expectation.host}->${expectation.peer}`;
