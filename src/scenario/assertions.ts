@@ -2,9 +2,12 @@
 // it expected and what it observed, in words with units, so a failure explains itself.
 import { PacketFlag } from '../enet/constants.js';
 import type { SentPacket } from '../sim/ledger.js';
-import type { HostTraceEvent, StateTraceEvent, StatsTraceEvent, TraceEvent } from '../trace/trace.js';
-import type { Bound, Expectation, StatUnit, Window } from './model.js';
+import type { HostTraceEvent, StateTraceEvent } from '../trace/trace.js';
+import { absolute, aggregate, referenceMs, samples, scalarValue, statSamples, trafficReading, trafficUnit, type RunData } from './measures.js';
+import type { Bound, Expectation, RelativeExpectation, ScalarMeasure, ScalarUnit, StatUnit, TrafficExpectation, Window } from './model.js';
 import { formatDuration } from './units.js';
+
+export { absolute, aggregate, referenceMs, samples, type RunData } from './measures.js';
 
 export interface CheckResult {
   passed: boolean;
@@ -34,13 +37,6 @@ export interface CheckPlacement {
   observedAtMs: number | null;
 }
 
-export interface RunData {
-  events: readonly TraceEvent[];
-  packets: readonly SentPacket[];
-  idTimesMs: ReadonlyMap<string, number>;
-  durationMs: number;
-}
-
 /** A one-line label for reports, e.g. "state client->server reaches STATE_CONNECTED". */
 export function labelOf(expectation: Expectation, name: string | null): string {
   if (name !== null) return name;
@@ -59,6 +55,10 @@ export function labelOf(expectation: Expectation, name: string | null): string {
       return `converge ${expectation.host}->${expectation.peer} ${expectation.stat}`;
     case 'delivery':
       return `delivery ${expectation.from}->${expectation.to}${expectation.channel !== null ? ` channel ${expectation.channel}` : ''}`;
+    case 'traffic':
+      return `traffic ${trafficSubject(expectation)}`;
+    case 'relative':
+      return `relative ${scalarText(expectation.value)} vs ${scalarText(expectation.than)}`;
   }
 }
 
@@ -78,20 +78,14 @@ export function check(expectation: Expectation, run: RunData): CheckResult {
       return checkConverge(expectation, run);
     case 'delivery':
       return checkDelivery(expectation, run);
+    case 'traffic':
+      return checkTraffic(expectation, run);
+    case 'relative':
+      return checkRelative(expectation, run);
   }
 }
 
 // ---- helpers -------------------------------------------------------------------------------------------
-
-export function referenceMs(after: string | null, run: RunData): number {
-  return after === null ? 0 : (run.idTimesMs.get(after) ?? 0);
-}
-
-/** [from, to] in absolute virtual ms; `to` defaults to the end of the run. */
-export function absolute(window: Window, run: RunData): [number, number] {
-  const reference = referenceMs(window.after, run);
-  return [reference + window.fromMs, window.toMs === null ? run.durationMs : reference + window.toMs];
-}
 
 function describeWindow(window: Window): string {
   const reference = window.after === null ? 'the start' : `'${window.after}'`;
@@ -239,54 +233,12 @@ function checkTimeout(expectation: Extract<Expectation, { kind: 'timeout' }>, ru
   };
 }
 
-export function samples(run: RunData, host: string, peer: string, index: number): [number, number][] {
-  return run.events
-    .filter((event): event is StatsTraceEvent => event.kind === 'stats' && event.host === host && event.peer === peer)
-    .map((event) => [event.atMs, event.values[index]!]);
-}
-
-export function aggregate(values: number[], how: string): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  switch (how) {
-    case 'min':
-      return sorted[0]!;
-    case 'max':
-      return sorted.at(-1)!;
-    case 'mean':
-      return values.reduce((sum, value) => sum + value, 0) / values.length;
-    case 'last':
-      return values.at(-1)!;
-    default: {
-      const percentile = Number(how.slice(1));
-      // Nearest rank; p0 is the smallest value (rank 1), not rank 0.
-      return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1))]!;
-    }
-  }
-}
-
 function checkStat(expectation: Extract<Expectation, { kind: 'stat' }>, run: RunData): CheckResult {
-  const series = samples(run, expectation.host, expectation.peer, expectation.statIndex);
-  const reference = referenceMs(expectation.after, run);
   const format = (value: number) => valueText(value, expectation.unit);
   const subject = `${expectation.host}->${expectation.peer} ${expectation.stat}`;
-  let chosen: number[];
-  let chosenSamples: [number, number][];
-  let where: string;
-  let windowMs: [number, number];
-  if (expectation.atMs !== null) {
-    const atMs = reference + expectation.atMs;
-    const last = series.filter(([sampleMs]) => sampleMs <= atMs).at(-1);
-    chosenSamples = last === undefined ? [] : [last];
-    chosen = last === undefined ? [] : [last[1]];
-    where = `at ${formatDuration(atMs)}`;
-    windowMs = [atMs, atMs];
-  } else {
-    const [fromMs, toMs] = [reference + expectation.overMs![0], reference + expectation.overMs![1]];
-    chosenSamples = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs);
-    chosen = chosenSamples.map(([, value]) => value);
-    where = `${expectation.aggregate} over ${formatDuration(fromMs)}..${formatDuration(toMs)}`;
-    windowMs = [fromMs, toMs];
-  }
+  const { chosen: chosenSamples, windowMs } = statSamples(expectation, run);
+  const chosen = chosenSamples.map(([, value]) => value);
+  const where = expectation.atMs !== null ? `at ${formatDuration(windowMs[0])}` : `${expectation.aggregate} over ${formatDuration(windowMs[0])}..${formatDuration(windowMs[1])}`;
   const expected = `${subject} ${where} ${boundText(expectation.bound, format)}`;
   const bounds = boundRange(expectation.bound);
   const peer = `${expectation.host}->${expectation.peer}`;
@@ -398,4 +350,106 @@ function countOutOfOrder(reliable: readonly SentPacket[]): number {
     }
   }
   return count;
+}
+
+// ---- traffic and relative ----------------------------------------------------------------------------
+
+/** "client->server datagrams dropped (loss)", "client->server retransmissions on channel 1"... */
+function trafficSubject(expectation: TrafficExpectation): string {
+  const direction = `${expectation.from}->${expectation.to}`;
+  switch (expectation.measure) {
+    case 'datagrams':
+    case 'bytes':
+      return `${direction} ${expectation.measure} ${expectation.phase}${expectation.reason !== null ? ` (${expectation.reason})` : ''}`;
+    case 'size':
+      return `${direction} ${expectation.aggregate} datagram size ${expectation.phase}${expectation.reason !== null ? ` (${expectation.reason})` : ''}`;
+    case 'overhead':
+      return `${direction} overhead`;
+    case 'retransmissions':
+      return `${direction} retransmissions${expectation.channel !== null ? ` on channel ${expectation.channel}` : ''}`;
+  }
+}
+
+function scalarUnitText(value: number, unit: ScalarUnit): string {
+  if (unit === 'bytes') return `${Number.isInteger(value) ? value : value.toFixed(1)}B`;
+  if (unit === 'ratio') return value.toFixed(3);
+  if (unit === 'count') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  return valueText(value, unit);
+}
+
+function checkTraffic(expectation: TrafficExpectation, run: RunData): CheckResult {
+  const reading = trafficReading(expectation, run);
+  const unit = trafficUnit(expectation);
+  const format = (value: number) => scalarUnitText(value, unit);
+  const expected = `${trafficSubject(expectation)} ${describeWindow(expectation.window)} ${boundText(expectation.bound, format)}`;
+  const placement = { ...place(reading.window[0], reading.window[1], 'traffic', `${expectation.from}->${expectation.to}`, reading.value, null), ...boundRange(expectation.bound) };
+  if (reading.value === null) {
+    const why = expectation.measure === 'overhead' ? 'the application sent no bytes in the window' : 'no datagram in the window';
+    return { passed: false, expected, observed: why, placement };
+  }
+  let detail = '';
+  if (expectation.measure === 'overhead') detail = ` (${reading.bytes}B on the wire for ${reading.applicationBytes}B of packets)`;
+  else if (expectation.measure === 'bytes' || expectation.measure === 'size') detail = ` over ${reading.count} datagram${reading.count === 1 ? '' : 's'}`;
+  return { passed: boundHolds(reading.value, expectation.bound), expected, observed: `${format(reading.value)}${detail}`, placement };
+}
+
+/** A side of a relative expectation in words: "client->server PEER_PACKET_THROTTLE min over 2s..10s". */
+function scalarText(measure: ScalarMeasure): string {
+  switch (measure.kind) {
+    case 'stat': {
+      const expectation = measure.expectation;
+      const reference = expectation.after === null ? '' : ` after '${expectation.after}'`;
+      const where = expectation.atMs !== null ? `at ${formatDuration(expectation.atMs)}` : `${expectation.aggregate} over ${formatDuration(expectation.overMs![0])}..${formatDuration(expectation.overMs![1])}`;
+      return `${expectation.host}->${expectation.peer} ${expectation.stat} ${where}${reference}`;
+    }
+    case 'traffic':
+      return `${trafficSubject(measure.expectation)} ${describeWindow(measure.expectation.window)}`;
+    case 'delivery': {
+      const subject = `${measure.from}->${measure.to}${measure.channel !== null ? ` channel ${measure.channel}` : ''}`;
+      return measure.latencyPercentile === null ? `${subject} delivered ratio` : `${subject} p${measure.latencyPercentile} one-way latency`;
+    }
+  }
+}
+
+const COMPARISON_WORDS: Record<NonNullable<RelativeExpectation['comparison']>, string> = { below: 'below', above: 'above', at_most: 'at most', at_least: 'at least' };
+
+function comparisonHolds(value: number, than: number, comparison: RelativeExpectation['comparison']): boolean {
+  switch (comparison) {
+    case 'below':
+      return value < than;
+    case 'above':
+      return value > than;
+    case 'at_most':
+      return value <= than;
+    case 'at_least':
+      return value >= than;
+    case null:
+      return true;
+  }
+}
+
+function checkRelative(expectation: RelativeExpectation, run: RunData): CheckResult {
+  const value = scalarValue(expectation.value, run);
+  const than = scalarValue(expectation.than, run);
+  const format = (number: number) => scalarUnitText(number, expectation.unit);
+  const parts: string[] = [];
+  if (expectation.comparison !== null) parts.push(`${COMPARISON_WORDS[expectation.comparison]} ${scalarText(expectation.than)}`);
+  if (expectation.ratio !== null) parts.push(`ratio to ${scalarText(expectation.than)} ${boundText(expectation.ratio, (number) => number.toFixed(3))}`);
+  if (expectation.difference !== null) parts.push(`difference from ${scalarText(expectation.than)} ${boundText(expectation.difference, format)}`);
+  const expected = `${scalarText(expectation.value)} ${parts.join(', and ')}`;
+  const placement = place(0, run.durationMs, 'relative', null, value, null);
+  if (value === null || than === null) {
+    const missing = [value === null ? 'the value' : null, than === null ? 'the value compared with' : null].filter((text) => text !== null).join(' and ');
+    return { passed: false, expected, observed: `${missing} could not be measured (${value === null ? 'no value' : format(value)} vs ${than === null ? 'no value' : format(than)})`, placement };
+  }
+  const ratio = than === 0 ? Number.NaN : value / than;
+  const difference = value - than;
+  const passed =
+    comparisonHolds(value, than, expectation.comparison) &&
+    (expectation.ratio === null || (!Number.isNaN(ratio) && boundHolds(ratio, expectation.ratio))) &&
+    (expectation.difference === null || boundHolds(difference, expectation.difference));
+  const extras: string[] = [];
+  if (expectation.ratio !== null) extras.push(Number.isNaN(ratio) ? 'ratio undefined: the value compared with is 0' : `ratio ${ratio.toFixed(3)}`);
+  if (expectation.difference !== null) extras.push(`difference ${difference < 0 ? '−' : '+'}${format(Math.abs(difference))}`);
+  return { passed, expected, observed: `${format(value)} vs ${format(than)}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`, placement };
 }

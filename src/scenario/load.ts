@@ -10,7 +10,8 @@ import { mergeLinkConfig } from '../sim/network.js';
 import { MAX_DRAW_SLOT_MS, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../sim/weather.js';
 import type { InputProblem } from './problem.js';
 import { problemsOfIssue } from './issues.js';
-import type { Action, Bound, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, Scenario, ScenarioHost, StatUnit, TimelineEntry, Window } from './model.js';
+import type { Action, Bound, DropReason, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, ScalarMeasure, ScalarUnit, Scenario, ScenarioHost, StatUnit, TimelineEntry, TrafficExpectation, TrafficMeasure, TrafficPhase, Window } from './model.js';
+import { trafficUnit } from './measures.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
 import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
@@ -682,6 +683,10 @@ function buildExpectationOf(checker: Checker, kind: string, spec: Record<string,
       return statExpectation(checker, spec, path, context, peerOf());
     case 'converge':
       return convergeExpectation(checker, spec, path, context, peerOf());
+    case 'traffic':
+      return trafficExpectation(checker, spec, path, context, true);
+    case 'relative':
+      return relativeExpectation(checker, spec, path, context);
     default:
       return deliveryExpectation(checker, spec, path, context);
   }
@@ -696,7 +701,7 @@ function checkCounts(checker: Checker, spec: Record<string, unknown>, path: Path
   if (min !== undefined && max !== undefined && min > max) checker.fail([...path, 'max'], `max ${max} is below min ${min}: no count can satisfy both`);
 }
 
-function statExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext, peer: { host: string; peer: string }): Expectation {
+function statExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext, peer: { host: string; peer: string }, boundRequired = true): Extract<Expectation, { kind: 'stat' }> {
   const stat = spec['stat'] as string;
   const unit = statUnit(stat);
   const atMs = (spec['at'] as number | undefined) ?? null;
@@ -713,7 +718,7 @@ function statExpectation(checker: Checker, spec: Record<string, unknown>, path: 
   if (after !== null) windowOf(checker, { after }, path, context);
   if (atMs !== null) insideRun(checker, context, after, atMs, [...path, 'at'], 'at');
   if (overMs !== null && overMs[0] <= overMs[1]) insideRun(checker, context, after, overMs[1], [...path, 'over', 1], 'over ends at');
-  const bound = boundOf(checker, spec, path, (raw, at) => statValue(checker, unit, raw, at), true);
+  const bound = boundOf(checker, spec, path, (raw, at) => statValue(checker, unit, raw, at), boundRequired);
   return { kind: 'stat', ...peer, stat, statIndex: STATISTICS.indexOf(stat as (typeof STATISTICS)[number]), atMs, overMs, aggregate, after, bound, unit };
 }
 
@@ -771,6 +776,115 @@ function deliveryExpectation(checker: Checker, spec: Record<string, unknown>, pa
     latency: latencySpec === undefined ? null : { percentile: latencySpec.percentile, belowMs: latencySpec.below ?? null, aboveMs: latencySpec.above ?? null },
     duplicatesMax,
   };
+}
+
+/** Which keys go with which traffic measure (the others are refused, not ignored). */
+const TRAFFIC_KEYS_FOR: Readonly<Record<string, readonly TrafficMeasure[]>> = {
+  phase: ['datagrams', 'bytes', 'size'],
+  reason: ['datagrams', 'bytes', 'size'],
+  channel: ['retransmissions'],
+  aggregate: ['size'],
+};
+
+/** A bound value in a traffic measure's unit: a count, a size ("1200B"), or an overhead ratio (1.25 or "125%"). */
+function trafficBoundValue(checker: Checker, measure: TrafficMeasure, raw: unknown, path: PathKey[]): number {
+  if (measure === 'bytes' || measure === 'size') return checker.unit('size', raw, path);
+  if (measure === 'overhead' && typeof raw === 'string') return checker.unit('percent', raw, path) / 100;
+  if (typeof raw !== 'number') {
+    checker.fail(path, measure === 'overhead' ? `expected a ratio (1.25) or a percentage ("125%"), got "${String(raw)}"` : `expected a number of ${measure}, got "${String(raw)}"`);
+    return 0;
+  }
+  return raw;
+}
+
+/** The channel count of the connections between `a` and `b` the timeline makes (the most of them), or null without one. */
+function channelCountBetween(checker: Checker, context: ExpectationContext, a: string, b: string): number | null {
+  let countMax: number | null = null;
+  for (const entry of context.timeline) {
+    const action = entry.action;
+    if (action.kind !== 'connect' || !((action.from === a && action.to === b) || (action.from === b && action.to === a))) continue;
+    // Godot's 0 means 255; the dialled host's channel limit caps what the dialler asks for.
+    const limit = checker.parsed.hosts[action.to]?.channels ?? SCENARIO_DEFAULTS.channelLimit;
+    const count = Math.min(action.channels > 0 ? action.channels : 255, limit > 0 ? limit : 255);
+    countMax = Math.max(countMax ?? 0, count);
+  }
+  return countMax;
+}
+
+function trafficExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext, boundRequired: boolean): TrafficExpectation {
+  const from = checker.host(spec['from'] as string, [...path, 'from']);
+  const to = checker.host(spec['to'] as string, [...path, 'to']);
+  checker.pair(from, to, [...path, 'to'], 'traffic');
+  const measure = (spec['measure'] as TrafficMeasure | undefined) ?? 'datagrams';
+  for (const [key, measures] of Object.entries(TRAFFIC_KEYS_FOR)) {
+    if (spec[key] !== undefined && !measures.includes(measure)) checker.fail([...path, key], `'${key}' goes with measure ${measures.join(' or ')}, not ${measure}`, 'key');
+  }
+  const phase = (spec['phase'] as TrafficPhase | undefined) ?? 'sent';
+  const reason = (spec['reason'] as DropReason | undefined) ?? null;
+  if (reason !== null && phase !== 'dropped' && TRAFFIC_KEYS_FOR['reason']!.includes(measure)) checker.fail([...path, 'reason'], `'reason' goes with phase: dropped (this counts ${phase} datagrams)`, 'key');
+  const channel = (spec['channel'] as number | undefined) ?? null;
+  if (channel !== null && channel !== 255) {
+    const count = channelCountBetween(checker, context, from, to);
+    if (count !== null && channel >= count) checker.fail([...path, 'channel'], `channel ${channel} is past the channels of the ${from}–${to} connection (${count}: channels 0..${count - 1}, and 255 for connection commands)`);
+  }
+  const bound = boundOf(checker, spec, path, (raw, at) => trafficBoundValue(checker, measure, raw, at), boundRequired);
+  return { kind: 'traffic', from, to, measure, phase, reason, channel, aggregate: (spec['aggregate'] as string | undefined) ?? 'max', window: windowOf(checker, spec, path, context), bound };
+}
+
+/** The measured number on one side of a relative expectation, and its unit. */
+function scalarOf(checker: Checker, side: Record<string, unknown>, path: PathKey[], context: ExpectationContext): { measure: ScalarMeasure; unit: ScalarUnit } | null {
+  const kind = onlyOne(checker, side, ['stat', 'traffic', 'delivery'], path, 'each side of a relative expectation');
+  if (kind === null) return null;
+  const spec = side[kind] as Record<string, unknown>;
+  const at = [...path, kind];
+  if (kind === 'stat') {
+    const expectation = statExpectation(checker, spec, at, context, checker.peer(spec['peer'] as string, [...at, 'peer']), false);
+    return { measure: { kind: 'stat', expectation }, unit: expectation.unit };
+  }
+  if (kind === 'traffic') {
+    const expectation = trafficExpectation(checker, spec, at, context, false);
+    return { measure: { kind: 'traffic', expectation }, unit: trafficUnit(expectation) };
+  }
+  const from = checker.host(spec['from'] as string, [...at, 'from']);
+  const to = checker.host(spec['to'] as string, [...at, 'to']);
+  checker.pair(from, to, [...at, 'to'], 'a delivery value');
+  const which = onlyOne(checker, spec, ['ratio', 'latency'], at, 'a delivery value');
+  const channel = (spec['channel'] as number | undefined) ?? null;
+  const untaggable = untaggableSend(context.timeline, from, to, channel);
+  if (untaggable !== null) checker.fail(at, `delivery values need packets of at least ${DELIVERY_PACKET_MIN_BYTES}B: ${untaggable}`);
+  const latencyPercentile = which === 'latency' ? (spec['latency'] as number) : null;
+  return { measure: { kind: 'delivery', from, to, channel, latencyPercentile }, unit: latencyPercentile === null ? 'ratio' : 'ms' };
+}
+
+const SCALAR_UNIT_WORDS: Record<ScalarUnit, string> = { ms: 'a time', count: 'a count', loss: 'a loss fraction', bytes: 'bytes', ratio: 'a ratio' };
+
+function relativeExpectation(checker: Checker, spec: Record<string, unknown>, path: PathKey[], context: ExpectationContext): Expectation {
+  const value = scalarOf(checker, spec['value'] as Record<string, unknown>, [...path, 'value'], context);
+  const than = scalarOf(checker, spec['than'] as Record<string, unknown>, [...path, 'than'], context);
+  if (value !== null && than !== null && value.unit !== than.unit) {
+    checker.fail([...path, 'than'], `compares ${SCALAR_UNIT_WORDS[value.unit]} with ${SCALAR_UNIT_WORDS[than.unit]}: both sides must measure the same kind of quantity`);
+  }
+  const unit = value?.unit ?? 'count';
+  const comparisons = (['below', 'above', 'at_most', 'at_least'] as const).filter((key) => spec[key] !== undefined);
+  if (comparisons.length > 1) checker.fail([...path, comparisons[1]!], `give one of below, above, at_most, at_least (got ${comparisons.join(', ')}); bound the ratio or the difference for more`, 'key');
+  const ratioSpec = spec['ratio'] as Record<string, unknown> | undefined;
+  const ratio = ratioSpec === undefined ? null : boundOf(checker, ratioSpec, [...path, 'ratio'], (raw, at) => (typeof raw === 'string' ? checker.unit('percent', raw, at) / 100 : (raw as number)), true);
+  const differenceSpec = spec['difference'] as Record<string, unknown> | undefined;
+  const difference = differenceSpec === undefined ? null : boundOf(checker, differenceSpec, [...path, 'difference'], (raw, at) => differenceValue(checker, unit, raw, at), true);
+  if (comparisons.length === 0 && ratio === null && difference === null) checker.fail(path, 'a relative expectation needs a comparison: below, above, at_most, at_least, ratio or difference');
+  if (value === null || than === null) return { kind: 'relative', value: { kind: 'delivery', from: '', to: '', channel: null, latencyPercentile: null }, than: { kind: 'delivery', from: '', to: '', channel: null, latencyPercentile: null }, unit, comparison: null, ratio, difference };
+  return { kind: 'relative', value: value.measure, than: than.measure, unit, comparison: comparisons[0] ?? null, ratio, difference };
+}
+
+/** A difference bound in the sides' unit: a duration, a size, a count, a ratio, or a loss (percentage or raw). */
+function differenceValue(checker: Checker, unit: ScalarUnit, raw: unknown, path: PathKey[]): number {
+  if (unit === 'ms' || unit === 'loss' || unit === 'count') return statValue(checker, unit, raw, path);
+  if (unit === 'bytes') return checker.unit('size', raw, path);
+  if (typeof raw !== 'number') {
+    checker.fail(path, `expected a number, got "${String(raw)}"`);
+    return 0;
+  }
+  return raw;
 }
 
 /** The smallest packet one timeline entry can send, or null for entries that send no packets. */

@@ -86,7 +86,56 @@ export type Expectation =
   | { kind: 'timeout'; host: string; peer: string; rule: 'limit' | 'maximum' | 'any'; window: Window }
   | { kind: 'stat'; host: string; peer: string; stat: string; statIndex: number; atMs: number | null; overMs: [number, number] | null; aggregate: string; after: string | null; bound: Bound; unit: StatUnit }
   | { kind: 'converge'; host: string; peer: string; stat: string; statIndex: number; low: number; high: number; withinMs: number; holdMs: number; after: string | null; unit: StatUnit }
-  | { kind: 'delivery'; from: string; to: string; channel: number | null; exactlyOnceInOrder: boolean; ratio: Bound | null; latency: { percentile: number; belowMs: number | null; aboveMs: number | null } | null; duplicatesMax: number | null };
+  | { kind: 'delivery'; from: string; to: string; channel: number | null; exactlyOnceInOrder: boolean; ratio: Bound | null; latency: { percentile: number; belowMs: number | null; aboveMs: number | null } | null; duplicatesMax: number | null }
+  | TrafficExpectation
+  | RelativeExpectation;
+
+/** What a `traffic` expectation measures over the datagrams of one direction (docs/scenarios.md, `traffic`). */
+export type TrafficMeasure = 'datagrams' | 'bytes' | 'overhead' | 'retransmissions' | 'size';
+export type TrafficPhase = 'sent' | 'delivered' | 'dropped';
+
+/** The reasons a datagram is dropped on its way (a `dropped` datagram event's `reason`), as the simulator names them. */
+export const DROP_REASONS = ['loss', 'mtu', 'queueFull', 'partition', 'hostDown'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export interface TrafficExpectation {
+  kind: 'traffic';
+  from: string;
+  to: string;
+  measure: TrafficMeasure;
+  /** datagrams, bytes, size: which datagram events count (retransmissions and overhead look at `sent`). */
+  phase: TrafficPhase;
+  /** With phase dropped: only drops for this reason (null: every reason). */
+  reason: DropReason | null;
+  /** retransmissions: only commands on this channel (null: every channel, 255 included). */
+  channel: number | null;
+  /** size: how the datagram sizes are reduced (min, max, mean, p95...). */
+  aggregate: string;
+  window: Window;
+  bound: Bound;
+}
+
+/** A number measured on one run, as one side of a `relative` expectation. */
+export type ScalarMeasure =
+  | { kind: 'stat'; expectation: Extract<Expectation, { kind: 'stat' }> }
+  | { kind: 'traffic'; expectation: TrafficExpectation }
+  | { kind: 'delivery'; from: string; to: string; channel: number | null; /** null: the delivered ratio. */ latencyPercentile: number | null };
+
+/** The unit both sides of a `relative` expectation are in, so that they compare. */
+export type ScalarUnit = StatUnit | 'bytes' | 'ratio';
+
+export interface RelativeExpectation {
+  kind: 'relative';
+  value: ScalarMeasure;
+  than: ScalarMeasure;
+  unit: ScalarUnit;
+  /** value against than: value < than (below), > (above), ≤ (at_most), ≥ (at_least); null when only ratio/difference bound it. */
+  comparison: 'below' | 'above' | 'at_most' | 'at_least' | null;
+  /** Bounds on value / than. */
+  ratio: Bound | null;
+  /** Bounds on value − than, in the sides' unit. */
+  difference: Bound | null;
+}
 
 export type StatUnit = 'ms' | 'count' | 'loss';
 

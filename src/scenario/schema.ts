@@ -252,6 +252,48 @@ const bound = {
   at_most: z.union([z.string(), z.number()]).optional(),
 };
 
+/** Drop reasons a traffic expectation can name (model.ts DROP_REASONS). */
+const dropReason = z.enum(['loss', 'mtu', 'queueFull', 'partition', 'hostDown']);
+
+/** The datagrams of one direction, measured (a `traffic` expectation without its bounds; also a sweep measure and a `relative` side). */
+export const trafficSchema = z.strictObject({
+  from: hostName,
+  to: hostName,
+  measure: z
+    .enum(['datagrams', 'bytes', 'overhead', 'retransmissions', 'size'])
+    .meta({ description: 'datagrams (count, default), bytes (UDP payload), overhead (wire bytes / application bytes), retransmissions (reliable commands sent again), size (a datagram size aggregate)' })
+    .optional(),
+  phase: z.enum(['sent', 'delivered', 'dropped']).meta({ description: 'which datagram events count (default sent)' }).optional(),
+  reason: dropReason.meta({ description: 'with phase dropped: only drops for this reason' }).optional(),
+  channel: z.number().int().min(0).max(255).meta({ description: 'retransmissions: only commands on this channel (255: connection commands such as PING)' }).optional(),
+  aggregate: z.enum(['min', 'max', 'mean', 'p50', 'p90', 'p95', 'p99']).meta({ description: 'size: how datagram sizes are reduced (default max)' }).optional(),
+  ...window,
+});
+
+const statMeasureSchema = z.strictObject({
+  peer: peerRef,
+  stat: statistic,
+  at: duration().optional(),
+  over: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).optional(),
+  aggregate: z.enum(['min', 'max', 'mean', 'last', 'p50', 'p90', 'p95', 'p99']).optional(),
+  after: window.after,
+});
+
+/** One side of a `relative` expectation: exactly one measured number. */
+export const scalarSchema = z.strictObject({
+  stat: statMeasureSchema.optional(),
+  traffic: trafficSchema.optional(),
+  delivery: z
+    .strictObject({
+      from: hostName,
+      to: hostName,
+      channel: z.number().int().min(0).max(254).optional(),
+      ratio: z.literal(true).meta({ description: 'the delivered fraction of the packets sent' }).optional(),
+      latency: z.number().min(0).max(100).meta({ description: 'this percentile of one-way latency, e.g. 95' }).optional(),
+    })
+    .optional(),
+});
+
 export const EXPECTATIONS = {
   state: z.strictObject({
     peer: peerRef,
@@ -278,15 +320,7 @@ export const EXPECTATIONS = {
     rule: z.enum(['limit', 'maximum', 'any']).meta({ description: 'which ENet rule: limit (backoff + timeout_min), maximum (timeout_max)' }).optional(),
     ...window,
   }),
-  stat: z.strictObject({
-    peer: peerRef,
-    stat: statistic,
-    at: duration().optional(),
-    over: z.tuple([z.union([z.string(), z.number()]), z.union([z.string(), z.number()])]).optional(),
-    aggregate: z.enum(['min', 'max', 'mean', 'last', 'p50', 'p90', 'p95', 'p99']).optional(),
-    after: window.after,
-    ...bound,
-  }),
+  stat: statMeasureSchema.extend(bound),
   converge: z.strictObject({
     peer: peerRef,
     stat: statistic,
@@ -311,6 +345,19 @@ export const EXPECTATIONS = {
       .optional(),
     duplicates: z.number().int().min(0).meta({ description: 'at most this many packets delivered more than once' }).optional(),
   }),
+  traffic: trafficSchema.extend(bound),
+  relative: z
+    .strictObject({
+      value: scalarSchema.meta({ description: 'the measured value: { stat: ... }, { traffic: ... } or { delivery: ... }, without bounds' }),
+      than: scalarSchema.meta({ description: 'the value it is compared with, in the same unit' }),
+      below: z.literal(true).meta({ description: 'value < than' }).optional(),
+      above: z.literal(true).meta({ description: 'value > than' }).optional(),
+      at_most: z.literal(true).meta({ description: 'value ≤ than' }).optional(),
+      at_least: z.literal(true).meta({ description: 'value ≥ than' }).optional(),
+      ratio: z.strictObject(bound).meta({ description: 'bounds on value / than' }).optional(),
+      difference: z.strictObject(bound).meta({ description: "bounds on value − than, in the sides' unit" }).optional(),
+    })
+    .meta({ description: 'compares two measured values of the same run' }),
 } as const;
 export type ExpectationName = keyof typeof EXPECTATIONS;
 export const EXPECTATION_NAMES = Object.keys(EXPECTATIONS) as ExpectationName[];

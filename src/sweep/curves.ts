@@ -50,7 +50,7 @@ export function sampleOnGrid(samples: readonly (readonly [number, number])[], gr
 
 /**
  * The peer the curves follow: the first measure that names one (a statistic, state, timeout or
- * convergence measure's peer; a delivery's sender's view of the receiver), else the first
+ * convergence measure's peer; a delivery's or traffic's sender's view of the receiver), else the first
  * connection the timeline opens; null when there is neither.
  */
 export function curveSubject(scenario: Scenario, measures: readonly Measure[]): { host: string; peer: string } | null {
@@ -63,6 +63,7 @@ export function curveSubject(scenario: Scenario, measures: readonly Measure[]): 
       case 'sequence':
         return { host: expectation.host, peer: expectation.peer };
       case 'delivery':
+      case 'traffic':
         return { host: expectation.from, peer: expectation.to };
       case 'event':
         if (expectation.peer !== null) return { host: expectation.host, peer: expectation.peer };

@@ -1,5 +1,6 @@
 // Measures: the expectation vocabulary without bounds, validated by the scenario loader as expectations, each evaluated on one run to a number or null (never happened).
-import { absolute, aggregate, matchingEvents, referenceMs, samples, states, type RunData } from '../scenario/assertions.js';
+import { absolute, matchingEvents, referenceMs, samples, states, type RunData } from '../scenario/assertions.js';
+import { deliveryValue, statValue as rawStatValue, trafficReading, trafficUnit } from '../scenario/measures.js';
 import type { Expectation } from '../scenario/model.js';
 import { MEASURE_KINDS, type MeasureKind } from './schema.js';
 
@@ -50,6 +51,9 @@ export function expectationSpecOf(raw: Raw): Raw {
       if (spec['latency'] !== undefined) spec['latency'] = { percentile: spec['latency'], above: '0ms' };
       if (spec['ratio'] !== undefined) spec['ratio'] = { at_least: 0 };
       break;
+    case 'traffic':
+      spec['at_least'] = spec['measure'] === 'bytes' || spec['measure'] === 'size' ? '0B' : 0;
+      break;
     default:
       break;
   }
@@ -70,6 +74,10 @@ export function measureOf(raw: Raw, expectation: Expectation): Measure {
       return spec['value'] === 'count' ? { ...base, unit: 'count', yields: 'count' } : { ...base, unit: 'ms', yields: 'time' };
     case 'delivery':
       return typeof spec['latency'] === 'number' ? { ...base, unit: 'ms', yields: 'value', latencyPercentile: spec['latency'] } : { ...base, unit: 'ratio', yields: 'value' };
+    case 'traffic': {
+      const unit = trafficUnit(expectation);
+      return unit === 'count' ? { ...base, unit: 'count', yields: 'count' } : { ...base, unit: unit === 'bytes' ? 'bytes' : 'ratio', yields: 'value' };
+    }
     default:
       return { ...base, unit: 'ms', yields: 'time' };
   }
@@ -107,27 +115,18 @@ export function evaluate(measure: Measure, run: RunData): number | null {
     case 'converge':
       return convergeValue(expectation, run);
     case 'delivery':
-      return deliveryValue(expectation, measure.latencyPercentile, run);
+      return deliveryValue(expectation.from, expectation.to, expectation.channel, measure.latencyPercentile, run);
+    case 'traffic':
+      return trafficReading(expectation, run).value;
     default:
       return null;
   }
 }
 
 function statValue(expectation: Extract<Expectation, { kind: 'stat' }>, run: RunData, unit: MeasureUnit): number | null {
-  const series = samples(run, expectation.host, expectation.peer, expectation.statIndex);
-  const reference = referenceMs(expectation.after, run);
-  let chosen: number[];
-  if (expectation.atMs !== null) {
-    const last = series.filter(([sampleMs]) => sampleMs <= reference + expectation.atMs!).at(-1);
-    chosen = last === undefined ? [] : [last[1]];
-  } else {
-    const [fromMs, toMs] = [reference + expectation.overMs![0], reference + expectation.overMs![1]];
-    chosen = series.filter(([sampleMs]) => sampleMs >= fromMs && sampleMs <= toMs).map(([, value]) => value);
-  }
-  if (chosen.length === 0) return null;
-  const value = aggregate(chosen, expectation.aggregate);
+  const value = rawStatValue(expectation, run);
   // PEER_PACKET_LOSS is a fraction of 65536; the sweep shows it as a percentage.
-  return unit === '%' ? (value * 100) / 65536 : value;
+  return value === null || unit !== '%' ? value : (value * 100) / 65536;
 }
 
 /** Time from the reference until the statistic enters the band and stays there for `hold` (inside the run). */
@@ -148,21 +147,6 @@ function convergeValue(expectation: Extract<Expectation, { kind: 'converge' }>, 
   if (enteredMs !== null && enteredMs + expectation.holdMs <= run.durationMs) return enteredMs - reference;
   return null;
 }
-
-function deliveryValue(expectation: Extract<Expectation, { kind: 'delivery' }>, percentile: number | null, run: RunData): number | null {
-  const packets = run.packets.filter(
-    (packet) => packet.from === expectation.from && packet.to === expectation.to && !packet.refused && (expectation.channel === null || packet.channel === expectation.channel),
-  );
-  if (packets.length === 0) return null;
-  const delivered = packets.filter((packet) => packet.receivedAtMs.length > 0);
-  if (percentile === null) return delivered.length / packets.length;
-  if (delivered.length === 0) return null;
-  return aggregate(
-    delivered.map((packet) => packet.receivedAtMs[0]! - packet.sentAtMs),
-    `p${percentile}`,
-  );
-}
-
 
 /** Datagrams that left `host` for `peer` inside the window: their count, or their bytes. */
 function datagramsValue(expectation: Extract<Expectation, { kind: 'event' }>, unit: MeasureUnit, run: RunData): number {

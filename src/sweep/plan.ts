@@ -453,7 +453,7 @@ const UPPER_BOUNDS = ['below', 'at_most'];
 /**
  * The measures of the quick form: one per expectation that yields a number, in the direction its
  * bound points (an upper bound: lower is better); times to a state, a timeout or convergence are
- * better lower, a delivered ratio higher. Sequences, `never` and `is` states give pass rates only.
+ * better lower, a delivered ratio higher. Sequences, `never` and `is` states and `relative` comparisons give pass rates only.
  */
 export function measuresFromExpectations(text: string): Record<string, unknown>[] {
   const expect = ((parseDocument(text).toJS() as { expect?: Record<string, Record<string, unknown>>[] }).expect ?? []).filter((entry) => entry !== null && typeof entry === 'object');
@@ -466,8 +466,9 @@ export function measuresFromExpectations(text: string): Record<string, unknown>[
     const bounds = ['above', 'below', 'equals', 'at_least', 'at_most'].filter((key) => spec[key] !== undefined);
     switch (kind) {
       case 'stat':
+      case 'traffic':
         bounds.forEach((key) => delete spec[key]);
-        measures.push({ name, better: bounds.some((key) => UPPER_BOUNDS.includes(key)) ? 'lower' : 'higher', stat: spec });
+        measures.push({ name, better: bounds.some((key) => UPPER_BOUNDS.includes(key)) ? 'lower' : 'higher', [kind]: spec });
         break;
       case 'timeout':
       case 'converge':
@@ -502,7 +503,7 @@ export function quickPlan(file: string, text: string, axes: readonly SetAxis[], 
   const base = checkedBase({ loadName: file, replayFile: file, text, scenario: loaded.scenario }, new ScenarioSource(file, text), problems);
   if (base === null) return { ok: false, problems: problems.map((problem) => ({ position: null, message: problem.message })) };
   const measuresRaw = measuresFromExpectations(text);
-  if (measuresRaw.length === 0) return { ok: false, problems: [{ position: null, message: `${file}: no expectation yields a number to measure (stat, timeout, converge, state reaches, delivery ratio or latency); write a sweep file with 'measure' (docs/sweeps.md)` }] };
+  if (measuresRaw.length === 0) return { ok: false, problems: [{ position: null, message: `${file}: no expectation yields a number to measure (stat, traffic, timeout, converge, state reaches, delivery ratio or latency); write a sweep file with 'measure' (docs/sweeps.md)` }] };
   const names = axes.map((axis) => axis.path);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate !== undefined) return { ok: false, problems: [{ position: null, message: `--set ${duplicate} is given twice; give each path once, its values separated by commas` }] };

@@ -1,6 +1,6 @@
 // The sweep file format as a zod schema: what `enetsim sweep` reads, and what `enetsim schema --sweep` prints.
 import { z } from 'zod';
-import { EXPECTATIONS } from '../scenario/schema.js';
+import { EXPECTATIONS, trafficSchema } from '../scenario/schema.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -32,6 +32,7 @@ export const MEASURES = {
     ...window,
     value: z.enum(['count', 'bytes']).meta({ description: 'how many datagrams left `from` for `to` in the window (default), or their bytes' }).optional(),
   }),
+  traffic: trafficSchema,
 } as const;
 export type MeasureKind = keyof typeof MEASURES;
 export const MEASURE_KINDS = Object.keys(MEASURES) as MeasureKind[];

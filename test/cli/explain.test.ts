@@ -206,6 +206,10 @@ function retransmissionsOfTrace(events: readonly TraceEvent[]): Map<string, numb
     if (event.kind === 'state' && event.to === 'STATE_DISCONNECTED') {
       for (const key of [...sendings.keys()]) if (key.startsWith(`${event.host}->${event.peer} `)) sendings.delete(key);
     }
+    // A crashed host's commands die with it: the restarted host numbers its own from the start.
+    if (event.kind === 'action' && event.action === 'crash') {
+      for (const key of [...sendings.keys()]) if (key.startsWith(`${event.host}->`)) sendings.delete(key);
+    }
     if (event.kind !== 'datagram' || event.phase !== 'sent') continue;
     for (const command of event.commands ?? []) {
       if (!/^(CONNECT|VERIFY_CONNECT|PING|SEND_RELIABLE|SEND_FRAGMENT|BANDWIDTH_LIMIT|THROTTLE_CONFIGURE|DISCONNECT) /.test(command)) continue;

@@ -141,6 +141,32 @@ describe('sweep', () => {
     expect(report.runs.map((run) => run.values[0])).toEqual([null, null, null]);
   });
 
+  it('a traffic measure: retransmissions, overhead and datagram size per run, as run reports them', async () => {
+    const io = repoIo();
+    const path = join(io.dir, 'traffic.yaml');
+    const traffic = (fields: string) => `traffic: { from: client, to: server, ${fields} }`;
+    writeFileSync(
+      path,
+      `sweep: what loss costs on the wire\nscenario: ${REPO_ROOT}/scenarios/reliable-under-loss.yaml\nseeds: [1]\nvary:\n  loss:\n    10%: {}\n    none: { timeline.lossy.link.default.loss: 0% }\nmeasure:\n` +
+        `  - { name: retransmissions, better: lower, ${traffic('measure: retransmissions, channel: 0')} }\n` +
+        `  - { name: overhead, better: lower, ${traffic('measure: overhead')} }\n` +
+        `  - { name: size, better: lower, ${traffic('measure: size, aggregate: p50')} }\n`,
+    );
+    const { code, out } = await runWith(io, ['sweep', path, '--jobs', '1', '--format', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as SweepReport & { measures: { name: string; unit: string }[] };
+    expect(report.measures.map((measure) => measure.unit)).toEqual(['count', 'ratio', 'bytes']);
+    const values = (variant: string) => report.runs.find((run) => run.variant === variant)!.values;
+    // Seed 1 under 10 % loss: what \`enetsim run\` observes (201 retransmissions; 231746 B on the wire for 900 × 200 B).
+    expect(values('loss=10%')).toEqual([201, 231_746 / 180_000, 210]);
+    // Without loss nothing is sent again; a 200 B packet is a 210 B datagram (4 B header + 6 B SEND_RELIABLE), plus a few ACK-only datagrams.
+    const [retransmissions, overhead, sizeBytes] = values('loss=none');
+    expect(retransmissions).toBe(0);
+    expect(sizeBytes).toBe(210);
+    expect(overhead).toBeGreaterThan(1.05);
+    expect(overhead).toBeLessThan(1.06);
+  });
+
   it('quick form: each --set is an axis, the first value of the first axis is the baseline; measures come from the expectations', async () => {
     const { code, out } = await runWith(repoIo(), ['sweep', 'scenarios/throttle-configure-tuning.yaml', '--set', 'timeline.tune.throttle_configure.acceleration=2,8', '--set', 'links.default.jitter=1ms,5ms', '--seeds', '2', '--jobs', '1', '--format', 'json']);
     expect(code).toBe(0);

@@ -6,6 +6,7 @@
 import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { StateTraceEvent, TraceEvent } from '../../trace/trace.js';
+import { TransmissionCounter } from '../../trace/transmissions.js';
 import type { Scenario } from '../../scenario/model.js';
 import { formatDuration } from '../../scenario/units.js';
 
@@ -71,8 +72,6 @@ const RTT_INDEX = 3;
 const RTT_VARIANCE_INDEX = 4;
 const LAST_RTT_INDEX = 5;
 
-const RETRANSMITTED = /^(CONNECT|VERIFY_CONNECT|PING|SEND_RELIABLE|SEND_FRAGMENT|BANDWIDTH_LIMIT|THROTTLE_CONFIGURE|DISCONNECT)\b/;
-
 /** One retransmitted command: its name ("SEND_RELIABLE ch0 #5") and which transmission this was (2 = first retransmission). */
 interface Retransmission {
   command: string;
@@ -89,10 +88,6 @@ type NarrationItem =
 
 type CollapsibleItem = Exclude<NarrationItem, { kind: 'line' }>;
 
-function forgetTransmissions(transmissions: Map<string, number>, prefix: string): void {
-  for (const key of transmissions.keys()) if (key.startsWith(prefix)) transmissions.delete(key);
-}
-
 function stateText(event: StateTraceEvent): string {
   return `${event.host}->${event.peer}: ${event.from} → ${event.to}${event.cause !== undefined ? ` (${CAUSES[event.cause] ?? event.cause})` : ''}`;
 }
@@ -100,9 +95,10 @@ function stateText(event: StateTraceEvent): string {
 /** The narrated items of a trace, in trace order: retransmissions counted, throttle changes found. */
 export function narrationItems(events: readonly TraceEvent[]): NarrationItem[] {
   const items: NarrationItem[] = [];
-  const transmissions = new Map<string, number>();
+  const transmissions = new TransmissionCounter();
   const throttles = new Map<string, number>();
   for (const event of events) {
+    const commands = transmissions.observe(event);
     switch (event.kind) {
       case 'action': {
         const label = event.id !== undefined ? ` [${event.id}]` : '';
@@ -110,9 +106,6 @@ export function narrationItems(events: readonly TraceEvent[]): NarrationItem[] {
         break;
       }
       case 'state':
-        // A peer that ends takes its transmission counts with it: the next peer on this pair (a
-        // reconnection, or a new client in a reused slot) starts its sequence numbers again.
-        if (event.to === 'STATE_DISCONNECTED') forgetTransmissions(transmissions, `${event.host}->${event.peer} `);
         items.push({ kind: 'line', atMs: event.atMs, label: '', text: stateText(event) });
         break;
       case 'event':
@@ -120,16 +113,8 @@ export function narrationItems(events: readonly TraceEvent[]): NarrationItem[] {
         else items.push({ kind: 'line', atMs: event.atMs, label: '', text: `${event.host}: ${event.type} event${event.peer !== '-' ? ` from ${event.peer}` : ''}${event.data !== undefined ? ` (data ${event.data})` : ''}` });
         break;
       case 'datagram': {
-        if (event.phase !== 'sent' || event.commands === undefined) break;
         const pair = `${event.from}->${event.to}`;
-        const retransmissions: Retransmission[] = [];
-        for (const command of event.commands) {
-          if (!RETRANSMITTED.test(command)) continue;
-          const key = `${pair} ${command}`;
-          const transmission = (transmissions.get(key) ?? 0) + 1;
-          transmissions.set(key, transmission);
-          if (transmission > 1) retransmissions.push({ command, transmission });
-        }
+        const retransmissions: Retransmission[] = commands.filter(({ transmission }) => transmission > 1).map(({ command, transmission }) => ({ command, transmission }));
         if (retransmissions.length > 0) items.push({ kind: 'retransmit', atMs: event.atMs, pair, retransmissions });
         break;
       }
