@@ -24,7 +24,7 @@ import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { plotRun, type PeerStatisticName } from './plot.js';
 import { HtmlReportCollector, type HtmlWindow } from './html.js';
 import { renderRunReport } from '../../report/run-report.js';
-import { expandFiles } from './files.js';
+import { expandFiles, overwriteMessage, overwrittenInput, type InputFile } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
 /** Where each seed's run goes besides the report: the trace, the capture, the HTML report's collector. */
@@ -486,7 +486,7 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
 
 type Outputs = { ok: true; out: Output | null; trace: Output | null; pcap: Output | null; html: Output | null } | { ok: false; message: string };
 
-function openOutputs(options: RunOptions, io: CliIo): Outputs {
+function openOutputs(options: RunOptions, inputs: readonly InputFile[], io: CliIo): Outputs {
   const wanted: [Output['flag'], string | null][] = [
     ['--out', options.out],
     ['--trace', options.trace],
@@ -498,6 +498,11 @@ function openOutputs(options: RunOptions, io: CliIo): Outputs {
     for (let other = index + 1; other < given.length; other++) {
       if (given[index]![1] === given[other]![1]) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
     }
+  }
+  // Opening an output truncates it: one that names a scenario would destroy it before it is run again.
+  for (const [flag, path] of given) {
+    const input = overwrittenInput(path, inputs, io);
+    if (input !== null) return { ok: false, message: overwriteMessage(flag, path, input) };
   }
   const opened = new Map<Output['flag'], Output>();
   for (const [flag, path] of given) {
@@ -529,7 +534,8 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     printProblems(overBudget, io);
     return 2;
   }
-  const outputs = openOutputs(options, io);
+  const inputs = loaded.scenarios.map((scenario) => ({ what: 'the scenario file', path: scenario.file }));
+  const outputs = openOutputs(options, inputs, io);
   if (!outputs.ok) {
     io.stderr(`enetsim: ${outputs.message}; nothing was run\n`);
     return 2;
