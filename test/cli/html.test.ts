@@ -1,6 +1,6 @@
 // run --html and report --html: the file is one self-contained page with the drawn run's data,
 // byte-identical for the same seed, within its documented size, and a saved trace draws the same run.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HtmlReportCollector, parseHtmlWindow, type SeedForHtml } from '../../src/cli/commands/html.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -260,6 +260,11 @@ describe('report TRACE --html', () => {
     const itself = await runWith(io, ['report', trace, '--html', trace]);
     expect(itself.code).toBe(2);
     expect(itself.err).toContain('is the trace itself');
+    // Another spelling of the same file: the trace is read before the page is written, so it would be lost.
+    const respelled = await runWith(io, ['report', trace, '--html', relative(REPO_ROOT, trace)]);
+    expect(respelled.code).toBe(2);
+    expect(respelled.err).toContain('is the trace itself');
+    expect(io.read('t.jsonl')).toBe('{"kind":"action","atMs":0,"action":"link"}\n');
   });
 
   it('report: an edited trace is drawn, with a warning that its events do not match the recorded hash', async () => {

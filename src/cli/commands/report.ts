@@ -8,6 +8,7 @@ import { renderRunReport } from '../../report/run-report.js';
 import type { CliIo } from '../io.js';
 import type { HtmlWindow } from './html.js';
 import { describeWriteError } from './run.js';
+import { overwrittenInput } from './files.js';
 
 export interface ReportOptions {
   trace: string;
@@ -36,7 +37,7 @@ interface SavedRun {
 type Parsed = { ok: true; runs: SavedRun[] } | { ok: false; message: string };
 
 export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
-  if (options.html === options.trace) {
+  if (overwrittenInput(options.html, [{ what: 'the trace', path: options.trace }], io) !== null) {
     io.stderr(`enetsim: --html ${options.html} is the trace itself; give another file\n`);
     return 2;
   }
