@@ -78,6 +78,23 @@ describe('run --plot', () => {
     expect(run.out).toContain('\u001b[36m');
   });
 
+  it('--plot with a machine-readable reporter and no --out: the charts go to stderr, stdout is the report alone', async () => {
+    const json = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'json']);
+    expect(json.code, json.err).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({ passed: true });
+    expect([...charts(json.err).keys()]).toEqual(['PEER_PACKET_THROTTLE client->server (seed 1)', 'PEER_PACKET_THROTTLE server->client (seed 1)']);
+    const junit = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'junit']);
+    expect(junit.out.startsWith('<?xml')).toBe(true);
+    expect(charts(junit.err).size).toBe(2);
+  });
+
+  it('--plot with --reporter json --out FILE: the charts stay on stdout, beside the summary', async () => {
+    const run = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'json', '--out', join(io.dir, 'r.json')]);
+    expect(run.code, run.err).toBe(0);
+    expect(charts(run.out).size).toBe(2);
+    expect(JSON.parse(io.read('r.json'))).toMatchObject({ passed: true });
+  });
+
   it('--plot: an unknown statistic exits 2 before running, naming the closest and listing all', async () => {
     const run = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTLE']);
     expect(run.code).toBe(2);

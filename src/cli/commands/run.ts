@@ -380,10 +380,11 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (pcap !== null) writePcap(pcap, scenario, seed, sim);
-  if (options.explain) io.stdout(narrate(scenario, sim));
+  const commentary = commentaryStream(options, io);
+  if (options.explain) commentary(narrate(scenario, sim));
   const seeds = seedsFor(scenario, options);
   if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
-    io.stdout(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
+    commentary(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
   }
   const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
     const implementation = implementationLabel(scenario, options, libenet);
@@ -398,6 +399,15 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
   offerHtml(checks, null);
   return { kind: 'finished', seed, checks, traceHash };
+}
+
+/**
+ * Where --explain's narration and --plot's charts go: stdout beside the pretty report or when the
+ * report goes to --out, else stderr, so a JSON, JUnit or GitHub report on stdout stays a document a
+ * program can read (`run x.yaml --reporter json --plot PEER_PACKET_THROTTLE > report.json`).
+ */
+function commentaryStream(options: Pick<RunOptions, 'reporter' | 'out'>, io: CliIo): (text: string) => void {
+  return options.reporter === 'pretty' || options.out !== null ? io.stdout : io.stderr;
 }
 
 /** Which ENet ran the scenario's hosts, for the HTML report's header ("TypeScript 1.3.18, libenet 1.3.17"). */
