@@ -222,6 +222,14 @@ describe('report TRACE --html', () => {
       [`${good}\n{"kind":"weather","atMs":1}\n`, ':2:2 unknown kind "weather"'],
       [`${good}\n${good}\n{"kind":"stats","atMs":5,"host":"a","peer":"b","values":"x"}\n`, ':3:48 a stats line needs "values" as a list of numbers'],
       [`${good}\n[1,2]\n`, ':2:1 a trace line is a JSON object with a "kind"'],
+      // A run line's fields draw the header and the time axis: a wrong type is refused, not drawn as "[object Object]" (or looped on forever).
+      [`{"kind":"run","seed":1,"durationMs":"x"}\n${good}\n`, `:1:24 a run line's "durationMs" is a number of ms from 0`],
+      [`{"kind":"run","seed":{"a":1}}\n${good}\n`, `:1:15 a run line's "seed" is a whole number from 0 to 4294967295`],
+      // Lines in the wrong order, or values the page would draw as something else.
+      [`{"kind":"action","atMs":5,"action":"link"}\n{"kind":"action","atMs":1,"action":"link"}\n`, ':2:18 "atMs" 1 is before the line above (5): a run\'s events are in time order'],
+      [`{"kind":"action","atMs":-1,"action":"link"}\n`, ':1:18 a action line needs "atMs" as a number from 0'],
+      [`${good}\n{"kind":"datagram","atMs":1,"phase":"exploded","id":1,"from":"a","to":"b","sizeBytes":3}\n`, ':2:29 a datagram line\'s "phase" is one of sent, dropped, delivered, not "exploded"'],
+      [`${good}\n{"kind":"stats","atMs":5,"host":"a","peer":"b","values":[1,2,3]}\n`, ':2:48 a stats line needs "values" as a list of 14 numbers'],
     ];
     for (const [index, [text, message]] of cases.entries()) {
       const trace = io.put(`bad-${index}.jsonl`, text);
