@@ -132,6 +132,20 @@ expect:
     const same = await runWith(io, ['run', SCENARIO, '--html', join(io.dir, 'a.html'), '--trace', join(io.dir, 'a.html')]);
     expect(same.code).toBe(2);
     expect(same.err).toContain('--trace and --html name the same file');
+    // A window after the run's end would draw an empty diagram without a word; the scenario lasts 14 s.
+    const afterEnd = await runWith(io, ['run', SCENARIO, '--html', join(io.dir, 'late.html'), '--html-window', '100s..200s']);
+    expect(afterEnd.code).toBe(2);
+    expect(afterEnd.err).toContain(`--html-window 100s..200s starts after ${SCENARIO} ends (14s); nothing was run`);
+    expect(io.written).not.toContain(join(io.dir, 'late.html'));
+  });
+
+  it('report --html-window after the end of a run in the trace: exit 2, nothing written', async () => {
+    const io = repoIo();
+    await runWith(io, ['run', 'scenarios/handshake.yaml', '--trace', join(io.dir, 't.jsonl'), '--quiet']);
+    const run = await runWith(io, ['report', join(io.dir, 't.jsonl'), '--html', join(io.dir, 'late.html'), '--html-window', '5s..6s']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(`--html-window 5s..6s starts after seed 1 of scenarios/handshake.yaml ends (3s)`);
+    expect(io.written).not.toContain(join(io.dir, 'late.html'));
   });
 
   it('--html-window parses durations with units', () => {

@@ -9,6 +9,7 @@ import type { CliIo } from '../io.js';
 import type { HtmlWindow } from './html.js';
 import { describeWriteError } from './run.js';
 import { overwrittenInput } from './files.js';
+import { formatDuration } from '../../scenario/units.js';
 
 export interface ReportOptions {
   trace: string;
@@ -49,6 +50,11 @@ export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
   const pages: RunPageData[] = [];
   for (const run of parsed.runs) {
     const page = pageOf(run, options);
+    if (options.htmlWindow !== null && options.htmlWindow.fromMs >= page.timeRangeMs[1]) {
+      const which = `seed ${run.line?.seed ?? '?'} of ${run.line?.file ?? options.trace}`;
+      io.stderr(`enetsim: ${options.htmlWindow.label} starts after ${which} ends (${formatDuration(page.timeRangeMs[1])})\nenetsim: nothing was written\n`);
+      return 2;
+    }
     if (run.line?.traceHash !== undefined && run.line.traceHash !== page.header.traceHash) {
       io.stderr(`enetsim: ${options.trace}: the events of seed ${run.line.seed ?? '?'} hash to ${page.header.traceHash}, not to the ${run.line.traceHash} recorded with them: the trace was edited or cut\n`);
     }

@@ -544,6 +544,11 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     printProblems(overBudget, io);
     return 2;
   }
+  const lateWindow = loaded.scenarios.find((scenario) => options.htmlWindow != null && options.htmlWindow.fromMs >= scenario.durationMs);
+  if (lateWindow !== undefined) {
+    io.stderr(`enetsim: ${options.htmlWindow!.label} starts after ${lateWindow.file} ends (${formatDuration(lateWindow.durationMs)}); nothing was run\n`);
+    return 2;
+  }
   const inputs = loaded.scenarios.map((scenario) => ({ what: 'the scenario file', path: scenario.file }));
   const outputs = openOutputs(options, inputs, io);
   if (!outputs.ok) {
