@@ -96,6 +96,8 @@ const CASES: HostileCase[] = [
   { name: '--out to a full device in a sweep', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--seeds', '1', '--jobs', '1', '--out', '/dev/full'], message: /--out \/dev\/full: no space left on the device/ },
   { name: 'sweep --html into a missing directory', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--html', 'charts/x.html'], message: /--html charts\/x\.html: its directory does not exist; nothing was run/ },
   { name: 'sweep --html naming the scenario it sweeps', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--html', 'ok.yaml'], message: /--html ok\.yaml is the scenario file ok\.yaml; give another file; nothing was run/ },
+  { name: '--html-window with a negative start', argv: ['run', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
+  { name: 'report --html-window with a negative start', argv: ['report', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
   { name: '/dev/zero as a scenario', argv: ['run', '/dev/zero'], message: /\/dev\/zero: not a regular file/ },
   { name: 'a FIFO as a scenario', argv: ['run', 'pipe.yaml'], message: /pipe\.yaml: not a regular file/ },
   { name: 'a FIFO matched by a glob', argv: ['validate', '*.yaml'], message: /pipe\.yaml: not a regular file/ },
