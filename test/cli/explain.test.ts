@@ -253,6 +253,15 @@ describe('--explain beside a machine-readable report', () => {
     expect(run.err).toContain('Scenario "the ENet handshake" (scenarios/handshake.yaml), defaults resolved:');
   });
 
+  it('--explain of a run where nothing happens says so under its heading', async () => {
+    const io = new FakeIo();
+    io.put('idle.yaml', 'name: idle\nduration: 2s\nhosts:\n  server: {}\n  client: {}\n');
+    const run = await runWith(io, ['run', 'idle.yaml', '--explain']);
+    io.dispose();
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain('Narrated run (seed 1):\n  nothing happened: no action, no datagram and no state change in the whole run\n');
+  });
+
   it('--explain with the pretty reporter: the narration stays on stdout before the table', async () => {
     const io = new FakeIo({ cwd: REPO_ROOT });
     const run = await runWith(io, ['run', 'scenarios/handshake.yaml', '--explain']);
