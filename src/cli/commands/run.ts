@@ -384,7 +384,8 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   if (options.explain) commentary(narrate(scenario, sim));
   const seeds = seedsFor(scenario, options);
   if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
-    commentary(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
+    const stoppedAtMs = isSimulationLimit(result.stoppedBy) ? result.nowMs : null;
+    commentary(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color, stoppedAtMs }));
   }
   const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
     const implementation = implementationLabel(scenario, options, libenet);
