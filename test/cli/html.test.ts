@@ -236,6 +236,7 @@ describe('report TRACE --html', () => {
       [`${good}\n{"kind":"weather","atMs":1}\n`, ':2:2 unknown kind "weather"'],
       [`${good}\n${good}\n{"kind":"stats","atMs":5,"host":"a","peer":"b","values":"x"}\n`, ':3:48 a stats line needs "values" as a list of numbers'],
       [`${good}\n[1,2]\n`, ':2:1 a trace line is a JSON object with a "kind"'],
+      ['name: a scenario given by mistake\n', ':1:1 not JSON: expected a value (report reads the JSON Lines trace that run --trace FILE writes)'],
       // A run line's fields draw the header and the time axis: a wrong type is refused, not drawn as "[object Object]" (or looped on forever).
       [`{"kind":"run","seed":1,"durationMs":"x"}\n${good}\n`, `:1:24 a run line's "durationMs" is a number of ms from 0`],
       [`{"kind":"run","seed":{"a":1}}\n${good}\n`, `:1:15 a run line's "seed" is a whole number from 0 to 4294967295`],

@@ -147,7 +147,11 @@ function readTrace(path: string, io: CliIo): Parsed {
     start = end + 1;
     if (text.trim() === '') continue;
     const checked = checkLine(text);
-    if (!checked.ok) return { ok: false, message: `${path}:${lineNumber}:${checked.column} ${checked.message}` };
+    if (!checked.ok) {
+      // A first line that is not JSON is most likely another file given by mistake (a scenario, a report).
+      const hint = lineNumber === 1 && checked.message.startsWith('not JSON') ? ' (report reads the JSON Lines trace that run --trace FILE writes)' : '';
+      return { ok: false, message: `${path}:${lineNumber}:${checked.column} ${checked.message}${hint}` };
+    }
     if (checked.value.kind === 'run') {
       current = { line: checked.value, events: [] };
       runs.push(current);
