@@ -98,6 +98,8 @@ const CASES: HostileCase[] = [
   { name: 'sweep --html naming the scenario it sweeps', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--html', 'ok.yaml'], message: /--html ok\.yaml is the scenario file ok\.yaml; give another file; nothing was run/ },
   { name: '--html-window with a negative start', argv: ['run', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
   { name: 'report --html-window with a negative start', argv: ['report', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
+  { name: '--pcap and --html the same file, spelled two ways', argv: ['run', 'ok.yaml', '--pcap', 'both.out', '--html', './both.out'], message: /--pcap and --html name the same file \(both\.out\)/ },
+  { name: 'sweep --out and --html the same file, spelled two ways', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--out', 'both.out', '--html', './both.out'], message: /--out and --html name the same file \(both\.out\)/ },
   { name: '/dev/zero as a scenario', argv: ['run', '/dev/zero'], message: /\/dev\/zero: not a regular file/ },
   { name: 'a FIFO as a scenario', argv: ['run', 'pipe.yaml'], message: /pipe\.yaml: not a regular file/ },
   { name: 'a FIFO matched by a glob', argv: ['validate', '*.yaml'], message: /pipe\.yaml: not a regular file/ },

@@ -120,10 +120,14 @@ export interface InputFile {
  * same file (./x.yaml, an absolute path, a link to it).
  */
 export function overwrittenInput(output: string, inputs: readonly InputFile[], io: CliIo): InputFile | null {
-  const outputId = io.statPath(output).fileId;
-  const same = (input: InputFile): boolean =>
-    posix.normalize(input.path) === posix.normalize(output) || (outputId !== undefined && io.statPath(input.path).fileId === outputId);
-  return inputs.find(same) ?? null;
+  return inputs.find((input) => sameFile(output, input.path, io)) ?? null;
+}
+
+/** Whether two paths name one file: the same path once normalized, or one existing file (same device and inode). */
+export function sameFile(left: string, right: string, io: CliIo): boolean {
+  if (posix.normalize(left) === posix.normalize(right)) return true;
+  const leftId = io.statPath(left).fileId;
+  return leftId !== undefined && io.statPath(right).fileId === leftId;
 }
 
 /** The refusal of an output that names an input, with the flag: "--html x.yaml is the scenario file x.yaml; give another file". */

@@ -24,7 +24,7 @@ import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { plotRun, type PeerStatisticName } from './plot.js';
 import { HtmlReportCollector, type HtmlWindow } from './html.js';
 import { renderRunReport } from '../../report/run-report.js';
-import { expandFiles, overwriteMessage, overwrittenInput, type InputFile } from './files.js';
+import { expandFiles, overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
 /** Where each seed's run goes besides the report: the trace, the capture, the HTML report's collector. */
@@ -507,7 +507,7 @@ function openOutputs(options: RunOptions, inputs: readonly InputFile[], io: CliI
   const given = wanted.filter((entry): entry is [Output['flag'], string] => entry[1] !== null);
   for (let index = 0; index < given.length; index++) {
     for (let other = index + 1; other < given.length; other++) {
-      if (given[index]![1] === given[other]![1]) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
+      if (sameFile(given[index]![1], given[other]![1], io)) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
     }
   }
   // Opening an output truncates it: one that names a scenario would destroy it before it is run again.

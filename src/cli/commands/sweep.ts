@@ -4,7 +4,7 @@ import type { CliIo, OutputFile } from '../io.js';
 import type { InputProblem } from '../result.js';
 import { decodeScenarioText } from '../../scenario/source.js';
 import { describeWriteError, printProblems } from './run.js';
-import { overwriteMessage, overwrittenInput, type InputFile } from './files.js';
+import { overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
 import { progressBar } from '../../sweep/progress.js';
@@ -122,7 +122,7 @@ interface Outputs {
 
 /** Opens --out and --html, refusing one that names an input (opening it would truncate it). */
 function openOutputs(out: string | null, html: string | null, inputs: readonly InputFile[], io: CliIo): { ok: true; files: Outputs } | { ok: false; message: string } {
-  if (out !== null && html !== null && out === html) return { ok: false, message: `--out and --html name the same file (${out}); give two files` };
+  if (out !== null && html !== null && sameFile(out, html, io)) return { ok: false, message: `--out and --html name the same file (${out}); give two files` };
   for (const [flag, path] of [['--out', out], ['--html', html]] as const) {
     const input = path === null ? null : overwrittenInput(path, inputs, io);
     if (input !== null) return { ok: false, message: overwriteMessage(flag, path!, input) };
