@@ -66,13 +66,33 @@ function presetsCommand(io: CliIo): ExitCode {
   return ExitCode.ok;
 }
 
+/** Flags whose value may start with '-' (a window such as -1s..5s, refused with its reason by the flag's check). */
+const DASHED_VALUE_FLAGS = ['--html-window'];
+
+/**
+ * `--html-window -1s..5s` as `--html-window=-1s..5s`: yargs would read the value as the short flags
+ * -1 and -s and say only "Unknown arguments: 1, s"; kept as the value, its check says what is wrong.
+ */
+function keepDashedValues(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const next = argv[index + 1];
+    if (DASHED_VALUE_FLAGS.includes(argv[index]!) && next !== undefined && /^-\d/.test(next)) {
+      kept.push(`${argv[index]}=${next}`);
+      index++;
+    } else kept.push(argv[index]!);
+  }
+  return kept;
+}
+
 /**
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
 const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const argv = keepDashedValues(givenArgv);
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
     const guess = didYouMean(first, COMMANDS);

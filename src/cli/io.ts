@@ -28,8 +28,12 @@ export interface CliIo {
   openOutput: (path: string) => OutputFile;
   /** One directory level, links not followed (the caller bounds the walk and skips link loops). */
   readDirectory: (directory: string) => DirectoryEntry[];
-  /** What `path` is (links followed) and its size in bytes (0 unless a file). */
-  statPath: (path: string) => { kind: PathKind; sizeBytes: number };
+  /**
+   * What `path` is (links followed), its size in bytes (0 unless a file), and for a file that exists
+   * an id that two paths of the same file share (device and inode), so an output that names an input
+   * under another spelling is found.
+   */
+  statPath: (path: string) => { kind: PathKind; sizeBytes: number; fileId?: string };
   /** Whether to use colour (decided from NO_COLOR / FORCE_COLOR / TTY by main.ts). */
   color: boolean;
   /** Milliseconds from some fixed point, for the report's wall time only. */

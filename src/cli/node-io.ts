@@ -30,11 +30,13 @@ export function readDirectoryEntries(directory: string): DirectoryEntry[] {
   return readdirSync(directory, { withFileTypes: true }).map((entry) => ({ name: entry.name, kind: entryKind(entry) }));
 }
 
-export function statPathInfo(path: string): { kind: PathKind; sizeBytes: number } {
+export function statPathInfo(path: string): { kind: PathKind; sizeBytes: number; fileId?: string } {
   try {
-    const stats = statSync(path);
+    // bigint: an inode number may pass 2^53 on some file systems.
+    const stats = statSync(path, { bigint: true });
     const kind: PathKind = stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
-    return { kind, sizeBytes: stats.isFile() ? stats.size : 0 };
+    if (!stats.isFile()) return { kind, sizeBytes: 0 };
+    return { kind, sizeBytes: Number(stats.size), fileId: `${stats.dev}:${stats.ino}` };
   } catch {
     // A dangling link or a link loop (ELOOP) is no file to read either.
     try {

@@ -247,6 +247,34 @@ function retransmissionsNarrated(lines: readonly string[]): Map<string, number> 
   return highest;
 }
 
+describe('--explain beside a machine-readable report', () => {
+  it('--explain with --reporter json and no --out: the narration goes to stderr, stdout is the JSON report alone', async () => {
+    const io = new FakeIo({ cwd: REPO_ROOT });
+    const run = await runWith(io, ['run', 'scenarios/handshake.yaml', '--explain', '--reporter', 'json']);
+    io.dispose();
+    expect(run.code, run.err).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ passed: true });
+    expect(run.err).toContain('Scenario "the ENet handshake" (scenarios/handshake.yaml), defaults resolved:');
+  });
+
+  it('--explain of a run where nothing happens says so under its heading', async () => {
+    const io = new FakeIo();
+    io.put('idle.yaml', 'name: idle\nduration: 2s\nhosts:\n  server: {}\n  client: {}\n');
+    const run = await runWith(io, ['run', 'idle.yaml', '--explain']);
+    io.dispose();
+    expect(run.code, run.err).toBe(0);
+    expect(run.out).toContain('Narrated run (seed 1):\n  nothing happened: no action, no datagram and no state change in the whole run\n');
+  });
+
+  it('--explain with the pretty reporter: the narration stays on stdout before the table', async () => {
+    const io = new FakeIo({ cwd: REPO_ROOT });
+    const run = await runWith(io, ['run', 'scenarios/handshake.yaml', '--explain']);
+    io.dispose();
+    expect(run.out).toMatch(/^Scenario "the ENet handshake"/);
+    expect(run.err).toBe('');
+  });
+});
+
 describe('--explain of every shipped scenario', () => {
   /** What the checks below compared, over all scenarios: none of them may have compared nothing. */
   const checked = { states: 0, timeouts: 0, throttleSteps: 0, retransmittedCommands: 0 };

@@ -90,6 +90,16 @@ const CASES: HostileCase[] = [
   { name: '--pcap without a name', argv: ['run', 'ok.yaml', '--pcap', ''], message: /--pcap needs a file name/ },
   { name: '--pcap given twice', argv: ['run', 'ok.yaml', '--pcap', 'a.pcapng', '--pcap', 'b.pcapng'], message: /--pcap given more than once/ },
   { name: '--out and --pcap the same file', argv: ['run', 'ok.yaml', '--out', 'same.txt', '--pcap', 'same.txt'], message: /--out and --pcap name the same file \(same\.txt\)/ },
+  { name: '--html naming the scenario file it runs', argv: ['run', 'ok.yaml', '--html', './ok.yaml'], message: /--html \.\/ok\.yaml is the scenario file ok\.yaml; give another file; nothing was run/ },
+  { name: '--pcap naming a scenario file it runs', argv: ['run', 'ok.yaml', '--pcap', 'ok.yaml'], message: /--pcap ok\.yaml is the scenario file ok\.yaml; give another file/ },
+  { name: '--html to a full device in a sweep', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--seeds', '1', '--jobs', '1', '--html', '/dev/full'], message: /--html \/dev\/full: no space left on the device/ },
+  { name: '--out to a full device in a sweep', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--seeds', '1', '--jobs', '1', '--out', '/dev/full'], message: /--out \/dev\/full: no space left on the device/ },
+  { name: 'sweep --html into a missing directory', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--html', 'charts/x.html'], message: /--html charts\/x\.html: its directory does not exist; nothing was run/ },
+  { name: 'sweep --html naming the scenario it sweeps', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--html', 'ok.yaml'], message: /--html ok\.yaml is the scenario file ok\.yaml; give another file; nothing was run/ },
+  { name: '--html-window with a negative start', argv: ['run', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
+  { name: 'report --html-window with a negative start', argv: ['report', 'ok.yaml', '--html', 'w.html', '--html-window', '-1s..5s'], message: /--html-window -1s\.\.5s: "-1s": a duration cannot be negative/ },
+  { name: '--pcap and --html the same file, spelled two ways', argv: ['run', 'ok.yaml', '--pcap', 'both.out', '--html', './both.out'], message: /--pcap and --html name the same file \(both\.out\)/ },
+  { name: 'sweep --out and --html the same file, spelled two ways', argv: ['sweep', 'ok.yaml', '--set', 'duration=1s,2s', '--out', 'both.out', '--html', './both.out'], message: /--out and --html name the same file \(both\.out\)/ },
   { name: '/dev/zero as a scenario', argv: ['run', '/dev/zero'], message: /\/dev\/zero: not a regular file/ },
   { name: 'a FIFO as a scenario', argv: ['run', 'pipe.yaml'], message: /pipe\.yaml: not a regular file/ },
   { name: 'a FIFO matched by a glob', argv: ['validate', '*.yaml'], message: /pipe\.yaml: not a regular file/ },
@@ -135,6 +145,31 @@ describe('hostile flags and files: exit 2, the flag or path named, no stack trac
 });
 
 describe('outputs: checked before the run, written after it in an order that never misleads', () => {
+  it('outputs: an output that names an input file leaves the input as it was', async () => {
+    const inputs = new FakeIo();
+    try {
+      inputs.put('s.yaml', SCENARIO);
+      for (const flag of ['--html', '--pcap', '--trace', '--out']) {
+        const run = await runWith(inputs, ['run', 's.yaml', flag, 's.yaml']);
+        expect(run.code, run.err).toBe(2);
+        expect(inputs.read('s.yaml')).toBe(SCENARIO);
+      }
+      const sweep = await runWith(inputs, ['sweep', 's.yaml', '--set', 'duration=1s,2s', '--out', 's.yaml']);
+      expect(sweep.err).toContain('--out s.yaml is the scenario file s.yaml; give another file; nothing was run');
+      expect(sweep.code, sweep.err).toBe(2);
+      expect(inputs.read('s.yaml')).toBe(SCENARIO);
+      const shard = await runWith(inputs, ['sweep', 's.yaml', '--set', 'duration=1s,2s', '--seeds', '1', '--jobs', '1', '--shard', '1/1', '--curves', '--out', 'part.json']);
+      expect(shard.code, shard.err).toBe(0);
+      const part = inputs.read('part.json');
+      const merge = await runWith(inputs, ['merge', 'part.json', '--html', './part.json']);
+      expect(merge.err).toContain('--html ./part.json is the part file part.json; give another file');
+      expect(merge.code).toBe(2);
+      expect(inputs.read('part.json')).toBe(part);
+    } finally {
+      inputs.dispose();
+    }
+  });
+
   it('outputs: --out to a full device prints no PASS table and no summary (the report does not exist)', async () => {
     const run = await runWith(io, ['run', 'ok.yaml', '--out', '/dev/full']);
     expect(run.code).toBe(2);

@@ -1,6 +1,6 @@
 // run --html and report --html: the file is one self-contained page with the drawn run's data,
 // byte-identical for the same seed, within its documented size, and a saved trace draws the same run.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HtmlReportCollector, parseHtmlWindow, type SeedForHtml } from '../../src/cli/commands/html.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -132,6 +132,20 @@ expect:
     const same = await runWith(io, ['run', SCENARIO, '--html', join(io.dir, 'a.html'), '--trace', join(io.dir, 'a.html')]);
     expect(same.code).toBe(2);
     expect(same.err).toContain('--trace and --html name the same file');
+    // A window after the run's end would draw an empty diagram without a word; the scenario lasts 14 s.
+    const afterEnd = await runWith(io, ['run', SCENARIO, '--html', join(io.dir, 'late.html'), '--html-window', '100s..200s']);
+    expect(afterEnd.code).toBe(2);
+    expect(afterEnd.err).toContain(`--html-window 100s..200s starts after ${SCENARIO} ends (14s); nothing was run`);
+    expect(io.written).not.toContain(join(io.dir, 'late.html'));
+  });
+
+  it('report --html-window after the end of a run in the trace: exit 2, nothing written', async () => {
+    const io = repoIo();
+    await runWith(io, ['run', 'scenarios/handshake.yaml', '--trace', join(io.dir, 't.jsonl'), '--quiet']);
+    const run = await runWith(io, ['report', join(io.dir, 't.jsonl'), '--html', join(io.dir, 'late.html'), '--html-window', '5s..6s']);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(`--html-window 5s..6s starts after seed 1 of scenarios/handshake.yaml ends (3s)`);
+    expect(io.written).not.toContain(join(io.dir, 'late.html'));
   });
 
   it('--html-window parses durations with units', () => {
@@ -222,6 +236,15 @@ describe('report TRACE --html', () => {
       [`${good}\n{"kind":"weather","atMs":1}\n`, ':2:2 unknown kind "weather"'],
       [`${good}\n${good}\n{"kind":"stats","atMs":5,"host":"a","peer":"b","values":"x"}\n`, ':3:48 a stats line needs "values" as a list of numbers'],
       [`${good}\n[1,2]\n`, ':2:1 a trace line is a JSON object with a "kind"'],
+      ['name: a scenario given by mistake\n', ':1:1 not JSON: expected a value (report reads the JSON Lines trace that run --trace FILE writes)'],
+      // A run line's fields draw the header and the time axis: a wrong type is refused, not drawn as "[object Object]" (or looped on forever).
+      [`{"kind":"run","seed":1,"durationMs":"x"}\n${good}\n`, `:1:24 a run line's "durationMs" is a number of ms from 0`],
+      [`{"kind":"run","seed":{"a":1}}\n${good}\n`, `:1:15 a run line's "seed" is a whole number from 0 to 4294967295`],
+      // Lines in the wrong order, or values the page would draw as something else.
+      [`{"kind":"action","atMs":5,"action":"link"}\n{"kind":"action","atMs":1,"action":"link"}\n`, ':2:18 "atMs" 1 is before the line above (5): a run\'s events are in time order'],
+      [`{"kind":"action","atMs":-1,"action":"link"}\n`, ':1:18 a action line needs "atMs" as a number from 0'],
+      [`${good}\n{"kind":"datagram","atMs":1,"phase":"exploded","id":1,"from":"a","to":"b","sizeBytes":3}\n`, ':2:29 a datagram line\'s "phase" is one of sent, dropped, delivered, not "exploded"'],
+      [`${good}\n{"kind":"stats","atMs":5,"host":"a","peer":"b","values":[1,2,3]}\n`, ':2:48 a stats line needs "values" as a list of 14 numbers'],
     ];
     for (const [index, [text, message]] of cases.entries()) {
       const trace = io.put(`bad-${index}.jsonl`, text);
@@ -260,6 +283,11 @@ describe('report TRACE --html', () => {
     const itself = await runWith(io, ['report', trace, '--html', trace]);
     expect(itself.code).toBe(2);
     expect(itself.err).toContain('is the trace itself');
+    // Another spelling of the same file: the trace is read before the page is written, so it would be lost.
+    const respelled = await runWith(io, ['report', trace, '--html', relative(REPO_ROOT, trace)]);
+    expect(respelled.code).toBe(2);
+    expect(respelled.err).toContain('is the trace itself');
+    expect(io.read('t.jsonl')).toBe('{"kind":"action","atMs":0,"action":"link"}\n');
   });
 
   it('report: an edited trace is drawn, with a warning that its events do not match the recorded hash', async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePlotNames } from '../../src/cli/commands/plot.js';
+import { runCommand, runLimits } from '../../src/cli/commands/run.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { PEER_STATISTIC_NAMES } from '../../src/sim/statistics.js';
@@ -76,6 +77,36 @@ describe('run --plot', () => {
     const run = await runWith(coloured, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE']);
     coloured.dispose();
     expect(run.out).toContain('\u001b[36m');
+  });
+
+  it('--plot with a machine-readable reporter and no --out: the charts go to stderr, stdout is the report alone', async () => {
+    const json = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'json']);
+    expect(json.code, json.err).toBe(0);
+    expect(JSON.parse(json.out)).toMatchObject({ passed: true });
+    expect([...charts(json.err).keys()]).toEqual(['PEER_PACKET_THROTTLE client->server (seed 1)', 'PEER_PACKET_THROTTLE server->client (seed 1)']);
+    const junit = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'junit']);
+    expect(junit.out.startsWith('<?xml')).toBe(true);
+    expect(charts(junit.err).size).toBe(2);
+  });
+
+  it('--plot with --reporter json --out FILE: the charts stay on stdout, beside the summary', async () => {
+    const run = await runWith(io, ['run', FILE, '--plot', 'PEER_PACKET_THROTTLE', '--reporter', 'json', '--out', join(io.dir, 'r.json')]);
+    expect(run.code, run.err).toBe(0);
+    expect(charts(run.out).size).toBe(2);
+    expect(JSON.parse(io.read('r.json'))).toMatchObject({ passed: true });
+  });
+
+  it('--plot of a run stopped at a limit: the title says where it stopped', async () => {
+    const limited = new FakeIo();
+    limited.put('long.yaml', 'name: long\nduration: 60s\nhosts:\n  server: { service: 10ms }\n  client: { service: 10ms }\ntimeline:\n  - at: 0s\n    connect: { from: client, to: server }\n');
+    const limits = runLimits(1);
+    const code = runCommand(
+      { patterns: ['long.yaml'], seed: null, seeds: 1, reporter: 'pretty', out: null, trace: null, quiet: true, explain: false, plot: ['PEER_PACKET_THROTTLE'], implementationName: null, libenetPath: null, limits: { ...limits, simulation: { ...limits.simulation, eventBudget: 2000 } } },
+      limited,
+    );
+    limited.dispose();
+    expect(code).toBe(2);
+    expect(limited.out).toMatch(/^PEER_PACKET_THROTTLE client->server \(seed 1; the run stopped at [\d.]+s, at a limit\)$/m);
   });
 
   it('--plot: an unknown statistic exits 2 before running, naming the closest and listing all', async () => {

@@ -74,7 +74,7 @@ export class FakeIo implements CliIo {
 
   readDirectory = (directory: string): DirectoryEntry[] => readDirectoryEntries(this.resolve(directory));
 
-  statPath = (path: string): { kind: PathKind; sizeBytes: number } => statPathInfo(this.resolve(path));
+  statPath = (path: string): { kind: PathKind; sizeBytes: number; fileId?: string } => statPathInfo(this.resolve(path));
 
   /** A fixed wall clock, so reports are the same on every run. */
   wallClockMs = (): number => 0;

@@ -107,7 +107,7 @@ describe('sweep --html', () => {
     expect(directory.err).toContain('nothing was run');
     const missingDirectory = await runWith(io, ['sweep', SWEEP, '--seeds', '2', '--jobs', '1', '--html', join(io.dir, 'no/such/dir/x.html')]);
     expect(missingDirectory.code).toBe(2);
-    expect(missingDirectory.err).toContain(`--html ${join(io.dir, 'no/such/dir/x.html')}: cannot write`);
+    expect(missingDirectory.err).toContain(`--html ${join(io.dir, 'no/such/dir/x.html')}: its directory does not exist; nothing was run`);
     const same = await runWith(io, ['sweep', SWEEP, '--seeds', '2', '--out', join(io.dir, 'r.html'), '--html', join(io.dir, 'r.html')]);
     expect(same.code).toBe(2);
     expect(same.err).toContain('--out and --html name the same file');

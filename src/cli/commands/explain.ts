@@ -423,5 +423,7 @@ export function narrate(scenario: Scenario, sim: Simulation): string {
   const narration = narrateTrace(sim.trace.events, NARRATION_LINES_TARGET - header.length - 1);
   const lines = [...header, narrationHeading(sim.options.seed, narration.collapsing), ...narration.lines];
   if (narration.omittedCount > 0) lines.push(`  … ${narration.omittedCount} more lines (use --trace FILE for everything)`);
+  // A heading over nothing reads as output cut short: say that nothing happened.
+  if (narration.lines.length === 0) lines.push('  nothing happened: no action, no datagram and no state change in the whole run');
   return `${lines.join('\n')}\n`;
 }

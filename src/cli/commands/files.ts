@@ -1,6 +1,7 @@
 // Expands the files and globs given on the command line (`scenarios/**/*.yaml`), in sorted order,
 // with a bounded directory walk: a glob over `/usr` or a directory with a symbolic-link loop ends
 // with a message instead of growing without bound.
+import { posix } from 'node:path';
 import type { CliIo } from '../io.js';
 
 export type Expansion = { ok: true; files: string[] } | { ok: false; message: string };
@@ -106,4 +107,30 @@ export function expandFiles(patterns: readonly string[], io: CliIo): Expansion {
     }
   }
   return { ok: true, files: [...new Set(files)] };
+}
+
+/** A file a command reads, which none of its outputs may overwrite: what it is ("the scenario file") and its path. */
+export interface InputFile {
+  what: string;
+  path: string;
+}
+
+/**
+ * The input that writing `output` would destroy, or null: the same path, or another spelling of the
+ * same file (./x.yaml, an absolute path, a link to it).
+ */
+export function overwrittenInput(output: string, inputs: readonly InputFile[], io: CliIo): InputFile | null {
+  return inputs.find((input) => sameFile(output, input.path, io)) ?? null;
+}
+
+/** Whether two paths name one file: the same path once normalized, or one existing file (same device and inode). */
+export function sameFile(left: string, right: string, io: CliIo): boolean {
+  if (posix.normalize(left) === posix.normalize(right)) return true;
+  const leftId = io.statPath(left).fileId;
+  return leftId !== undefined && io.statPath(right).fileId === leftId;
+}
+
+/** The refusal of an output that names an input, with the flag: "--html x.yaml is the scenario file x.yaml; give another file". */
+export function overwriteMessage(flag: string, output: string, input: InputFile): string {
+  return `${flag} ${output} is ${input.what} ${input.path}; give another file`;
 }

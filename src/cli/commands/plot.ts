@@ -1,7 +1,7 @@
 // `run --plot STAT`: a line chart in the terminal of one Godot PeerStatistic per peer, drawn from
 // the run's `stats` trace events by src/report/terminal-plot.ts.
 import { plotSeries, type PlotPoint } from '../../report/terminal-plot.js';
-import { didYouMean } from '../../scenario/units.js';
+import { didYouMean, formatDuration } from '../../scenario/units.js';
 import { PEER_STATISTIC_NAMES } from '../../sim/statistics.js';
 import type { TraceEvent } from '../../trace/trace.js';
 
@@ -58,11 +58,16 @@ export interface PlotRunOptions {
   seedCount: number;
   durationMs: number;
   color: boolean;
+  /** Where the run stopped at an internal limit, or null when it ran to its end: the title says so. */
+  stoppedAtMs?: number | null;
 }
 
 /** One chart per statistic and per (host, peer) pair with statistics, pairs in the order they first appear. */
 export function plotRun(events: readonly TraceEvent[], names: readonly PeerStatisticName[], options: PlotRunOptions): string {
-  const seeds = options.seedCount > 1 ? `seed ${options.seed}, the first of ${options.seedCount} seeds` : `seed ${options.seed}`;
+  const seedWords = options.seedCount > 1 ? `seed ${options.seed}, the first of ${options.seedCount} seeds` : `seed ${options.seed}`;
+  // Without this, a chart whose lines end early reads as peers that stopped reporting.
+  const stopped = options.stoppedAtMs != null ? `; the run stopped at ${formatDuration(options.stoppedAtMs)}, at a limit` : '';
+  const seeds = `${seedWords}${stopped}`;
   const charts: string[] = [];
   for (const name of names) {
     const index = PEER_STATISTIC_NAMES.indexOf(name);

@@ -1,13 +1,15 @@
 // `enetsim report TRACE --html FILE`: draws a saved JSON Lines trace (run --trace) as the HTML report,
 // one page per run line in it. Every line is checked first: a line that is not JSON, or not a trace
 // event, is reported as file:line:col and nothing is written (exit 2).
-import { Fnv1a64, TRACE_EVENT_KINDS, type TraceEvent } from '../../trace/trace.js';
+import { Fnv1a64, PEER_STATISTIC_NAMES, TRACE_EVENT_KINDS, type TraceEvent } from '../../trace/trace.js';
 import { buildRunPageData } from '../../report/run-model.js';
 import type { RunPageData } from '../../report/run-page-data.js';
 import { renderRunReport } from '../../report/run-report.js';
 import type { CliIo } from '../io.js';
 import type { HtmlWindow } from './html.js';
 import { describeWriteError } from './run.js';
+import { overwrittenInput } from './files.js';
+import { formatDuration } from '../../scenario/units.js';
 
 export interface ReportOptions {
   trace: string;
@@ -36,7 +38,7 @@ interface SavedRun {
 type Parsed = { ok: true; runs: SavedRun[] } | { ok: false; message: string };
 
 export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
-  if (options.html === options.trace) {
+  if (overwrittenInput(options.html, [{ what: 'the trace', path: options.trace }], io) !== null) {
     io.stderr(`enetsim: --html ${options.html} is the trace itself; give another file\n`);
     return 2;
   }
@@ -48,6 +50,11 @@ export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
   const pages: RunPageData[] = [];
   for (const run of parsed.runs) {
     const page = pageOf(run, options);
+    if (options.htmlWindow !== null && options.htmlWindow.fromMs >= page.timeRangeMs[1]) {
+      const which = `seed ${run.line?.seed ?? '?'} of ${run.line?.file ?? options.trace}`;
+      io.stderr(`enetsim: ${options.htmlWindow.label} starts after ${which} ends (${formatDuration(page.timeRangeMs[1])})\nenetsim: nothing was written\n`);
+      return 2;
+    }
     if (run.line?.traceHash !== undefined && run.line.traceHash !== page.header.traceHash) {
       io.stderr(`enetsim: ${options.trace}: the events of seed ${run.line.seed ?? '?'} hash to ${page.header.traceHash}, not to the ${run.line.traceHash} recorded with them: the trace was edited or cut\n`);
     }
@@ -124,6 +131,8 @@ function readTrace(path: string, io: CliIo): Parsed {
   const runs: SavedRun[] = [];
   let current: SavedRun | null = null;
   let lineNumber = 0;
+  // The simulator writes each run's events in time order; the page's bands and bins rely on it.
+  let previousAtMs = 0;
   // Line by line over the bytes: a long trace never becomes one string.
   for (let start = 0; start < bytes.length; ) {
     let end = bytes.indexOf(0x0a, start);
@@ -138,17 +147,27 @@ function readTrace(path: string, io: CliIo): Parsed {
     start = end + 1;
     if (text.trim() === '') continue;
     const checked = checkLine(text);
-    if (!checked.ok) return { ok: false, message: `${path}:${lineNumber}:${checked.column} ${checked.message}` };
+    if (!checked.ok) {
+      // A first line that is not JSON is most likely another file given by mistake (a scenario, a report).
+      const hint = lineNumber === 1 && checked.message.startsWith('not JSON') ? ' (report reads the JSON Lines trace that run --trace FILE writes)' : '';
+      return { ok: false, message: `${path}:${lineNumber}:${checked.column} ${checked.message}${hint}` };
+    }
     if (checked.value.kind === 'run') {
       current = { line: checked.value, events: [] };
       runs.push(current);
+      previousAtMs = 0;
       continue;
     }
     if (current === null) {
       current = { line: null, events: [] };
       runs.push(current);
     }
-    current.events.push(checked.value);
+    const event = checked.value as TraceEvent;
+    if (event.atMs < previousAtMs) {
+      return { ok: false, message: `${path}:${lineNumber}:${columnOf(text, 'atMs')} "atMs" ${event.atMs} is before the line above (${previousAtMs}): a run's events are in time order, as run --trace writes them` };
+    }
+    previousAtMs = event.atMs;
+    current.events.push(event);
   }
   if (runs.length === 0) return { ok: false, message: `${path}: the trace is empty` };
   return { ok: true, runs };
@@ -169,6 +188,25 @@ const REQUIRED: Record<string, Record<string, 'number' | 'string' | 'array'>> = 
   queue: { atMs: 'number', from: 'string', to: 'string', bytes: 'number', datagramCount: 'number' },
 };
 
+/** The values a field may take, where the page draws each value differently. */
+const ONE_OF: Record<string, Record<string, readonly string[]>> = {
+  datagram: { phase: ['sent', 'dropped', 'delivered'] },
+  event: { type: ['connect', 'disconnect', 'receive', 'error'] },
+};
+
+/** A run line's fields are optional, but one given must be right: the page's header and time axis come from them. */
+function checkRunLine(record: Record<string, unknown>, text: string): Checked {
+  const wrong = (field: string, what: string): Checked => ({ ok: false, column: columnOf(text, field), message: `a run line's "${field}" is ${what}` });
+  for (const field of ['file', 'traceHash', 'name']) {
+    if (record[field] !== undefined && typeof record[field] !== 'string') return wrong(field, 'a string');
+  }
+  const seed = record['seed'];
+  if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0 && (seed as number) <= 0xffffffff)) return wrong('seed', 'a whole number from 0 to 4294967295');
+  const durationMs = record['durationMs'];
+  if (durationMs !== undefined && !(typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)) return wrong('durationMs', 'a number of ms from 0');
+  return { ok: true, value: record as unknown as RunLine };
+}
+
 function checkLine(text: string): Checked {
   let value: unknown;
   try {
@@ -183,12 +221,20 @@ function checkLine(text: string): Checked {
   if (typeof kind !== 'string' || !KINDS.includes(kind)) {
     return { ok: false, column: columnOf(text, 'kind'), message: `unknown kind ${JSON.stringify(kind ?? null)} (a trace line's kind is one of ${KINDS.join(', ')})` };
   }
+  if (kind === 'run') return checkRunLine(record, text);
   for (const [field, type] of Object.entries(REQUIRED[kind]!)) {
     const fieldValue = record[field];
     const matches = type === 'array' ? Array.isArray(fieldValue) && fieldValue.every((item) => typeof item === 'number') : typeof fieldValue === type && (type !== 'number' || Number.isFinite(fieldValue));
     if (!matches) return { ok: false, column: columnOf(text, field), message: `a ${kind} line needs "${field}" as a ${type === 'array' ? 'list of numbers' : type}` };
   }
-  return { ok: true, value: record as unknown as TraceEvent | RunLine };
+  if ((record['atMs'] as number) < 0) return { ok: false, column: columnOf(text, 'atMs'), message: `a ${kind} line needs "atMs" as a number from 0` };
+  for (const [field, allowed] of Object.entries(ONE_OF[kind] ?? {})) {
+    if (!allowed.includes(record[field] as string)) return { ok: false, column: columnOf(text, field), message: `a ${kind} line's "${field}" is one of ${allowed.join(', ')}, not ${JSON.stringify(record[field])}` };
+  }
+  if (kind === 'stats' && (record['values'] as number[]).length !== PEER_STATISTIC_NAMES.length) {
+    return { ok: false, column: columnOf(text, 'values'), message: `a stats line needs "values" as a list of ${PEER_STATISTIC_NAMES.length} numbers (${PEER_STATISTIC_NAMES.join(', ')}), not ${(record['values'] as number[]).length}` };
+  }
+  return { ok: true, value: record as unknown as TraceEvent };
 }
 
 /** The 1-based column of `"field":` in the line, or 1. */

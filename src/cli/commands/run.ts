@@ -24,7 +24,7 @@ import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { plotRun, type PeerStatisticName } from './plot.js';
 import { HtmlReportCollector, type HtmlWindow } from './html.js';
 import { renderRunReport } from '../../report/run-report.js';
-import { expandFiles } from './files.js';
+import { expandFiles, overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
 /** Where each seed's run goes besides the report: the trace, the capture, the HTML report's collector. */
@@ -380,10 +380,12 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   const traceHash = sim.trace.hash();
   if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
   if (pcap !== null) writePcap(pcap, scenario, seed, sim);
-  if (options.explain) io.stdout(narrate(scenario, sim));
+  const commentary = commentaryStream(options, io);
+  if (options.explain) commentary(narrate(scenario, sim));
   const seeds = seedsFor(scenario, options);
   if ((options.plot ?? []).length > 0 && seed === seeds[0]) {
-    io.stdout(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color }));
+    const stoppedAtMs = isSimulationLimit(result.stoppedBy) ? result.nowMs : null;
+    commentary(plotRun(sim.trace.events, options.plot!, { seed, seedCount: seeds.length, durationMs: scenario.durationMs, color: io.color, stoppedAtMs }));
   }
   const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
     const implementation = implementationLabel(scenario, options, libenet);
@@ -398,6 +400,15 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   const checks = scenario.expectations.map(({ expectation }) => check(expectation, run));
   offerHtml(checks, null);
   return { kind: 'finished', seed, checks, traceHash };
+}
+
+/**
+ * Where --explain's narration and --plot's charts go: stdout beside the pretty report or when the
+ * report goes to --out, else stderr, so a JSON, JUnit or GitHub report on stdout stays a document a
+ * program can read (`run x.yaml --reporter json --plot PEER_PACKET_THROTTLE > report.json`).
+ */
+function commentaryStream(options: Pick<RunOptions, 'reporter' | 'out'>, io: CliIo): (text: string) => void {
+  return options.reporter === 'pretty' || options.out !== null ? io.stdout : io.stderr;
 }
 
 /** Which ENet ran the scenario's hosts, for the HTML report's header ("TypeScript 1.3.18, libenet 1.3.17"). */
@@ -486,7 +497,7 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
 
 type Outputs = { ok: true; out: Output | null; trace: Output | null; pcap: Output | null; html: Output | null } | { ok: false; message: string };
 
-function openOutputs(options: RunOptions, io: CliIo): Outputs {
+function openOutputs(options: RunOptions, inputs: readonly InputFile[], io: CliIo): Outputs {
   const wanted: [Output['flag'], string | null][] = [
     ['--out', options.out],
     ['--trace', options.trace],
@@ -496,8 +507,13 @@ function openOutputs(options: RunOptions, io: CliIo): Outputs {
   const given = wanted.filter((entry): entry is [Output['flag'], string] => entry[1] !== null);
   for (let index = 0; index < given.length; index++) {
     for (let other = index + 1; other < given.length; other++) {
-      if (given[index]![1] === given[other]![1]) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
+      if (sameFile(given[index]![1], given[other]![1], io)) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
     }
+  }
+  // Opening an output truncates it: one that names a scenario would destroy it before it is run again.
+  for (const [flag, path] of given) {
+    const input = overwrittenInput(path, inputs, io);
+    if (input !== null) return { ok: false, message: overwriteMessage(flag, path, input) };
   }
   const opened = new Map<Output['flag'], Output>();
   for (const [flag, path] of given) {
@@ -529,7 +545,13 @@ export function runCommand(options: RunOptions, io: CliIo): 0 | 1 | 2 {
     printProblems(overBudget, io);
     return 2;
   }
-  const outputs = openOutputs(options, io);
+  const lateWindow = loaded.scenarios.find((scenario) => options.htmlWindow != null && options.htmlWindow.fromMs >= scenario.durationMs);
+  if (lateWindow !== undefined) {
+    io.stderr(`enetsim: ${options.htmlWindow!.label} starts after ${lateWindow.file} ends (${formatDuration(lateWindow.durationMs)}); nothing was run\n`);
+    return 2;
+  }
+  const inputs = loaded.scenarios.map((scenario) => ({ what: 'the scenario file', path: scenario.file }));
+  const outputs = openOutputs(options, inputs, io);
   if (!outputs.ok) {
     io.stderr(`enetsim: ${outputs.message}; nothing was run\n`);
     return 2;

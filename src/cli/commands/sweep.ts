@@ -3,7 +3,8 @@
 import type { CliIo, OutputFile } from '../io.js';
 import type { InputProblem } from '../result.js';
 import { decodeScenarioText } from '../../scenario/source.js';
-import { printProblems } from './run.js';
+import { describeWriteError, printProblems } from './run.js';
+import { overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
 import { progressBar } from '../../sweep/progress.js';
@@ -70,37 +71,75 @@ function plan(options: SweepOptions, io: CliIo): PlanResult {
   return quickPlan(options.file, read.text, axes, Array.from({ length: options.seeds ?? 10 }, (_, index) => index + 1));
 }
 
-function open(path: string, io: CliIo, flag = '--out'): { ok: true; file: OutputFile } | { ok: false; message: string } {
+/** An output opened before anything runs, with the flag and path its messages name. */
+interface Output {
+  flag: '--out' | '--html';
+  path: string;
+  file: OutputFile;
+}
+
+function open(path: string, io: CliIo, flag: Output['flag']): { ok: true; output: Output } | { ok: false; message: string } {
   if (path === '') return { ok: false, message: `${flag} needs a file name` };
   if (io.statPath(path).kind === 'directory') return { ok: false, message: `${flag} ${path}: is a directory; give a file name` };
   try {
-    return { ok: true, file: io.openOutput(path) };
+    return { ok: true, output: { flag, path, file: io.openOutput(path) } };
   } catch (error) {
-    return { ok: false, message: `${flag} ${path}: cannot write (${(error as { code?: string }).code ?? (error as Error).message})` };
+    return { ok: false, message: `${flag} ${path}: ${describeWriteError(error)}` };
+  }
+}
+
+/** A write to an output failed (a full disk): the message names the flag, the path and the reason. */
+class OutputFailed extends Error {
+  constructor(readonly output: Output, reason: string) {
+    super(`${output.flag} ${output.path}: ${reason}`);
+  }
+}
+
+function write(output: Output, text: string): void {
+  try {
+    output.file.write(text);
+  } catch (error) {
+    throw new OutputFailed(output, describeWriteError(error));
+  }
+}
+
+/** Runs `body`; a failed write ends the command with exit 2 and the flag, path and reason. */
+function reportingWriteFailure<T extends number>(body: () => T, io: CliIo): T | 2 {
+  try {
+    return body();
+  } catch (error) {
+    if (!(error instanceof OutputFailed)) throw error;
+    io.stderr(`enetsim: ${error.message}; ${error.output.path} is incomplete\n`);
+    return 2;
   }
 }
 
 /** The outputs of one command, opened before anything runs so a bad path costs nothing. */
 interface Outputs {
-  out: OutputFile | null;
-  html: OutputFile | null;
+  out: Output | null;
+  html: Output | null;
 }
 
-function openOutputs(out: string | null, html: string | null, io: CliIo): { ok: true; files: Outputs } | { ok: false; message: string } {
-  if (out !== null && html !== null && out === html) return { ok: false, message: `--out and --html name the same file (${out}); give two files` };
-  const outFile = out === null ? null : open(out, io);
+/** Opens --out and --html, refusing one that names an input (opening it would truncate it). */
+function openOutputs(out: string | null, html: string | null, inputs: readonly InputFile[], io: CliIo): { ok: true; files: Outputs } | { ok: false; message: string } {
+  if (out !== null && html !== null && sameFile(out, html, io)) return { ok: false, message: `--out and --html name the same file (${out}); give two files` };
+  for (const [flag, path] of [['--out', out], ['--html', html]] as const) {
+    const input = path === null ? null : overwrittenInput(path, inputs, io);
+    if (input !== null) return { ok: false, message: overwriteMessage(flag, path!, input) };
+  }
+  const outFile = out === null ? null : open(out, io, '--out');
   if (outFile !== null && !outFile.ok) return outFile;
   const htmlFile = html === null ? null : open(html, io, '--html');
   if (htmlFile !== null && !htmlFile.ok) {
-    outFile?.file.close();
+    outFile?.output.file.close();
     return htmlFile;
   }
-  return { ok: true, files: { out: outFile?.file ?? null, html: htmlFile?.file ?? null } };
+  return { ok: true, files: { out: outFile?.output ?? null, html: htmlFile?.output ?? null } };
 }
 
 function closeOutputs(files: Outputs): void {
-  files.out?.close();
-  files.html?.close();
+  files.out?.file.close();
+  files.html?.file.close();
 }
 
 /** The command that gives this report again (without its output flags). */
@@ -126,7 +165,11 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
     io.stderr('enetsim: --curves goes with --shard (it records the curves in the part file for merge --html); without --shard, --html records them; nothing was run\n');
     return 2;
   }
-  const opened = openOutputs(options.out, options.html, io);
+  const inputs = [
+    { what: planned.plan.sweepFile !== null ? 'the sweep file' : 'the scenario file', path: options.file },
+    ...(planned.plan.scenarioFile !== null ? [{ what: 'the scenario file', path: planned.plan.scenarioFile }] : []),
+  ];
+  const opened = openOutputs(options.out, options.html, inputs, io);
   if (!opened.ok) {
     io.stderr(`enetsim: ${opened.message}; nothing was run\n`);
     return 2;
@@ -159,12 +202,15 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
     if (options.shard !== null) {
       const part = { format: PART_FORMAT, shard: options.shard, plan: summary, runs: mine.map((job, at) => ({ index: job.index, ...results[at]! })) };
       const text = `${JSON.stringify(part)}\n`;
-      if (files.out !== null) files.out.write(text);
-      else io.stdout(text);
-      if (!options.quiet) io.stderr(`enetsim: shard ${options.shard.index}/${options.shard.count}: ${mine.length} of ${jobs.length} runs; combine the parts with enetsim merge\n`);
-      return results.some((result) => result.stopped !== null) ? 2 : 0;
+      const shard = options.shard;
+      return reportingWriteFailure(() => {
+        if (files.out !== null) write(files.out, text);
+        else io.stdout(text);
+        if (!options.quiet) io.stderr(`enetsim: shard ${shard.index}/${shard.count}: ${mine.length} of ${jobs.length} runs; combine the parts with enetsim merge\n`);
+        return results.some((result) => result.stopped !== null) ? 2 : 0;
+      }, io);
     }
-    return report(summary, results, options, files, sweepReproduce(options), io);
+    return reportingWriteFailure(() => report(summary, results, options, files, sweepReproduce(options), io), io);
   } finally {
     closeOutputs(files);
   }
@@ -173,12 +219,12 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
 function report(summary: PlanSummary, results: readonly RunResult[], options: Pick<SweepOptions, 'format' | 'quiet'>, files: Outputs, reproduce: string, io: CliIo): 0 | 1 | 2 {
   const built = buildReport(summary, results);
   if (files.out !== null) {
-    files.out.write(renderSweep(built, options.format, false));
+    write(files.out, renderSweep(built, options.format, false));
     if (!options.quiet) io.stdout(renderSweep(built, 'table', io.color));
   } else io.stdout(renderSweep(built, options.format, io.color && options.format === 'table'));
   if (files.html !== null) {
     const curves = results.map((result) => ({ variantIndex: result.variantIndex, seed: result.seed, curve: result.curve ?? null }));
-    files.html.write(renderSweepHtml({ report: built, curves, reproduce, formatValue: (value, unit, signed) => formatValue(value, unit as MeasureUnit, signed) }));
+    write(files.html, renderSweepHtml({ report: built, curves, reproduce, formatValue: (value, unit, signed) => formatValue(value, unit as MeasureUnit, signed) }));
   }
   if (built.stopped.length > 0) return 2;
   return built.passed ? 0 : 1;
@@ -237,11 +283,11 @@ export function mergeCommand(options: MergeOptions, io: CliIo): 0 | 1 | 2 {
     const without = parts.findIndex((part) => part.runs.some((run) => run.curve === undefined));
     if (without !== -1) return fail(`${options.files[without]} has no curves for --html: run every shard with --curves (enetsim sweep FILE --shard i/n --curves --out PART)`);
   }
-  const opened = openOutputs(options.out, options.html, io);
+  const opened = openOutputs(options.out, options.html, options.files.map((path) => ({ what: 'the part file', path })), io);
   if (!opened.ok) return fail(opened.message);
   try {
     const reproduce = `enetsim merge ${options.files.map(shellWord).join(' ')}`;
-    return report(first.plan, results, options, opened.files, reproduce, io);
+    return reportingWriteFailure(() => report(first.plan, results, options, opened.files, reproduce, io), io);
   } finally {
     closeOutputs(opened.files);
   }
