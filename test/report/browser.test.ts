@@ -2,6 +2,9 @@
 // loads with no console error and no request, draws every panel with the series and points the
 // trace gives, draws a failed expectation red, zooms every chart together, and follows the zoom in
 // its sequence diagram. Screenshots of two shipped scenarios are left in screenshots/ for a person.
+// The sweep report's page too: no console error, no request, one mark per variant in each chart
+// (compared with the sweep's JSON report), a heatmap cell per grid combination, a curve per variant.
+// One chromium serves every check of both (the browser checks' one shared setup).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EnetsimReportHooks, RunDrawing } from '../../src/report/run-page-hooks.js';
 import type { RunPageData, SequenceDatagram } from '../../src/report/run-page-data.js';
 import { PEER_STATISTIC_NAMES, type TraceEvent } from '../../src/trace/trace.js';
+import { FakeIo, runWith } from '../cli/support-io.js';
+import type { SweepReport } from '../../src/sweep/report.js';
 import { produceRunReport, REPO_ROOT, writeRunsPage, type ProducedReport } from './support-report.js';
 
 /** The page's globals the tests read (this file compiles without the DOM library). */
@@ -39,6 +44,18 @@ interface OpenedReport {
   consoleErrors: string[];
   foreignRequests: string[];
 }
+
+let launched: Promise<Browser> | null = null;
+
+/** The one chromium of this file, launched by the first suite that needs it and closed after the last. */
+function sharedBrowser(): Promise<Browser> {
+  launched ??= chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return launched;
+}
+
+afterAll(async () => {
+  if (launched !== null) await (await launched).close();
+});
 
 /** Registers the suite when chromium is there; else one test that fails under CI and is skipped elsewhere. */
 function describeChromium(name: string, fn: () => void): void {
@@ -94,11 +111,10 @@ describeChromium('the run HTML report in chromium', () => {
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'enetsim-html-'));
     for (const scenario of [...SHIPPED, FAILING]) reports.set(scenario, produceRunReport(scenario, outDir));
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await sharedBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
   });
 
@@ -390,5 +406,103 @@ describeChromium('the run HTML report in chromium', () => {
         console.log(`[enetsim] report screenshot: ${path}`);
       }
     }
+  });
+});
+
+interface DrawnChart {
+  id: string;
+  kind: 'estimates' | 'differences' | 'heatmap' | 'curves';
+  count: number;
+  drawn: number;
+}
+
+interface Opened {
+  charts: DrawnChart[];
+  problems: string[];
+  requests: string[];
+  marks: Record<string, number>;
+  canvases: Record<string, number>;
+}
+
+describeChromium('the sweep HTML report in chromium', () => {
+  let browser: Browser;
+  const io = new FakeIo({ cwd: REPO_ROOT });
+
+  beforeAll(async () => {
+    browser = await sharedBrowser();
+  });
+  afterAll(() => {
+    io.dispose();
+  });
+
+  /** Runs the sweep with --html and --format json, opens the page, and collects what it drew. */
+  async function open(sweep: string, name: string): Promise<{ report: SweepReport; opened: Opened }> {
+    const path = join(io.dir, name);
+    const run = await runWith(io, ['sweep', sweep, '--seeds', '2', '--jobs', '1', '--format', 'json', '--html', path]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.out) as SweepReport;
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    const url = `file://${path}`;
+    page.on('request', (request) => {
+      if (request.url() !== url) requests.push(request.url());
+    });
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+    // Expressions evaluated in the page (strings: this file compiles without the DOM's types).
+    const charts = (await page.evaluate('window.enetsimSweepReport.charts')) as DrawnChart[];
+    const marks = (await page.evaluate(
+      `Object.fromEntries([...document.querySelectorAll('figure[data-chart-id]')].map((figure) => [figure.dataset.chartId, figure.querySelectorAll('g.mark, g.cell').length]))`,
+    )) as Record<string, number>;
+    const canvases = (await page.evaluate(
+      `Object.fromEntries([...document.querySelectorAll('figure[data-chart-kind="curves"]')].map((figure) => [figure.dataset.chartId, figure.querySelectorAll('canvas').length]))`,
+    )) as Record<string, number>;
+    await page.close();
+    return { report, opened: { charts, problems, requests, marks, canvases } };
+  }
+
+  function expectChartsMatch(report: SweepReport, opened: Opened, heatmapCells: number | null): void {
+    expect(opened.problems).toEqual([]);
+    expect(opened.requests).toEqual([]);
+    const byId = new Map(opened.charts.map((chart) => [chart.id, chart]));
+    report.measures.forEach((_, measureIndex) => {
+      const estimates = byId.get(`m${measureIndex}-estimates`)!;
+      expect(estimates.count).toBe(report.variants.length);
+      const withMean = report.variants.filter((variant) => variant.measures[measureIndex]!.mean !== null).length;
+      expect(estimates.drawn).toBe(withMean);
+      expect(opened.marks[`m${measureIndex}-estimates`]).toBe(withMean);
+      const compared = report.variants.filter((variant) => variant.measures[measureIndex]!.vsBaseline !== null);
+      const differences = byId.get(`m${measureIndex}-differences`)!;
+      expect(differences.count).toBe(compared.length);
+      expect(opened.marks[`m${measureIndex}-differences`]).toBe(compared.filter((variant) => variant.measures[measureIndex]!.vsBaseline!.meanDifference !== null).length);
+      const heatmap = byId.get(`m${measureIndex}-heatmap`);
+      if (heatmapCells === null) expect(heatmap).toBeUndefined();
+      else {
+        expect(heatmap!.drawn).toBe(heatmapCells);
+        expect(opened.marks[`m${measureIndex}-heatmap`]).toBe(heatmapCells);
+      }
+    });
+    for (const id of ['curves-throttle', 'curves-rtt']) {
+      expect(byId.get(id)).toMatchObject({ count: report.variants.length, drawn: report.variants.length });
+      expect(opened.canvases[id]).toBeGreaterThan(0);
+    }
+  }
+
+  test('one axis (throttle-configure): a mark per variant in each chart, no heatmap, a curve per variant, no errors, no requests', async () => {
+    const { report, opened } = await open('sweeps/throttle-configure.yaml', 'one-axis.html');
+    expect(report.variants).toHaveLength(4);
+    expectChartsMatch(report, opened, null);
+  });
+
+  test('two axes (packet-size): a heatmap per measure with a cell per combination of the grid', async () => {
+    const { report, opened } = await open('sweeps/packet-size.yaml', 'two-axes.html');
+    const gridSize = report.axes[0]!.values.length * report.axes[1]!.values.length;
+    expect(gridSize).toBe(8);
+    expectChartsMatch(report, opened, gridSize);
   });
 });
