@@ -104,6 +104,16 @@ describe('queue as a time in a scenario', () => {
     expect(resolved.ok && resolved.value.bandwidth).toMatchObject({ rateBitsPerSecond: 128_000, queueMs: 100, queueBytes: null });
   });
 
+  it('queue time: a ramp from one time limit to another runs (each step in whole µs) and ends at the new limit', () => {
+    const ramp = `  - at: 3s
+    ramp: 3s
+    link: { client->server: { bandwidth: 256kbit/s, queue: 20ms } }
+`;
+    const uplink = runUplink(scenarioText('100ms', ramp));
+    expect(uplink.maxOneWayMs(2000, 3000)).toBeGreaterThan(20 + 100);
+    expect(uplink.maxOneWayMs(6200, 10_000)).toBeLessThanOrEqual(20 + 20 + LONGEST_SERIALIZATION_MS + 1);
+  });
+
   it('queue time: a link entry that gives queue as a size replaces the time limit, and the other way round', () => {
     const toSize = load(scenarioText('100ms', `  - at: 5s
     link: { client->server: { bandwidth: 256kbit/s, queue: 16KB } }
