@@ -23,6 +23,7 @@ import {
   hostMtu,
   lagSpikeDelay,
   lagSpikeFor,
+  queueTime,
   serviceEvery,
   serviceJitter,
   serviceRate,
@@ -348,12 +349,27 @@ export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[])
   }
   if (config.bandwidth !== undefined) {
     if (knobs['overhead'] !== undefined) config.bandwidth.overheadBytes = knobs['overhead'] as number;
-    if (knobs['queue'] !== undefined) config.bandwidth.queueBytes = knobs['queue'] as number;
+    if (knobs['queue'] !== undefined) setQueueLimit(checker, config.bandwidth, knobs['queue'] as { bytes: number } | { ms: number }, at('queue'));
     if (knobs['queue_datagrams'] !== undefined) config.bandwidth.queueDatagrams = knobs['queue_datagrams'] as number;
   }
   const resolved = resolveLinkConfig(config);
   if (!resolved.ok) for (const error of resolved.errors) checker.fail(linkKnobPath(knobs, path, error.path), `link: ${error.path}: ${error.message}`);
   return config;
+}
+
+/**
+ * `queue` in bytes or in time. Setting one clears the other (with an explicit undefined, which a later
+ * `link` change merges over the earlier setting), so `queue` names one limit wherever it is written.
+ */
+function setQueueLimit(checker: Checker, bandwidth: NonNullable<LinkConfig['bandwidth']>, limit: { bytes: number } | { ms: number }, path: PathKey[]): void {
+  if ('bytes' in limit) {
+    bandwidth.queueBytes = limit.bytes;
+    bandwidth.queueMs = undefined;
+    return;
+  }
+  if (!checker.rule(queueTime(limit.ms), path)) return;
+  bandwidth.queueMs = limit.ms;
+  bandwidth.queueBytes = undefined;
 }
 
 /** The YAML link key each field of the simulator's LinkConfig comes from. */
@@ -369,6 +385,7 @@ const LINK_KNOB_OF_FIELD: Readonly<Record<string, string>> = {
   'bandwidth.overheadBytes': 'overhead',
   'bandwidth.queueBytes': 'queue',
   'bandwidth.queueDatagrams': 'queue_datagrams',
+  'bandwidth.queueMs': 'queue',
 };
 
 /** Where a LinkConfig error belongs: at the knob the user wrote, or at the link when it came from a preset. */

@@ -119,3 +119,15 @@ export function lagSpikeDelay(latencyMaxMs: number, extrasMs: number): RuleResul
   if (latencyMaxMs + extrasMs <= LINK_DELAY_MAX_MS) return null;
   return `lag spikes on top of the latency reach ${formatDuration(latencyMaxMs + extrasMs)} one-way (the largest latency, ${formatDuration(latencyMaxMs)}, plus every lag spike, ${formatDuration(extrasMs)}); a link's delay is at most ${formatDuration(LINK_DELAY_MAX_MS)}`;
 }
+
+/**
+ * A queue limit in time (`queue: 200ms`): more than 0 (a queue that holds no time would drop every
+ * datagram that finds the link busy), whole µs (the queue's clock; Link rounds, resolveLinkConfig refuses
+ * the rest) and at most the longest delay a link accepts.
+ */
+export function queueTime(limitMs: number): RuleResult {
+  if (limitMs === 0) return 'queue 0ms holds nothing: every datagram that finds the link busy would be dropped (give a time above 0, or a size such as 16KB)';
+  if (Math.abs(limitMs * 1000 - Math.round(limitMs * 1000)) > 1e-6) return `queue must be a whole number of µs (the queue's clock): got ${limitMs}ms`;
+  if (limitMs > MAX_DELAY_MS) return `queue must be at most ${formatDuration(MAX_DELAY_MS)}: got ${formatDuration(limitMs)}`;
+  return null;
+}

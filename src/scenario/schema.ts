@@ -28,6 +28,29 @@ const percent = (description?: string) => unit('percent', description);
 const size = (description?: string) => unit('size', description);
 const bitrate = (description?: string) => unit('bitrate', description);
 
+/**
+ * A queue limit: a size (`16KB`, bytes) or a duration (`200ms`, the longest a datagram may wait before its
+ * own serialization starts), told apart by the unit.
+ */
+function queueLimit(description: string) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((raw, context): { bytes: number } | { ms: number } => {
+      const asSize = parseUnit('size', raw);
+      if (asSize.ok) return { bytes: asSize.value };
+      const asDuration = parseUnit('duration', raw);
+      if (asDuration.ok) return { ms: asDuration.value };
+      const suffix = typeof raw === 'string' ? /([A-Za-z/%]+)\s*$/.exec(raw)?.[1] : undefined;
+      const isDuration = suffix !== undefined && ['us', 'ms', 's', 'min', 'h'].includes(suffix);
+      const message = typeof raw === 'number'
+        ? `${raw} needs a unit: write "${raw}B" for bytes or "${raw}ms" for a time (${UNIT_DESCRIPTIONS.size}; or ${UNIT_DESCRIPTIONS.duration})`
+        : isDuration ? asDuration.message : `${asSize.message} (or ${UNIT_DESCRIPTIONS.duration})`;
+      context.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    })
+    .meta({ queueLimit: true, description });
+}
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const hostName = z.string().regex(NAME, 'a host name: letters, digits, _ and -, starting with a letter or _');
 /** "a->b": host a's peer for host b. */
@@ -161,7 +184,7 @@ export const linkSchema = z
     mtu: size('largest datagram the path carries; larger ones are dropped').optional(),
     bandwidth: bitrate('bottleneck rate; datagrams queue behind it').optional(),
     overhead: size('bytes added per datagram on the wire (default 28B: IPv4 + UDP)').optional(),
-    queue: size('queue limit in bytes behind the bottleneck (tail drop)').optional(),
+    queue: queueLimit('queue limit behind the bottleneck (tail drop): bytes (16KB) or time (200ms: the longest wait before serialization starts)').optional(),
     queue_datagrams: z.number().int().min(1).meta({ description: 'queue limit in datagrams (default 1000)' }).optional(),
   })
   .meta({ description: 'one direction of a link (or both, for "a<->b" and "default")' });
@@ -412,7 +435,14 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(scenarioSchema, {
     io: 'input',
     override: (context) => {
-      const meta = z.globalRegistry.get(context.zodSchema) as { unit?: UnitKind } | undefined;
+      const meta = z.globalRegistry.get(context.zodSchema) as { unit?: UnitKind; queueLimit?: boolean } | undefined;
+      if (meta?.queueLimit === true) {
+        const json = context.jsonSchema as Record<string, unknown>;
+        delete json['anyOf'];
+        delete json['queueLimit'];
+        json['type'] = 'string';
+        json['pattern'] = `${unitPattern('size')}|${unitPattern('duration')}`;
+      }
       if (meta?.unit !== undefined) {
         const json = context.jsonSchema as Record<string, unknown>;
         delete json['anyOf'];

@@ -189,7 +189,8 @@ export interface ReorderConfig {
  * queue while the transmitter is busy. Sending faster than the rate builds queueing delay (bufferbloat)
  * until the queue is full; then arriving datagrams are tail-dropped (reason `queueFull`). The queue holds
  * every datagram whose serialization has not finished, and counts wire bytes (payload + overheadBytes),
- * as a router's buffer does. A datagram is admitted only if the queue stays within BOTH limits.
+ * as a router's buffer does. A datagram is admitted only if it passes EVERY limit given: datagrams,
+ * bytes, and time (`queueMs`: the time it would wait before its own serialization starts).
  * (netem `rate` + `limit`, GNS `FakeRateLimit_Send_Rate`, Unity `MaxPacketCount`.)
  */
 export interface BandwidthConfig {
@@ -201,6 +202,14 @@ export interface BandwidthConfig {
   queueBytes?: number;
   /** Queue limit in datagrams (an integer ≥ 1). Default {@link DEFAULT_QUEUE_DATAGRAMS}. */
   queueDatagrams?: number;
+  /**
+   * Queue limit in time, ms (> 0, whole µs, ≤ {@link MAX_DELAY_MS}): a datagram is tail-dropped when it
+   * would wait longer than this before its own serialization starts, behind the datagrams already queued
+   * (which keep the departure times they were given). At a constant rate that is a queue of
+   * rate × queueMs bytes; when the rate changes, the limit follows the new rate with no conversion.
+   * Default: no time limit.
+   */
+  queueMs?: number;
 }
 
 /**
@@ -271,6 +280,8 @@ export interface ResolvedBandwidthConfig {
   /** null: no byte limit. */
   readonly queueBytes: number | null;
   readonly queueDatagrams: number;
+  /** null: no time limit. */
+  readonly queueMs: number | null;
 }
 
 /**
@@ -542,7 +553,7 @@ function readReorder(reader: ConfigReader, value: unknown): ResolvedLinkConfig['
 
 function readBandwidth(reader: ConfigReader, value: unknown): ResolvedBandwidthConfig | null {
   if (value === undefined) return null;
-  const keys = ['rateBitsPerSecond', 'overheadBytes', 'queueBytes', 'queueDatagrams'];
+  const keys = ['rateBitsPerSecond', 'overheadBytes', 'queueBytes', 'queueDatagrams', 'queueMs'];
   const record = reader.object('bandwidth', value, keys) ?? {};
   if (record['rateBitsPerSecond'] === undefined) {
     reader.fail('bandwidth.rateBitsPerSecond', 'is required: a queue limit or overhead needs a rate to drain at');
@@ -557,7 +568,19 @@ function readBandwidth(reader: ConfigReader, value: unknown): ResolvedBandwidthC
       : reader.number('bandwidth.queueBytes', record['queueBytes'], queueBytesRule, 1),
     queueDatagrams: reader.number('bandwidth.queueDatagrams', record['queueDatagrams'],
       { min: 1, max: MAX_QUEUE_DATAGRAMS, integer: true }, DEFAULT_QUEUE_DATAGRAMS),
+    queueMs: readQueueMs(reader, record['queueMs']),
   };
+}
+
+/** The time limit of the queue: > 0 and a whole number of µs (the queue's clock). */
+function readQueueMs(reader: ConfigReader, value: unknown): number | null {
+  if (value === undefined) return null;
+  const limitMs = reader.number('bandwidth.queueMs', value, { min: 0, max: MAX_DELAY_MS, minExclusive: true }, 1);
+  if (Math.abs(limitMs * 1000 - Math.round(limitMs * 1000)) > 1e-6) {
+    reader.fail('bandwidth.queueMs', `must be a whole number of µs (got ${limitMs} ms)`);
+    return 1;
+  }
+  return limitMs;
 }
 
 /**

@@ -296,14 +296,22 @@ class SerializationQueue {
     return this.finishAtUs.length - this.headIndex;
   }
 
-  /** Queues a datagram of `payloadBytes` at `nowUs`, or returns null when it does not fit (tail drop). */
+  /**
+   * Queues a datagram of `payloadBytes` at `nowUs`, or returns null when it does not fit (tail drop): more
+   * datagrams than `queueDatagrams`, more wire bytes than `queueBytes`, or a wait before its own
+   * serialization starts (`busyUntilUs − nowUs`) longer than `queueMs`. The wait is set by the
+   * departure times already given, so after a rate change the time limit holds as many bytes as the new
+   * rate serializes in that time, with nothing converted.
+   */
   admit(nowUs: number, payloadBytes: number, bandwidth: ResolvedBandwidthConfig): Departure | null {
     this.drain(nowUs);
     const wireBytes = payloadBytes + bandwidth.overheadBytes;
     if (this.count() + 1 > bandwidth.queueDatagrams) return null;
     if (bandwidth.queueBytes !== null && this.occupancyBytes + wireBytes > bandwidth.queueBytes) return null;
+    const startAtUs = Math.max(nowUs, this.busyUntilUs);
+    if (bandwidth.queueMs !== null && startAtUs - nowUs > Math.round(bandwidth.queueMs * 1000)) return null;
     const serializationUs = (wireBytes * 8_000_000) / bandwidth.rateBitsPerSecond;
-    const departAtUs = Math.max(nowUs, this.busyUntilUs) + serializationUs;
+    const departAtUs = startAtUs + serializationUs;
     this.busyUntilUs = departAtUs;
     this.finishAtUs.push(departAtUs);
     this.wireBytes.push(wireBytes);

@@ -219,9 +219,11 @@ function interpolate(from: unknown, to: unknown, fraction: number, field = ''): 
   if (typeof to === 'number') {
     // A knob that did not exist before ramps from 0 when 0 means "none" (a percentage, a delay);
     // anything else (a rate, a queue limit, a reorder gap) has no zero to start from and applies at once.
-    if (typeof from !== 'number' && !/percent$|^ms$|Ms$/i.test(field)) return to;
+    // (A time limit of the queue is a limit like the others: `queueMs` applies at once too.)
+    if (typeof from !== 'number' && (field === 'queueMs' || !/percent$|^ms$|Ms$/i.test(field))) return to;
     const start = typeof from === 'number' ? from : 0;
     const value = start + (to - start) * fraction;
+    if (field === 'queueMs') return Math.round(value * 1000) / 1000; // the queue's limit is whole µs
     return INTEGER_FIELDS.has(field) ? Math.round(value) : value;
   }
   if (isPlainObject(to)) {

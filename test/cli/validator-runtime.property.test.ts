@@ -214,6 +214,7 @@ const SWEEP_SLOTS: { slot: string; values: readonly string[]; change: (value: st
   { slot: 'link mtu', values: ['0B', '1B', '0.5B', '100B', '65507B', '65508B'], change: (value) => ({ links: `{ mtu: ${value} }` }) },
   { slot: 'link bandwidth', values: ['0bit/s', `0.${'0'.repeat(300)}1bit/s`, '0.001bit/s', '0.999bit/s', '1bit/s', '8bit/s', '1000Gbit/s', '1001Gbit/s'], change: (value) => ({ links: `{ bandwidth: ${value} }` }) },
   { slot: 'queue', values: ['0B', '1B', '1.5B', '1GiB', '2GiB'], change: (value) => ({ links: `{ bandwidth: 1Mbit/s, queue: ${value} }` }) },
+  { slot: 'queue time', values: ['0ms', '0.5us', '0.0005ms', '1us', '200ms', '60min', '61min'], change: (value) => ({ links: `{ bandwidth: 1Mbit/s, queue: ${value} }` }) },
   { slot: 'overhead', values: ['0B', '0.5B', '1KiB', '1025B'], change: (value) => ({ links: `{ bandwidth: 1Mbit/s, overhead: ${value} }` }) },
   { slot: 'at', values: EDGE_DURATIONS, change: (value) => ({ entries: [`  - at: ${value}\n    ping: { peer: client->server }`] }) },
   { slot: 'stream rate', values: ['0/s', '0/min', '0.001/s', '1/min', '1000/s', '10000/s'], change: (value) => ({ entries: [`  - at: 100ms\n    stream: { from: client, to: server, size: 100B, rate: ${value} }`] }) },

@@ -184,7 +184,7 @@ describe('link config', () => {
     });
     expect(value.jitter).toEqual({ ms: 5, distribution: 'uniform', correlationPercent: 0, reorder: false, percent: 100, maxMs: null });
     expect(value.loss).toEqual({ model: 'netem4', p13Percent: 2, p31Percent: 98, p32Percent: 0, p23Percent: 100, p14Percent: 0 });
-    expect(value.bandwidth).toEqual({ rateBitsPerSecond: 1e6, overheadBytes: 28, queueBytes: null, queueDatagrams: 1000 });
+    expect(value.bandwidth).toEqual({ rateBitsPerSecond: 1e6, overheadBytes: 28, queueBytes: null, queueDatagrams: 1000, queueMs: null });
     expect(value.reorder).toEqual({ percent: 5, gap: 1 });
     expect(resolved({ loss: { model: 'gilbert-elliott', goodToBadPercent: 1, badToGoodPercent: 25 } }).loss).toEqual({
       model: 'gilbert-elliott',
