@@ -208,7 +208,10 @@ export class Simulation {
     this.scheduler.at(atMs, action, 'timeline');
   }
 
-  /** Runs `action` every `periodMs` from now + periodMs (until the run ends). */
+  /**
+   * Runs `action` every `periodMs` from now + periodMs (until the run ends), among the simulator's own
+   * events of its millisecond (after timeline actions), as the statistics samples that use it.
+   */
   every(periodMs: number, action: () => void): void {
     const tick = () => {
       action();
