@@ -199,10 +199,17 @@ function performHostAction(sim: Simulation, action: Action): void {
   }
 }
 
-/** Packet k of a stream goes at start + floor(k·1000/rate) ms, while the sender has a peer for the receiver. */
+/**
+ * A stream covers [start, end), end = start + `for` or the run's duration, whichever comes first:
+ * packet k goes at start + floor(k·1000/rate) ms for every such instant before end (so
+ * ceil(rate·(end − start)/1000) packets, none at end itself, "to the end" as with an explicit `for`),
+ * while the sender has a peer for the receiver (docs/scenarios.md, the `stream` action).
+ */
 function startStream(sim: Simulation, action: Extract<Action, { kind: 'stream' }>, random: RandomStream, durationMs: number): void {
   const startMs = sim.nowMs;
   const endMs = action.forMs === null ? durationMs : Math.min(durationMs, startMs + action.forMs);
+  // A stream that starts at the run's last millisecond has no time left: it sends nothing.
+  if (startMs >= endMs) return;
   let index = 0;
   const next = () => {
     const host = sim.host(action.from);

@@ -1,12 +1,24 @@
 // The simulator's clock and event queue: integer virtual milliseconds, a binary heap ordered by
-// (atMs, insertion sequence) so events at the same instant run in the order they were scheduled,
-// and a clock that jumps to the next event instead of ticking through empty time.
+// (atMs, phase, insertion sequence) so that at one instant the timeline's actions run before the
+// simulator's own events, and events of one phase run in the order they were scheduled; and a clock
+// that jumps to the next event instead of ticking through empty time.
+
+/**
+ * The two classes of events, in the order they run within one millisecond (docs/simulator.md, "Time
+ * within a millisecond"): what the scenario or the caller scheduled (`timeline`: timeline entries,
+ * a stream's packets, the end of a lag spike, `Simulation.at`), then the simulator's own events
+ * (`simulator`: host frames, datagram deliveries, statistics samples), each class in scheduling order.
+ */
+export type SchedulePhase = 'timeline' | 'simulator';
+
+const PHASE_RANK: Record<SchedulePhase, number> = { timeline: 0, simulator: 1 };
 
 /** Why `run` returned. */
 export type StopReason = 'untilMs' | 'eventBudget' | 'idle' | 'condition';
 
 interface Entry {
   atMs: number;
+  phaseRank: number;
   sequence: number;
   action: () => void;
 }
@@ -30,12 +42,15 @@ export class Scheduler {
     return this.heap.length;
   }
 
-  /** Schedules `action` at `atMs` (≥ now). Same-instant actions run in scheduling order. */
-  at(atMs: number, action: () => void): void {
+  /**
+   * Schedules `action` at `atMs` (≥ now). At one instant, `timeline` actions run before `simulator`
+   * ones (the default), and actions of one phase in scheduling order.
+   */
+  at(atMs: number, action: () => void, phase: SchedulePhase = 'simulator'): void {
     if (!Number.isInteger(atMs) || atMs < this.currentMs) {
       throw new Error(`scheduler: cannot schedule at ${atMs} ms, now is ${this.currentMs} ms (times are whole ms, never in the past)`);
     }
-    const entry: Entry = { atMs, sequence: this.nextSequence++, action };
+    const entry: Entry = { atMs, phaseRank: PHASE_RANK[phase], sequence: this.nextSequence++, action };
     this.heap.push(entry);
     this.siftUp(this.heap.length - 1);
   }
@@ -76,7 +91,9 @@ export class Scheduler {
   }
 
   private static before(a: Entry, b: Entry): boolean {
-    return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
+    if (a.atMs !== b.atMs) return a.atMs < b.atMs;
+    if (a.phaseRank !== b.phaseRank) return a.phaseRank < b.phaseRank;
+    return a.sequence < b.sequence;
   }
 
   private siftUp(start: number): void {

@@ -199,12 +199,19 @@ export class Simulation {
     for (const held of this.network.release(from, to)) this.transmit(held.id, from, to, held.bytes);
   }
 
-  /** Runs `action` at virtual time `atMs`. */
+  /**
+   * Runs `action` at virtual time `atMs`, as a timeline action: before the host frames, deliveries and
+   * statistics samples of that millisecond, and after the actions scheduled before it for that
+   * millisecond (docs/simulator.md, "Time within a millisecond").
+   */
   at(atMs: number, action: () => void): void {
-    this.scheduler.at(atMs, action);
+    this.scheduler.at(atMs, action, 'timeline');
   }
 
-  /** Runs `action` every `periodMs` from now + periodMs (until the run ends). */
+  /**
+   * Runs `action` every `periodMs` from now + periodMs (until the run ends), among the simulator's own
+   * events of its millisecond (after timeline actions), as the statistics samples that use it.
+   */
   every(periodMs: number, action: () => void): void {
     const tick = () => {
       action();
