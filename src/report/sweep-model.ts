@@ -15,15 +15,9 @@ import {
 } from './sweep-page-data.js';
 
 /** What the model reads of one variant's result for one measure (src/sweep/report.ts MeasureResult). */
-export interface MeasureResultInput {
+export interface MeasureResultInput extends Omit<Estimate, 'variant' | 'text'> {
   measure: string;
   unit: string;
-  n: number;
-  missing: number;
-  mean: number | null;
-  median: number | null;
-  ciLow: number | null;
-  ciHigh: number | null;
   /** The paired comparison as the text report computed it (the page's Difference without its variant and text). */
   vsBaseline: Omit<Difference, 'variant' | 'text'> | null;
 }

@@ -1,13 +1,13 @@
 // `enetsim report TRACE --html FILE`: draws a saved JSON Lines trace (run --trace) as the HTML report,
 // one page per run line in it. Every line is checked first: a line that is not JSON, or not a trace
 // event, is reported as file:line:col and nothing is written (exit 2).
-import { Fnv1a64, PEER_STATISTIC_NAMES, TRACE_EVENT_KINDS, type TraceEvent } from '../../trace/trace.js';
+import { hashTraceEvents, PEER_STATISTIC_NAMES, TRACE_EVENT_KINDS, type TraceEvent } from '../../trace/trace.js';
 import { buildRunPageData } from '../../report/run-model.js';
 import type { RunPageData } from '../../report/run-page-data.js';
 import { renderRunReport } from '../../report/run-report.js';
 import type { CliIo } from '../io.js';
 import type { HtmlWindow } from './html.js';
-import { describeWriteError } from './run.js';
+import { openOutput, OutputFailed, writeOutput } from '../output.js';
 import { overwrittenInput } from './files.js';
 import { formatDuration } from '../../scenario/units.js';
 
@@ -60,24 +60,19 @@ export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
     }
     pages.push(page);
   }
-  if (options.html === '') {
-    io.stderr('enetsim: --html needs a file name\n');
-    return 2;
-  }
-  if (io.statPath(options.html).kind === 'directory') {
-    io.stderr(`enetsim: --html ${options.html}: is a directory; give a file name\n`);
+  const opened = openOutput('--html', options.html, io);
+  if (!opened.ok) {
+    io.stderr(`enetsim: ${opened.message}\n`);
     return 2;
   }
   try {
-    const file = io.openOutput(options.html);
-    try {
-      file.write(renderRunReport(pages));
-    } finally {
-      file.close();
-    }
+    writeOutput(opened.output, renderRunReport(pages));
   } catch (error) {
-    io.stderr(`enetsim: --html ${options.html}: ${describeWriteError(error)}\n`);
+    if (!(error instanceof OutputFailed)) throw error;
+    io.stderr(`enetsim: ${error.message}\n`);
     return 2;
+  } finally {
+    opened.output.file.close();
   }
   io.stdout(`${options.html}: ${pages.length} run${pages.length === 1 ? '' : 's'} drawn from ${options.trace}\n`);
   return 0;
@@ -85,11 +80,6 @@ export function reportCommand(options: ReportOptions, io: CliIo): 0 | 2 {
 
 function pageOf(run: SavedRun, options: ReportOptions): RunPageData {
   const line = run.line;
-  const hasher = new Fnv1a64();
-  for (const event of run.events) {
-    hasher.update(JSON.stringify(event));
-    hasher.update('\n');
-  }
   const lastAtMs = run.events.reduce((latest, event) => Math.max(latest, event.atMs), 0);
   const durationMs = line?.durationMs ?? Math.ceil(lastAtMs);
   const seed = line?.seed !== undefined ? String(line.seed) : 'unknown';
@@ -106,7 +96,7 @@ function pageOf(run: SavedRun, options: ReportOptions): RunPageData {
       settings,
       reproduce: line?.file !== undefined && line.seed !== undefined ? `enetsim run ${line.file} --seed ${line.seed}` : `enetsim report ${options.trace} --html FILE`,
       implementation: 'not recorded in the trace',
-      traceHash: hasher.digest(),
+      traceHash: hashTraceEvents(run.events),
     },
     expectations: [],
     options: options.htmlWindow === null ? {} : { window: [options.htmlWindow.fromMs, options.htmlWindow.toMs], windowLabel: options.htmlWindow.label },

@@ -7,7 +7,8 @@ import { isSimulationLimit, type SimulationLimitName, type SimulationLimits } fr
 import type { HostFactory } from '../../sim/sim-host.js';
 import type { ProtocolProfile } from '../../enet/constants.js';
 import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
-import type { CliIo, OutputFile } from '../io.js';
+import type { CliIo } from '../io.js';
+import { openOutput, OutputFailed, writeOutput, type Output as GenericOutput } from '../output.js';
 import { render, type ReporterName } from '../reporters/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioError, ScenarioResult } from '../result.js';
 import { check, labelOf, type CheckResult } from '../../scenario/assertions.js';
@@ -271,57 +272,8 @@ export function budgetProblems(scenarios: readonly Scenario[], limits: BudgetLim
 
 // ---- outputs ---------------------------------------------------------------------------------------
 
-/** An output file opened before the run, with the flag that named it (for messages). */
-interface Output {
-  flag: '--out' | '--trace' | '--pcap' | '--html';
-  path: string;
-  file: OutputFile;
-}
-
-type Opened = { ok: true; output: Output } | { ok: false; message: string };
-
-/** A write error in words ("its directory does not exist"), for messages that name the flag and path. */
-export function describeWriteError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const words: Record<string, string> = {
-    ENOENT: 'its directory does not exist',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'a part of the path is not a directory',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EIO: 'input/output error',
-  };
-  return (code !== undefined ? words[code] : undefined) ?? `cannot write (${code ?? (error as Error).message})`;
-}
-
-/** Opens an output before anything runs, so a missing directory or a directory costs nothing. */
-function openOutput(flag: Output['flag'], path: string, io: CliIo): Opened {
-  if (path === '') return { ok: false, message: `${flag} needs a file name` };
-  if (io.statPath(path).kind === 'directory') return { ok: false, message: `${flag} ${path}: is a directory; give a file name` };
-  try {
-    return { ok: true, output: { flag, path, file: io.openOutput(path) } };
-  } catch (error) {
-    return { ok: false, message: `${flag} ${path}: ${describeWriteError(error)}` };
-  }
-}
-
-/** A write to an output failed: the message names the flag, the path and the reason. */
-class OutputFailed extends Error {
-  constructor(readonly output: Output, reason: string) {
-    super(`${output.flag} ${output.path}: ${reason}`);
-  }
-}
-
-function writeOutput(output: Output, text: string | Uint8Array): void {
-  try {
-    output.file.write(text);
-  } catch (error) {
-    throw new OutputFailed(output, describeWriteError(error));
-  }
-}
+/** The outputs `run` can write. */
+type Output = GenericOutput<'--out' | '--trace' | '--pcap' | '--html'>;
 
 /** Trace text is handed to the file in pieces of about this size, never as one string. */
 const TRACE_CHUNK_CHARS = 1 << 20;

@@ -1,9 +1,10 @@
 // `enetsim sweep` and `enetsim merge`: plan a sweep (file or --set quick form), run it here or on
 // worker threads (whole or one shard), and report; or merge shards' part files into one report.
-import type { CliIo, OutputFile } from '../io.js';
+import type { CliIo } from '../io.js';
 import type { InputProblem } from '../result.js';
 import { decodeScenarioText } from '../../scenario/source.js';
-import { describeWriteError, printProblems } from './run.js';
+import { printProblems } from './run.js';
+import { openOutput, OutputFailed, writeOutput, type Output as GenericOutput } from '../output.js';
 import { overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { parseSet } from '../../sweep/override.js';
 import { loadSweep, quickPlan, type PlanResult, type SetAxis } from '../../sweep/plan.js';
@@ -72,36 +73,7 @@ function plan(options: SweepOptions, io: CliIo): PlanResult {
 }
 
 /** An output opened before anything runs, with the flag and path its messages name. */
-interface Output {
-  flag: '--out' | '--html';
-  path: string;
-  file: OutputFile;
-}
-
-function open(path: string, io: CliIo, flag: Output['flag']): { ok: true; output: Output } | { ok: false; message: string } {
-  if (path === '') return { ok: false, message: `${flag} needs a file name` };
-  if (io.statPath(path).kind === 'directory') return { ok: false, message: `${flag} ${path}: is a directory; give a file name` };
-  try {
-    return { ok: true, output: { flag, path, file: io.openOutput(path) } };
-  } catch (error) {
-    return { ok: false, message: `${flag} ${path}: ${describeWriteError(error)}` };
-  }
-}
-
-/** A write to an output failed (a full disk): the message names the flag, the path and the reason. */
-class OutputFailed extends Error {
-  constructor(readonly output: Output, reason: string) {
-    super(`${output.flag} ${output.path}: ${reason}`);
-  }
-}
-
-function write(output: Output, text: string): void {
-  try {
-    output.file.write(text);
-  } catch (error) {
-    throw new OutputFailed(output, describeWriteError(error));
-  }
-}
+type Output = GenericOutput<'--out' | '--html'>;
 
 /** Runs `body`; a failed write ends the command with exit 2 and the flag, path and reason. */
 function reportingWriteFailure<T extends number>(body: () => T, io: CliIo): T | 2 {
@@ -127,9 +99,9 @@ function openOutputs(out: string | null, html: string | null, inputs: readonly I
     const input = path === null ? null : overwrittenInput(path, inputs, io);
     if (input !== null) return { ok: false, message: overwriteMessage(flag, path!, input) };
   }
-  const outFile = out === null ? null : open(out, io, '--out');
+  const outFile = out === null ? null : openOutput('--out', out, io);
   if (outFile !== null && !outFile.ok) return outFile;
-  const htmlFile = html === null ? null : open(html, io, '--html');
+  const htmlFile = html === null ? null : openOutput('--html', html, io);
   if (htmlFile !== null && !htmlFile.ok) {
     outFile?.output.file.close();
     return htmlFile;
@@ -204,7 +176,7 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
       const text = `${JSON.stringify(part)}\n`;
       const shard = options.shard;
       return reportingWriteFailure(() => {
-        if (files.out !== null) write(files.out, text);
+        if (files.out !== null) writeOutput(files.out, text);
         else io.stdout(text);
         if (!options.quiet) io.stderr(`enetsim: shard ${shard.index}/${shard.count}: ${mine.length} of ${jobs.length} runs; combine the parts with enetsim merge\n`);
         return results.some((result) => result.stopped !== null) ? 2 : 0;
@@ -219,12 +191,12 @@ export async function sweepCommand(options: SweepOptions, io: CliIo): Promise<0 
 function report(summary: PlanSummary, results: readonly RunResult[], options: Pick<SweepOptions, 'format' | 'quiet'>, files: Outputs, reproduce: string, io: CliIo): 0 | 1 | 2 {
   const built = buildReport(summary, results);
   if (files.out !== null) {
-    write(files.out, renderSweep(built, options.format, false));
+    writeOutput(files.out, renderSweep(built, options.format, false));
     if (!options.quiet) io.stdout(renderSweep(built, 'table', io.color));
   } else io.stdout(renderSweep(built, options.format, io.color && options.format === 'table'));
   if (files.html !== null) {
     const curves = results.map((result) => ({ variantIndex: result.variantIndex, seed: result.seed, curve: result.curve ?? null }));
-    write(files.html, renderSweepHtml({ report: built, curves, reproduce, formatValue: (value, unit, signed) => formatValue(value, unit as MeasureUnit, signed) }));
+    writeOutput(files.html, renderSweepHtml({ report: built, curves, reproduce, formatValue: (value, unit, signed) => formatValue(value, unit as MeasureUnit, signed) }));
   }
   if (built.stopped.length > 0) return 2;
   return built.passed ? 0 : 1;
