@@ -2,7 +2,7 @@
 // spans, each peer's state bands, the statistics panels, the datagram fates and a packet sequence
 // window. Pure and deterministic: the same trace gives the same data, key for key, so the same seed
 // gives a byte-identical report. Everything is bounded (see the *_MAX constants and docs/reports.md).
-import { PEER_STATISTIC_NAMES, type ActionTraceEvent, type DatagramTraceEvent, type TraceEvent } from '../trace/trace.js';
+import { describeAction, PEER_STATISTIC_NAMES, type ActionTraceEvent, type DatagramTraceEvent, type TraceEvent } from '../trace/trace.js';
 import {
   RUN_PAGE_FORMAT,
   type ExpectationMark,
@@ -95,10 +95,6 @@ export function buildRunPageData(input: RunModelInput): RunPageData {
 
 // ---- markers and spans ---------------------------------------------------------------------------
 
-function actionDetail(event: ActionTraceEvent): string {
-  return `${event.host ?? 'network'}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}`;
-}
-
 function buildMarkers(events: readonly TraceEvent[]): TimeMarker[] {
   const markers: TimeMarker[] = [];
   // A lag spike is one marker (and a span): the latency changes that make it are not marked again.
@@ -115,7 +111,7 @@ function buildMarkers(events: readonly TraceEvent[]): TimeMarker[] {
       if (spikeStarts.has(`${event.atMs} ${event.id ?? ''}`) || (event.id === undefined && spikeEndsMs.has(event.atMs))) continue;
     }
     if (markers.length >= MARKERS_MAX) break;
-    markers.push({ atMs: event.atMs, label: event.id ?? event.action, detail: actionDetail(event), host: event.host ?? null });
+    markers.push({ atMs: event.atMs, label: event.id ?? event.action, detail: describeAction(event), host: event.host ?? null });
   }
   return markers;
 }

@@ -102,6 +102,11 @@ export interface QueueTraceEvent {
   datagramCount: number;
 }
 
+/** An action in one line, as narrations and reports show it: "client: connect {"peer":"server",...}". */
+export function describeAction(event: ActionTraceEvent): string {
+  return `${event.host ?? 'network'}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}`;
+}
+
 export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent | QueueTraceEvent;
 
 /** Every `kind` a trace line may have (a saved trace's lines are checked against it). */

@@ -5,7 +5,7 @@
 // a collapsed line still names every throttle step and every retransmitted command.
 import { profileBehaviour } from '../../enet/profile.js';
 import type { Simulation } from '../../sim/simulation.js';
-import type { StateTraceEvent, TraceEvent } from '../../trace/trace.js';
+import { describeAction, type StateTraceEvent, type TraceEvent } from '../../trace/trace.js';
 import { TransmissionCounter } from '../../trace/transmissions.js';
 import type { Scenario } from '../../scenario/model.js';
 import { formatDuration } from '../../scenario/units.js';
@@ -102,7 +102,7 @@ export function narrationItems(events: readonly TraceEvent[]): NarrationItem[] {
     switch (event.kind) {
       case 'action': {
         const label = event.id !== undefined ? ` [${event.id}]` : '';
-        items.push({ kind: 'line', atMs: event.atMs, label, text: `${event.host ?? 'network'}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}` });
+        items.push({ kind: 'line', atMs: event.atMs, label, text: describeAction(event) });
         break;
       }
       case 'state':
