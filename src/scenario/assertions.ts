@@ -3,7 +3,7 @@
 import { PacketFlag } from '../enet/constants.js';
 import type { SentPacket } from '../sim/ledger.js';
 import type { HostTraceEvent, StateTraceEvent } from '../trace/trace.js';
-import { absolute, aggregate, referenceMs, samples, scalarValue, statSamples, trafficReading, trafficUnit, type RunData } from './measures.js';
+import { absolute, aggregate, missingReference, referenceMs, samples, scalarValue, statSamples, trafficReading, trafficUnit, type RunData } from './measures.js';
 import type { Bound, Expectation, RelativeExpectation, ScalarMeasure, ScalarUnit, StatUnit, TrafficExpectation, Window } from './model.js';
 import { formatDuration } from './units.js';
 
@@ -63,6 +63,8 @@ export function labelOf(expectation: Expectation, name: string | null): string {
 }
 
 export function check(expectation: Expectation, run: RunData): CheckResult {
+  const missing = missingReference(expectation, run);
+  if (missing !== null) return { passed: false, expected: labelOf(expectation, null), observed: `'${missing}' never ran (its reaction's event did not happen), so nothing after it was observed` };
   switch (expectation.kind) {
     case 'state':
       return checkState(expectation, run);

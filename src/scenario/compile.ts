@@ -7,7 +7,7 @@ import type { SimulationLimits } from '../sim/limits.js';
 import type { HostFactory } from '../sim/sim-host.js';
 import { Simulation } from '../sim/simulation.js';
 import type { LinkDraws } from '../sim/weather.js';
-import type { Action, LinkSetting, LinkTarget, PacketSize, Scenario } from './model.js';
+import { EVENT_PEER, type Action, type LinkSetting, type LinkTarget, type PacketSize, type Scenario, type TimelineEntry } from './model.js';
 
 export interface CompileOptions {
   seed: number;
@@ -30,7 +30,7 @@ export interface CompileOptions {
 
 export interface CompiledScenario {
   sim: Simulation;
-  /** Virtual time of each timeline id. */
+  /** Virtual time of each timeline id; a reaction's id gets the time its action first runs, when it does. */
   idTimesMs: Map<string, number>;
 }
 
@@ -60,17 +60,42 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
   applyLinks(sim, scenario.links, 0);
   const idTimesMs = new Map<string, number>();
   scenario.timeline.forEach((entry, index) => {
-    if (entry.id !== null) idTimesMs.set(entry.id, entry.atMs);
     const random = sim.random.fork(`timeline/${index}`);
-    sim.at(Math.round(entry.atMs), () => {
-      const firstEvent = sim.trace.events.length;
-      perform(sim, entry.action, random, scenario.durationMs);
-      // Label what this entry did with its id, for --explain and trace readers.
-      if (entry.id === null) return;
-      for (const event of sim.trace.events.slice(firstEvent)) if (event.kind === 'action') event.id = entry.id;
-    });
+    if (entry.on !== null) {
+      addReaction(sim, entry, random, scenario.durationMs, idTimesMs);
+      return;
+    }
+    if (entry.id !== null) idTimesMs.set(entry.id, entry.atMs);
+    sim.at(Math.round(entry.atMs), () => performLabelled(sim, entry, entry.action, random, scenario.durationMs));
   });
   return { sim, idTimesMs };
+}
+
+/** Performs an entry's action and labels what it did with the entry's id, for --explain and trace readers. */
+function performLabelled(sim: Simulation, entry: TimelineEntry, action: Action, random: RandomStream, durationMs: number): void {
+  const firstEvent = sim.trace.events.length;
+  perform(sim, action, random, durationMs);
+  if (entry.id === null) return;
+  for (const event of sim.trace.events.slice(firstEvent)) if (event.kind === 'action') event.id = entry.id;
+}
+
+/** A reaction: the entry's action, with the event's peer filled in, on each matching event from `at` on. */
+function addReaction(sim: Simulation, entry: TimelineEntry, random: RandomStream, durationMs: number, idTimesMs: Map<string, number>): void {
+  const on = entry.on!;
+  sim.react(
+    { host: on.host, event: on.event, peer: on.peer, channel: on.channel, data: on.data, fromMs: entry.atMs, delayMs: on.delayMs, once: on.once, id: entry.id, does: entry.action.kind },
+    (peer) => {
+      if (entry.id !== null && !idTimesMs.has(entry.id)) idTimesMs.set(entry.id, sim.nowMs);
+      performLabelled(sim, entry, bindEventPeer(entry.action, peer), random, durationMs);
+    },
+  );
+}
+
+/** The action with the event's peer in the place the loader left for it (`to`, or the peer of `peer`). */
+function bindEventPeer(action: Action, peer: string): Action {
+  if ('to' in action && action.to === EVENT_PEER) return { ...action, to: peer };
+  if ('peer' in action && action.peer === EVENT_PEER) return { ...action, peer };
+  return action;
 }
 
 function requireLibenet(options: CompileOptions, hostName: string): HostFactory {

@@ -10,10 +10,10 @@ import { mergeLinkConfig } from '../sim/network.js';
 import { MAX_DRAW_SLOT_MS, PER_DATAGRAM_DRAWS, TIME_KEYED_DRAWS, type LinkDraws } from '../sim/weather.js';
 import type { InputProblem } from './problem.js';
 import { problemsOfIssue } from './issues.js';
-import type { Action, Bound, DropReason, Expectation, LinkSetting, LinkTarget, LocatedExpectation, PacketSize, ScalarMeasure, ScalarUnit, Scenario, ScenarioHost, StatUnit, TimelineEntry, TrafficExpectation, TrafficMeasure, TrafficPhase, Window } from './model.js';
+import { EVENT_PEER, type Action, type Bound, type DropReason, type Expectation, type LinkSetting, type LinkTarget, type LocatedExpectation, type PacketSize, type ReactionOn, type ScalarMeasure, type ScalarUnit, type Scenario, type ScenarioHost, type StatUnit, type TimelineEntry, type TrafficExpectation, type TrafficMeasure, type TrafficPhase, type Window } from './model.js';
 import { trafficUnit } from './measures.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
-import { ACTION_NAMES, EXPECTATION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
+import { ACTION_NAMES, EXPECTATION_NAMES, REACTION_ACTION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
 import {
   DELIVERY_PACKET_MIN_BYTES,
@@ -162,7 +162,7 @@ function meaningOfValidParts(source: ScenarioSource, data: Record<string, unknow
     const parsed = timelineEntrySchema.safeParse(entry);
     if (parsed.success) {
       const built = buildEntry(checker, parsed.data as unknown as Record<string, unknown>, index, durationMs);
-      if (built.id !== null) idTimesMs.set(built.id, built.atMs);
+      if (built.id !== null) idTimesMs.set(built.id, built.on === null ? built.atMs : Number.NaN);
     } else if (typeof entry === 'object' && entry !== null && typeof (entry as { id?: unknown }).id === 'string') {
       // An entry that failed the schema still names an id; its time is unknown, so windows after it are not checked against the run's end.
       idTimesMs.set((entry as { id: string }).id, Number.NaN);
@@ -205,7 +205,8 @@ function buildScenario(checker: Checker, file: string, parsed: Parsed): Scenario
     if (ids.has(entry.id)) checker.fail(['timeline', index, 'id'], `duplicate id '${entry.id}' (also at timeline entry ${ids.get(entry.id)! + 1})`);
     ids.set(entry.id, index);
   });
-  const idTimesMs = new Map([...ids].map(([id, index]) => [id, timeline[index]!.atMs]));
+  // A reaction's time is known only when it runs: NaN here, so windows after it are not checked against the run's end.
+  const idTimesMs = new Map([...ids].map(([id, index]) => [id, timeline[index]!.on === null ? timeline[index]!.atMs : Number.NaN]));
   const context: ExpectationContext = { idTimesMs, durationMs: parsed.duration, timeline };
   const expectations = (parsed.expect ?? []).map((entry, index) => buildExpectation(checker, entry as unknown as Record<string, unknown>, index, context));
   checkLagSpikes(checker, links, timeline);
@@ -462,20 +463,51 @@ function sizeOf(checker: Checker, raw: unknown, path: PathKey[]): PacketSize {
 
 function buildEntry(checker: Checker, entry: Record<string, unknown>, index: number, durationMs: number): TimelineEntry {
   const path: PathKey[] = ['timeline', index];
-  const atMs = entry['at'] as number;
+  const on = entry['on'] === undefined ? null : buildTrigger(checker, entry['on'] as Record<string, unknown>, [...path, 'on']);
+  if (entry['at'] === undefined && on === null) checker.fail(path, "missing required key 'at' (or 'on', for a reaction to an ENet event)");
+  const atMs = (entry['at'] as number | undefined) ?? 0;
   checker.rule(wholeMs(atMs, 'at'), [...path, 'at']);
   if (atMs > durationMs) checker.fail([...path, 'at'], `at ${formatDuration(atMs)} is after the end of the run (duration ${formatDuration(durationMs)}): it would never happen`);
   const name = onlyOne(checker, entry, ACTION_NAMES, path, 'a timeline entry');
-  const action: Action = name === null ? { kind: 'pause', host: '' } : buildAction(checker, name, entry[name] as ParsedAction, [...path, name], entry);
+  if (on !== null && name !== null && !(REACTION_ACTION_NAMES as readonly string[]).includes(name)) {
+    checker.fail([...path, name], `${name} is not an application call, so a reaction cannot run it: give it a time with at: (reactions run ${REACTION_ACTION_NAMES.join(', ')})`, 'key');
+  }
+  const binding: Binding | null = on === null ? null : { host: on.host, peer: on.peer ?? EVENT_PEER };
+  const action: Action = name === null ? { kind: 'pause', host: '' } : buildAction(checker, name, entry[name] as ParsedAction, [...path, name], entry, binding);
   if (entry['ramp'] !== undefined && name !== 'link') checker.fail([...path, 'ramp'], `'ramp' applies to link changes only, not to ${name}`, 'key');
-  return { atMs, id: (entry['id'] as string | undefined) ?? null, action, position: checker.source.positionOf(path) };
+  return { atMs, id: (entry['id'] as string | undefined) ?? null, on, action, position: checker.source.positionOf(path) };
 }
 
-function buildAction(checker: Checker, name: string, spec: ParsedAction, path: PathKey[], entry: Record<string, unknown>): Action {
-  const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
-  const peer = () => checker.peer(spec['peer'] as string, [...path, 'peer']);
+/** `on:` of a reaction: which host's application sees which event, from which peer. */
+function buildTrigger(checker: Checker, spec: Record<string, unknown>, path: PathKey[]): ReactionOn {
+  const host = checker.host(spec['host'] as string, [...path, 'host']);
+  const event = spec['event'] as ReactionOn['event'];
+  const peer = (spec['peer'] as string | undefined) ?? null;
+  if (peer !== null) {
+    checker.host(peer, [...path, 'peer']);
+    if (peer === host) checker.fail([...path, 'peer'], `'${host}' has no peer for itself: it never sees an event from '${peer}'`);
+  }
+  const channel = (spec['channel'] as number | undefined) ?? null;
+  if (channel !== null && event !== 'receive') checker.fail([...path, 'channel'], `channel filters receive events; a ${event} event has no channel`, 'key');
+  const data = (spec['data'] as number | undefined) ?? null;
+  if (data !== null && event === 'receive') checker.fail([...path, 'data'], 'data filters connect and disconnect events (their data); a receive event carries a packet, not data', 'key');
+  const delayMs = (spec['delay'] as number | undefined) ?? 0;
+  checker.rule(wholeMs(delayMs, 'delay'), [...path, 'delay']);
+  return { host, event, peer, channel, data, delayMs, once: (spec['once'] as boolean | undefined) ?? false };
+}
+
+/** In a reaction, the reacting host and the event's peer ({@link EVENT_PEER} when any peer answers). */
+interface Binding {
+  host: string;
+  peer: string;
+}
+
+function buildAction(checker: Checker, name: string, spec: ParsedAction, path: PathKey[], entry: Record<string, unknown>, binding: Binding | null = null): Action {
+  const host = (key: string) => boundHost(checker, spec, key, path, binding);
+  const peer = () => boundPeer(checker, spec, path, binding);
   // Every action with a sender and a receiver (connect, traffic, one-way partitions, holds) needs two hosts.
   if (typeof spec['from'] === 'string' && typeof spec['to'] === 'string') checker.pair(spec['from'], spec['to'], [...path, 'to'], name);
+  else if (binding !== null && typeof spec['to'] === 'string') checker.pair(binding.host, spec['to'], [...path, 'to'], name);
   switch (name) {
     case 'connect':
       return { kind: 'connect', from: host('from'), to: host('to'), channels: (spec['channels'] as number | undefined) ?? SCENARIO_DEFAULTS.connectChannels, data: (spec['data'] as number | undefined) ?? 0 };
@@ -483,7 +515,7 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
     case 'stream':
     case 'bulk':
     case 'broadcast':
-      return trafficAction(checker, name, spec, path);
+      return trafficAction(checker, name, spec, path, binding);
     case 'link': {
       const settings: LinkSetting[] = Object.entries(spec).map(([reference, knobs]) => ({
         target: checker.linkTarget(reference, [...path, reference], 'key'),
@@ -536,9 +568,39 @@ function buildAction(checker: Checker, name: string, spec: ParsedAction, path: P
   }
 }
 
+/**
+ * A host key of an action (`from`, `to`, `host`). At a fixed time it is required; in a reaction it
+ * defaults to the reacting host (`from`, `host`) or the event's peer (`to`), and a sender must be
+ * the reacting host: a handler runs in that host's application.
+ */
+function boundHost(checker: Checker, spec: ParsedAction, key: string, path: PathKey[], binding: Binding | null): string {
+  const value = spec[key] as string | undefined;
+  if (value === undefined) {
+    if (binding !== null) return key === 'to' ? binding.peer : binding.host;
+    checker.fail(path, `missing required key '${key}'`);
+    return '';
+  }
+  checker.host(value, [...path, key]);
+  if (binding !== null && key !== 'to' && value !== binding.host) checker.fail([...path, key], `a reaction runs in ${binding.host}'s application, which can only call its own ENet host, not ${value}'s (leave ${key} out)`);
+  return value;
+}
+
+/** `peer: host->peer` of a peer action; in a reaction, by default the reacting host's peer of the event. */
+function boundPeer(checker: Checker, spec: ParsedAction, path: PathKey[], binding: Binding | null): { host: string; peer: string } {
+  const reference = spec['peer'] as string | undefined;
+  if (reference === undefined) {
+    if (binding !== null) return { host: binding.host, peer: binding.peer };
+    checker.fail(path, "missing required key 'peer'");
+    return { host: '', peer: '' };
+  }
+  const resolved = checker.peer(reference, [...path, 'peer']);
+  if (binding !== null && resolved.host !== binding.host) checker.fail([...path, 'peer'], `a reaction runs in ${binding.host}'s application, which can only call its own peers, not ${reference} (write ${binding.host}->…, or leave peer out for the event's peer)`);
+  return resolved;
+}
+
 /** send, stream, bulk and broadcast: the application's packets. */
-function trafficAction(checker: Checker, name: 'send' | 'stream' | 'bulk' | 'broadcast', spec: ParsedAction, path: PathKey[]): Action {
-  const host = (key: string) => checker.host(spec[key] as string, [...path, key]);
+function trafficAction(checker: Checker, name: 'send' | 'stream' | 'bulk' | 'broadcast', spec: ParsedAction, path: PathKey[], binding: Binding | null): Action {
+  const host = (key: string) => boundHost(checker, spec, key, path, binding);
   const channel = (spec['channel'] as number | undefined) ?? SCENARIO_DEFAULTS.channel;
   const flags = flagsOf(spec['flags'] as string[]);
   switch (name) {
@@ -819,9 +881,11 @@ function channelCountBetween(checker: Checker, context: ExpectationContext, a: s
   let countMax: number | null = null;
   for (const entry of context.timeline) {
     const action = entry.action;
-    if (action.kind !== 'connect' || !((action.from === a && action.to === b) || (action.from === b && action.to === a))) continue;
+    // A reaction's connect to the event's peer may dial either host.
+    const to = action.kind === 'connect' && action.to === EVENT_PEER ? (action.from === a ? b : a) : action.kind === 'connect' ? action.to : '';
+    if (action.kind !== 'connect' || !((action.from === a && to === b) || (action.from === b && to === a))) continue;
     // Godot's 0 means 255; the dialled host's channel limit caps what the dialler asks for.
-    const limit = checker.parsed.hosts[action.to]?.channels ?? SCENARIO_DEFAULTS.channelLimit;
+    const limit = checker.parsed.hosts[to]?.channels ?? SCENARIO_DEFAULTS.channelLimit;
     const count = Math.min(action.channels > 0 ? action.channels : 255, limit > 0 ? limit : 255);
     countMax = Math.max(countMax ?? 0, count);
   }
@@ -927,7 +991,8 @@ function untaggableSend(timeline: readonly TimelineEntry[], from: string, to: st
   for (const [index, entry] of timeline.entries()) {
     const action = entry.action;
     if (action.kind !== 'send' && action.kind !== 'stream' && action.kind !== 'bulk' && action.kind !== 'broadcast') continue;
-    if (action.from !== from || (action.kind !== 'broadcast' && action.to !== to) || (channel !== null && action.channel !== channel)) continue;
+    // A reaction's send to the event's peer may go to any host.
+    if (action.from !== from || (action.kind !== 'broadcast' && action.to !== to && action.to !== EVENT_PEER) || (channel !== null && action.channel !== channel)) continue;
     const smallestBytes = smallestPacketBytes(action);
     if (smallestBytes !== null && smallestBytes < DELIVERY_PACKET_MIN_BYTES) {
       return `timeline entry ${index + 1} (line ${entry.position.line}, ${action.kind}) sends packets of ${smallestBytes}B from ${from}; make them at least ${DELIVERY_PACKET_MIN_BYTES}B or check them with an event expectation`;
@@ -987,6 +1052,8 @@ function checkCrashedHosts(checker: Checker, timeline: readonly TimelineEntry[])
   const crashedAt = new Map<string, TimelineEntry>();
   for (const { entry, index } of order) {
     const action = entry.action;
+    // A reaction answers events, which a crashed host does not have; a delayed one due after a crash is cancelled.
+    if (entry.on !== null) continue;
     if (action.kind === 'crash') crashedAt.set(action.host, entry);
     if (action.kind === 'restart') crashedAt.delete(action.host);
     const host = enetCallerOf(action);

@@ -13,6 +13,32 @@ export interface RunData {
   durationMs: number;
 }
 
+/** The timeline ids an expectation measures from (`after`), both sides of a relative one included. */
+function referencesOf(expectation: Expectation): (string | null)[] {
+  switch (expectation.kind) {
+    case 'state':
+    case 'event':
+    case 'timeout':
+    case 'traffic':
+      return [expectation.window.after];
+    case 'stat':
+    case 'converge':
+      return [expectation.after];
+    case 'relative':
+      return [expectation.value, expectation.than].flatMap((side) => (side.kind === 'delivery' ? [] : referencesOf(side.expectation)));
+    default:
+      return [];
+  }
+}
+
+/**
+ * The first id `expectation` measures from that has no time in this run, or null: a reaction's id
+ * has a time only once its action ran, and an expectation after a reaction that never ran observed nothing.
+ */
+export function missingReference(expectation: Expectation, run: RunData): string | null {
+  return referencesOf(expectation).find((after): after is string => after !== null && !run.idTimesMs.has(after)) ?? null;
+}
+
 export function referenceMs(after: string | null, run: RunData): number {
   return after === null ? 0 : (run.idTimesMs.get(after) ?? 0);
 }

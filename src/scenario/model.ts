@@ -57,11 +57,31 @@ export type Action =
   | { kind: 'channel_limit'; host: string; limit: number };
 
 export interface TimelineEntry {
+  /** When the action runs; for a reaction, from when it answers events. */
   atMs: number;
   id: string | null;
+  /** A reaction's trigger: the action runs on each matching event instead of at `atMs`. */
+  on: ReactionOn | null;
   action: Action;
   position: SourcePosition;
 }
+
+/** What a reaction answers (docs/scenarios.md, "Reactions"). */
+export interface ReactionOn {
+  host: string;
+  event: 'connect' | 'disconnect' | 'receive';
+  peer: string | null;
+  channel: number | null;
+  data: number | null;
+  delayMs: number;
+  once: boolean;
+}
+
+/**
+ * In a reaction's action, the place of the event's peer (a `to`, or the peer of a `peer`), filled in
+ * when the event happens. Not a valid host name, so it can never be mistaken for one.
+ */
+export const EVENT_PEER = "(the event's peer)";
 
 /** A time window relative to a reference (the start, or a timeline id's time). */
 export interface Window {

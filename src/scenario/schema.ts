@@ -194,19 +194,24 @@ export const linkSchema = z
 const sizeSpec = z.union([size().transform((bytes) => ({ min: bytes, max: bytes })), z.strictObject({ min: size(), max: size() })]);
 const flags = z.array(flag).meta({ description: 'packet flags: reliable, unsequenced, unreliable_fragment, unreliable' });
 
+// In a reaction (`on:`), the application's calls take their host and peer from the event: these keys
+// are optional for those actions, and required (checked by the loader) at a fixed time.
+const boundHost = hostName.meta({ description: 'a host (in a reaction: default the reacting host, or the event\'s peer for `to`)' }).optional();
+const boundPeer = peerRef.meta({ description: '"host->peer" (in a reaction: default the reacting host\'s peer of the event)' }).optional();
+
 export const ACTIONS = {
-  connect: z.strictObject({ from: hostName, to: hostName, channels: z.number().int().min(0).max(255).optional(), data: z.number().int().min(0).max(0xffffffff).optional() }),
+  connect: z.strictObject({ from: boundHost, to: boundHost, channels: z.number().int().min(0).max(255).optional(), data: z.number().int().min(0).max(0xffffffff).optional() }),
   send: z.strictObject({
-    from: hostName,
-    to: hostName,
+    from: boundHost,
+    to: boundHost,
     channel: z.number().int().min(0).max(254).optional(),
     size: sizeSpec,
     flags: flags.optional(),
     count: z.number().int().min(1).max(1_000_000).optional(),
   }),
   stream: z.strictObject({
-    from: hostName,
-    to: hostName,
+    from: boundHost,
+    to: boundHost,
     channel: z.number().int().min(0).max(254).optional(),
     size: sizeSpec,
     rate: unit('packetRate'),
@@ -214,14 +219,14 @@ export const ACTIONS = {
     for: duration('how long the stream runs (default: to the end)').optional(),
   }),
   bulk: z.strictObject({
-    from: hostName,
-    to: hostName,
+    from: boundHost,
+    to: boundHost,
     channel: z.number().int().min(0).max(254).optional(),
     total: size('bytes to transfer'),
     packet: size('bytes per packet'),
     flags: flags.optional(),
   }),
-  broadcast: z.strictObject({ from: hostName, channel: z.number().int().min(0).max(254).optional(), size: sizeSpec, flags: flags.optional() }),
+  broadcast: z.strictObject({ from: boundHost, channel: z.number().int().min(0).max(254).optional(), size: sizeSpec, flags: flags.optional() }),
   link: z.record(linkRef, linkSchema).meta({ description: 'change links: { "a->b": { knobs } }' }),
   partition: z.strictObject({ between: z.tuple([hostName, hostName]).optional(), from: hostName.optional(), to: hostName.optional() }),
   heal: z.strictObject({ between: z.tuple([hostName, hostName]).optional(), from: hostName.optional(), to: hostName.optional() }),
@@ -233,32 +238,51 @@ export const ACTIONS = {
   crash: z.strictObject({ host: hostName }),
   restart: z.strictObject({ host: hostName }),
   throttle_configure: z.strictObject({
-    peer: peerRef,
+    peer: boundPeer,
     interval: duration(),
     acceleration: z.number().int().min(0).max(32),
     deceleration: z.number().int().min(0).max(32),
   }),
-  set_timeout: z.strictObject({ peer: peerRef, timeout: z.number().int().min(0), min: duration(), max: duration() }),
-  ping_interval: z.strictObject({ peer: peerRef, interval: duration() }),
-  ping: z.strictObject({ peer: peerRef }),
-  peer_disconnect: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
-  peer_disconnect_later: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
-  peer_disconnect_now: z.strictObject({ peer: peerRef, data: z.number().int().min(0).max(0xffffffff).optional() }),
-  reset: z.strictObject({ peer: peerRef }),
-  bandwidth_limit: z.strictObject({ host: hostName, in: bitrate().optional(), out: bitrate().optional() }),
-  channel_limit: z.strictObject({ host: hostName, limit: z.number().int().min(0).max(255) }),
+  set_timeout: z.strictObject({ peer: boundPeer, timeout: z.number().int().min(0), min: duration(), max: duration() }),
+  ping_interval: z.strictObject({ peer: boundPeer, interval: duration() }),
+  ping: z.strictObject({ peer: boundPeer }),
+  peer_disconnect: z.strictObject({ peer: boundPeer, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  peer_disconnect_later: z.strictObject({ peer: boundPeer, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  peer_disconnect_now: z.strictObject({ peer: boundPeer, data: z.number().int().min(0).max(0xffffffff).optional() }),
+  reset: z.strictObject({ peer: boundPeer }),
+  bandwidth_limit: z.strictObject({ host: boundHost, in: bitrate().optional(), out: bitrate().optional() }),
+  channel_limit: z.strictObject({ host: boundHost, limit: z.number().int().min(0).max(255) }),
 } as const;
 export type ActionName = keyof typeof ACTIONS;
 export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
 
+/** The actions a reaction may run: the application's own calls, not the network's changes. */
+export const REACTION_ACTION_NAMES = [
+  'connect', 'send', 'stream', 'bulk', 'broadcast', 'throttle_configure', 'set_timeout', 'ping_interval', 'ping',
+  'peer_disconnect', 'peer_disconnect_later', 'peer_disconnect_now', 'reset', 'bandwidth_limit', 'channel_limit',
+] as const satisfies readonly ActionName[];
+
+export const reactionTriggerSchema = z
+  .strictObject({
+    host: hostName.meta({ description: 'the host whose application sees the event' }),
+    event: z.enum(['connect', 'disconnect', 'receive']).meta({ description: 'the ENet event: connect, disconnect or receive' }),
+    peer: hostName.meta({ description: 'only events of the peer for this host (default: any peer)' }).optional(),
+    channel: z.number().int().min(0).max(254).meta({ description: 'receive only: only packets on this channel' }).optional(),
+    data: z.number().int().min(0).max(0xffffffff).meta({ description: 'connect/disconnect only: only events carrying this data' }).optional(),
+    delay: duration('run the action this long after the event (default 0: inside the frame, right after the service call)').optional(),
+    once: z.boolean().meta({ description: 'answer the first matching event only (default false: every one)' }).optional(),
+  })
+  .meta({ description: 'react to an ENet event instead of acting at a time' });
+
 export const timelineEntrySchema = z
   .strictObject({
-    at: duration('when, from the start of the run'),
+    at: duration('when, from the start of the run (with on: from when the reaction answers events, default 0s)').optional(),
+    on: reactionTriggerSchema.optional(),
     id: z.string().regex(NAME).meta({ description: 'a name assertions can refer to (after: id)' }).optional(),
     ramp: duration('for link changes: move linearly to the new values over this time').optional(),
     ...Object.fromEntries(ACTION_NAMES.map((name) => [name, ACTIONS[name].optional()])),
   })
-  .meta({ description: 'one timeline entry: `at`, optional `id`, and exactly one action' });
+  .meta({ description: 'one timeline entry: `at` (or `on`, a reaction), optional `id`, and exactly one action' });
 
 // ---- expectations ------------------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ export interface SimContext {
   collect(host: SimHost): void;
   /** Called after every service frame, for sampling. */
   afterService(host: SimHost): void;
+  /** Called right after the service() call that returned `event` (connect, disconnect, receive), for reactions. */
+  react(host: SimHost, event: Exclude<HostEventLike, { type: 'none' }>): void;
 }
 
 const DEFAULT_INTERVAL_MS = 16;
@@ -79,6 +81,8 @@ export class SimHost {
   private restarts = 0;
   /** The observation detectStateChanges last compared. */
   private lastObservation: PeerObservation | null = null;
+  /** What waits for the game loop to resume (timers of reactions due while it was paused). */
+  private readonly resumeCallbacks: (() => void)[] = [];
 
   constructor(
     readonly name: string,
@@ -93,6 +97,20 @@ export class SimHost {
 
   get crashed(): boolean {
     return this.impl === null;
+  }
+
+  /** How many times the host restarted: work armed by an earlier process is void after a restart. */
+  get generation(): number {
+    return this.restarts;
+  }
+
+  /** Runs `callback` right after the game loop resumes, or after a crash or restart (which void it). */
+  whenResumed(callback: () => void): void {
+    this.resumeCallbacks.push(callback);
+  }
+
+  private runResumeCallbacks(): void {
+    for (const callback of this.resumeCallbacks.splice(0)) callback();
   }
 
   private createImpl(): HostLike {
@@ -153,6 +171,7 @@ export class SimHost {
       if (event.type === 'none') break;
       this.recordEvent(event, event.type);
       this.context.collect(this);
+      this.context.react(this, event);
     }
     this.context.collect(this);
     this.context.afterService(this);
@@ -400,6 +419,7 @@ export class SimHost {
   resume(): void {
     this.paused = false;
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'resume' });
+    this.runResumeCallbacks();
   }
 
   /** The process dies: all ENet state is lost, nothing is sent, arriving datagrams are dropped. */
@@ -407,6 +427,7 @@ export class SimHost {
     this.impl?.destroy();
     this.impl = null;
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'crash' });
+    this.runResumeCallbacks();
   }
 
   /** A fresh ENet host at the same address (a restarted process). */
@@ -416,5 +437,6 @@ export class SimHost {
     this.impl = this.createImpl();
     this.paused = false;
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'restart' });
+    this.runResumeCallbacks();
   }
 }

@@ -12,6 +12,7 @@ import { HELD_DATAGRAMS_MAX, Network } from './network.js';
 import { RandomStream } from './random.js';
 import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
+import { Reactions, type ReactionTrigger } from './reactions.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
 import { hashBytes, TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
 import { createTsHost } from './ts-host.js';
@@ -99,6 +100,7 @@ export class Simulation {
   private readonly statsScratch: number[] = [];
   /** The bandwidth queue last recorded per link direction ([bytes, datagrams]), to record only changes. */
   private readonly lastQueues = new Map<Link, [number, number]>();
+  private readonly reactions: Reactions;
 
   constructor(readonly options: SimulationOptions) {
     this.limits = { ...defaultSimulationLimits(), ...options.limits };
@@ -121,7 +123,13 @@ export class Simulation {
       addressOf: (name) => this.host(name).address,
       collect: (host) => this.collect(host),
       afterService: (host) => this.sampleOnChange(host),
+      react: (host, event) => {
+        if (!this.reactions.has(host.name)) return;
+        const isReceive = event.type === 'receive';
+        this.reactions.dispatch(host, { type: event.type, peer: host.peerName(event.peerIndex), channel: isReceive ? event.channelID : null, data: isReceive ? null : event.data });
+      },
     };
+    this.reactions = new Reactions({ trace: this.trace, at: (atMs, action) => this.at(atMs, action), get nowMs() { return simulation.nowMs; } });
     const statsIntervalMs = options.statsIntervalMs ?? 100;
     if (statsIntervalMs > 0 && this.trace.enabled) this.every(statsIntervalMs, () => this.sampleAll());
   }
@@ -218,6 +226,16 @@ export class Simulation {
       this.scheduler.at(this.nowMs + periodMs, tick);
     };
     this.scheduler.at(this.nowMs + periodMs, tick);
+  }
+
+  /**
+   * Runs `handler` with the event's peer (named after its remote host) when a host's application
+   * sees a matching ENet event: right after the service() call that returned it, inside the frame,
+   * or `delayMs` later as a timeline action (docs/simulator.md, "Reactions").
+   */
+  react(trigger: ReactionTrigger, handler: (peer: string) => void): void {
+    this.host(trigger.host);
+    this.reactions.add(trigger, handler);
   }
 
   // ---- running ---------------------------------------------------------------------------------------

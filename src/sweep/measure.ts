@@ -1,6 +1,6 @@
 // Measures: the expectation vocabulary without bounds, validated by the scenario loader as expectations, each evaluated on one run to a number or null (never happened).
 import { absolute, matchingEvents, referenceMs, samples, states, type RunData } from '../scenario/assertions.js';
-import { deliveryValue, statValue as rawStatValue, trafficReading, trafficUnit } from '../scenario/measures.js';
+import { deliveryValue, missingReference, statValue as rawStatValue, trafficReading, trafficUnit } from '../scenario/measures.js';
 import type { Expectation } from '../scenario/model.js';
 import { MEASURE_KINDS, type MeasureKind } from './schema.js';
 
@@ -86,6 +86,8 @@ export function measureOf(raw: Raw, expectation: Expectation): Measure {
 /** One run's number for `measure`, or null: the state was never reached, no timeout, no sample, nothing delivered. */
 export function evaluate(measure: Measure, run: RunData): number | null {
   const expectation = measure.expectation;
+  // Measured after a reaction that never ran: nothing was observed.
+  if (missingReference(expectation, run) !== null) return null;
   if (measure.kind === 'datagrams' && expectation.kind === 'event') return datagramsValue(expectation, measure.unit, run);
   switch (expectation.kind) {
     case 'stat':

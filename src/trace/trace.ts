@@ -82,7 +82,8 @@ export interface ActionTraceEvent {
   host?: string;
   action: string;
   detail?: Record<string, unknown>;
-  /** The scenario timeline id of the entry that did it, if it has one. */
+  /** The scenario timeline id of the entry that did it, if it has one. A reaction's handler running is
+   * the action 'reaction', with detail { on, peer, does, eventAtMs? (when delayed), cancelled? }. */
   id?: string;
 }
 
@@ -102,9 +103,24 @@ export interface QueueTraceEvent {
   datagramCount: number;
 }
 
-/** An action in one line, as narrations and reports show it: "client: connect {"peer":"server",...}". */
+/**
+ * An action in one line, as narrations and reports show it: "client: connect {"peer":"server",...}";
+ * a reaction in words: "server: reacts to connect of client: set_timeout (200 ms after the event at 1012 ms)".
+ */
 export function describeAction(event: ActionTraceEvent): string {
-  return `${event.host ?? 'network'}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}`;
+  const host = event.host ?? 'network';
+  if (event.action === 'reaction' && event.detail !== undefined) {
+    const { on, peer, does, eventAtMs, cancelled } = event.detail as { on: string; peer: string; does: string; eventAtMs?: number; cancelled?: string };
+    const late = eventAtMs !== undefined ? ` (${millisecondsText(event.atMs - eventAtMs)} after the event at ${millisecondsText(eventAtMs)})` : '';
+    const outcome = cancelled !== undefined ? `${does} cancelled: ${cancelled}` : does;
+    return `${host}: reacts to ${on} of ${peer}: ${outcome}${late}`;
+  }
+  return `${host}: ${event.action}${event.detail !== undefined ? ` ${JSON.stringify(event.detail)}` : ''}`;
+}
+
+/** 240 → "240ms", 6096 → "6.096s": how the narration writes times. */
+function millisecondsText(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
 export type TraceEvent = DatagramTraceEvent | HostTraceEvent | StateTraceEvent | StatsTraceEvent | ActionTraceEvent | QueueTraceEvent;
