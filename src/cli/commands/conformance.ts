@@ -24,6 +24,8 @@ export const GENERATED = {
   durationMsMin: 3000,
   durationMsMax: 9000,
   actionsMax: 60,
+  /** Reactions to ENet events (the application's handlers), drawn from a stream of their own. */
+  reactionsMax: 5,
   packetBytesMax: 20_000,
 } as const;
 
@@ -89,7 +91,62 @@ export function generatedSimulation(seed: number, factory: HostFactory): { sim: 
     const action = randomAction(draw, sim, from, to, durationMs);
     sim.at(atMs, action);
   }
+  // Drawn from their own stream, so the scenario above is the one the seed always had.
+  const reactionDraw = new Draw(RandomStream.root(`conformance/${seed}/reactions`));
+  const reactionCount = reactionDraw.int(0, GENERATED.reactionsMax);
+  for (let index = 0; index < reactionCount; index++) addRandomReaction(reactionDraw, sim, names, durationMs);
   return { sim, durationMs };
+}
+
+/**
+ * A handler a game might install: on connect, disconnect or receive (of any peer or one), inside
+ * the frame or after a delay, once or every time, it calls the ENet API on the event's peer.
+ */
+function addRandomReaction(draw: Draw, sim: Simulation, names: readonly string[], durationMs: number): void {
+  const hostName = draw.pick(names);
+  const event = draw.pick(['connect', 'disconnect', 'receive'] as const);
+  const others = names.filter((name) => name !== hostName);
+  const peer = draw.chance(30) ? draw.pick(others) : null;
+  const delayMs = draw.chance(50) ? 0 : draw.int(1, 800);
+  const fromMs = draw.chance(20) ? draw.int(0, durationMs) : 0;
+  const host = () => sim.host(hostName);
+  const kind = draw.int(0, 99);
+  let does: string;
+  let handler: (peer: string) => void;
+  if (kind < 15) {
+    const limit = draw.int(1, 32);
+    const minimumMs = draw.int(limit, 6000);
+    const maximumMs = draw.int(minimumMs, 20_000);
+    [does, handler] = ['set_timeout', (to) => host().setTimeout(to, limit, minimumMs, maximumMs)];
+  } else if (kind < 25) {
+    const [intervalMs, acceleration, deceleration] = [draw.int(100, 6000), draw.int(0, 8), draw.int(0, 8)];
+    [does, handler] = ['throttle_configure', (to) => host().throttleConfigure(to, intervalMs, acceleration, deceleration)];
+  } else if (kind < 33) {
+    const intervalMs = draw.pick([0, 100, 250, 1000]);
+    [does, handler] = ['ping_interval', (to) => host().pingInterval(to, intervalMs)];
+  } else if (kind < 38) {
+    [does, handler] = ['ping', (to) => host().ping(to)];
+  } else if (kind < 70) {
+    // A welcome burst or a reply; a reply to every receive would echo without end, so a sending receive handler runs once.
+    const [flags, size, count, channel] = [draw.pick(FLAGS), draw.chance(15) ? draw.int(1400, GENERATED.packetBytesMax) : draw.int(1, 1300), draw.int(1, 10), draw.int(0, 3)];
+    [does, handler] = ['send', (to) => {
+      for (let index = 0; index < count; index++) host().send(to, channel, size, flags, 'reaction');
+    }];
+  } else if (kind < 78) {
+    const data = draw.int(0, 1000);
+    const call = draw.pick(['disconnect', 'disconnectLater', 'disconnectNow'] as const);
+    [does, handler] = [call, (to) => host()[call](to, data)];
+  } else if (kind < 82) {
+    [does, handler] = ['reset', (to) => host().reset(to)];
+  } else {
+    // Reconnect: a client dials the server again once it has no peer for it.
+    const [channels, data] = [draw.int(1, 4), draw.int(0, 99)];
+    [does, handler] = ['connect', (to) => {
+      if (to === 'server' && host().peerIndexOf(to) === null) host().connect(to, channels, data);
+    }];
+  }
+  const once = (event === 'receive' && does === 'send') || draw.chance(30);
+  sim.react({ host: hostName, event, peer, delayMs, fromMs, once, does }, handler);
 }
 
 function randomAction(draw: Draw, sim: Simulation, from: string, to: string, durationMs: number): () => void {
