@@ -87,6 +87,24 @@ const BREAKAGES: Readonly<Record<string, Breakage>> = {
     label: 'the queue builds up under the burst',
     observed: 'observed: 144ms from 205 samples',
   },
+  'set-timeout-in-connect-handler.yaml': {
+    from: 'rule: limit, after: cut, within: 1.5s',
+    to: 'rule: limit, after: cut, within: 1.2s',
+    label: "with the handler's timeout the server drops the dead client within 1.5 s",
+    observed: 'observed: timed out at 6.32s by the limit rule',
+  },
+  'reconnect-after-timeout.yaml': {
+    from: 'never: STATE_CONNECTED, after: back, within: 7s',
+    to: 'never: STATE_CONNECTED, after: back, within: 7.5s',
+    label: "the network is back but the retry waits for its CONNECT's next retransmission",
+    observed: 'observed: entered it at 22.224s (verifyConnectReceived)',
+  },
+  'welcome-burst-on-connect.yaml': {
+    from: 'within: 100ms, count: 65',
+    to: 'within: 100ms, count: 64',
+    label: 'the first flight is one window, 65 chunks, one trip after the handler ran',
+    observed: 'observed: 65, first at 256ms',
+  },
   'bufferbloat-queue-time.yaml': {
     from: 'aggregate: max, above: 200ms, below: 290ms',
     to: 'aggregate: max, above: 200ms, below: 240ms',
