@@ -97,6 +97,19 @@ describe('time within a millisecond', () => {
     expect(serverConnectsAtMs).toEqual([96, 192]);
   });
 
+  test('docs/simulator.md, Reactions: a packet sent by the server\'s connect handler for a leaves at 96 ms in the frame of the event and arrives at 116 ms', () => {
+    const events = runScenario(`${WORKED_EXAMPLE}  - on: { host: server, event: connect, peer: a }
+    send: { size: 100B, channel: 0 }
+`);
+    const relevant = lines(events).filter((line) => /^(96|116) /.test(line) && (line.includes('server connect a') || line.includes('server->a') || line.includes('reaction')));
+    expect(relevant).toEqual([
+      '96 event server connect a',
+      '96 action server reaction',
+      '96 sent server->a ACKNOWLEDGE ch255 #2+SEND_UNRELIABLE ch0 #0',
+      '116 delivered server->a',
+    ]);
+  });
+
   test('a stream faster than the frames queues its packet before the frame of a shared millisecond, which sends it', () => {
     // 100 packets/s from 0: packets at 0, 10, 20...; frames every 16 ms share 0, 80, 160...
     const events = runScenario(`name: fast stream
