@@ -72,7 +72,8 @@ export function curveSubject(scenario: Scenario, measures: readonly Measure[]): 
         break;
     }
   }
-  for (const entry of scenario.timeline) if (entry.action.kind === 'connect') return { host: entry.action.from, peer: entry.action.to };
+  // A reaction's connect dials the event's peer, unknown before the run: only connects at a time name both ends.
+  for (const entry of scenario.timeline) if (entry.action.kind === 'connect' && entry.on === null) return { host: entry.action.from, peer: entry.action.to };
   return null;
 }
 
