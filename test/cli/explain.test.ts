@@ -314,7 +314,9 @@ describe('--explain of every shipped scenario', () => {
         expect(count(lines, cause === 'timeoutMaximum' ? '(timeout: a reliable command went unacknowledged' : '(timeout: the retransmission backoff'), cause).toBe(timeouts);
       }
       for (const event of events) {
-        if (event.kind === 'action') expect(count(lines, `${event.host ?? 'network'}: ${event.action}`), event.action).toBeGreaterThan(0);
+        // A reaction's run is told in words: "server: reacts to connect of client: set_timeout".
+        const said = event.kind === 'action' && event.action === 'reaction' ? `${event.host}: reacts to ${String(event.detail?.['on'])} of ${String(event.detail?.['peer'])}: ${String(event.detail?.['does'])}` : null;
+        if (event.kind === 'action') expect(count(lines, said ?? `${event.host ?? 'network'}: ${event.action}`), event.action).toBeGreaterThan(0);
         if (event.kind === 'event' && event.type !== 'receive') expect(count(lines, `${event.host}: ${event.type} event`), event.type).toBeGreaterThan(0);
       }
       const throttleSteps = throttleStepsOfTrace(events);

@@ -3,10 +3,16 @@
 import { describe, expect, it } from 'vitest';
 import { CURVE_POINTS_MAX, curveGridMs, curveSubject, sampleOnGrid } from '../../src/sweep/curves.js';
 import type { Measure } from '../../src/sweep/measure.js';
-import type { Scenario } from '../../src/scenario/model.js';
+import { EVENT_PEER, type Scenario } from '../../src/scenario/model.js';
 
 /** Only what curveSubject reads: the timeline's connects, and each measure's expectation. */
-const scenario = { timeline: [{ atMs: 0, id: null, action: { kind: 'connect', from: 'a', to: 'b', channels: 1, data: 0 } }] } as unknown as Scenario;
+const scenario = {
+  timeline: [
+    // A reaction's connect dials the event's peer: not a subject the curves can name before the run.
+    { atMs: 0, id: null, on: { host: 'c', event: 'disconnect', peer: null, channel: null, data: null, delayMs: 0, once: false }, action: { kind: 'connect', from: 'c', to: EVENT_PEER, channels: 1, data: 0 } },
+    { atMs: 0, id: null, on: null, action: { kind: 'connect', from: 'a', to: 'b', channels: 1, data: 0 } },
+  ],
+} as unknown as Scenario;
 const measure = (expectation: Record<string, unknown>) => ({ expectation }) as unknown as Measure;
 
 describe('sweep curves', () => {
