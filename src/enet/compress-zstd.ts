@@ -8,9 +8,10 @@
 // simpler than libzstd's: raw literals and sequences coded with the format's predefined FSE tables
 // (no Huffman literals, no repeat offsets). It is greedy with one hash table and ignores the level.
 //
-// No npm package compresses zstd synchronously without a native addon (the WebAssembly builds load
-// asynchronously, and the ENet compressor interface is synchronous), so the encoder is ours; the
-// decoder is fzstd (pure JavaScript, MIT). Before handing a frame to fzstd we check its header
+// The maintained npm zstd compressors are native addons or WebAssembly builds that load
+// asynchronously (@hpcc-js/wasm-zstd, @bokuweb/zstd-wasm), while ENet's compressor interface is
+// synchronous and src/enet stays free of native code; so the encoder is ours, and the decoder is
+// fzstd (pure JavaScript, MIT, by the author of fflate). Before handing a frame to fzstd we check its header
 // ourselves, so that a hostile datagram cannot make it allocate: every frame must declare its
 // content size (libzstd's one-shot compressor always does), within ENet's limit.
 
