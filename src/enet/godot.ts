@@ -5,7 +5,7 @@ import { Defaults, PacketFlag, PeerState } from './constants.js';
 import { EventType } from './events.js';
 import { Host, type Datagram, type WireAddress } from './host.js';
 import { Packet, type Peer } from './peer.js';
-import { RangeCoder } from './range-coder.js';
+import { createCompressor, type CompressionName } from './compressors.js';
 import type { ProtocolProfile } from './constants.js';
 
 export { EventType, PeerState };
@@ -83,6 +83,14 @@ export const CompressionMode = {
   COMPRESS_ZSTD: 4,
 } as const;
 export type CompressionMode = (typeof CompressionMode)[keyof typeof CompressionMode];
+
+/** Our name of each CompressionMode other than COMPRESS_NONE. */
+const COMPRESSION_NAME_BY_MODE: ReadonlyMap<number, CompressionName> = new Map([
+  [CompressionMode.COMPRESS_RANGE_CODER, 'range-coder'],
+  [CompressionMode.COMPRESS_FASTLZ, 'fastlz'],
+  [CompressionMode.COMPRESS_ZLIB, 'zlib'],
+  [CompressionMode.COMPRESS_ZSTD, 'zstd'],
+]);
 
 /** ENetPacketPeer constants. */
 export const PACKET_LOSS_SCALE = Defaults.peerPacketLossScale;
@@ -260,10 +268,11 @@ export class ENetConnection {
   }
 
   /**
-   * Sets datagram compression. COMPRESS_NONE and COMPRESS_RANGE_CODER (ENet's range coder,
-   * byte-identical to libenet's, so the peer may be libenet or Godot) work; Godot's own FastLZ,
-   * zlib and Zstd wrappers are not implemented and throw rather than silently sending uncompressed.
-   * Takes effect from the next datagram; both ends must use the same mode.
+   * Sets datagram compression, as Godot's ENetConnection.compress does. COMPRESS_RANGE_CODER is
+   * ENet's range coder (byte-identical to libenet's); COMPRESS_FASTLZ, COMPRESS_ZLIB and
+   * COMPRESS_ZSTD frame their bytes as Godot does (Godot's default levels), so the peer may be
+   * Godot. Takes effect from the next datagram; both ends must use the same mode. An unknown mode
+   * throws, as Godot would not set any compressor for it.
    */
   compress(mode: CompressionMode): void {
     if (this.host === null) return;
@@ -271,11 +280,9 @@ export class ENetConnection {
       this.host.compress(null);
       return;
     }
-    if (mode === CompressionMode.COMPRESS_RANGE_CODER) {
-      this.host.compress(new RangeCoder());
-      return;
-    }
-    throw new Error(`ENetConnection.compress: mode ${mode} is not implemented (only COMPRESS_NONE and COMPRESS_RANGE_CODER)`);
+    const name = COMPRESSION_NAME_BY_MODE.get(mode);
+    if (name === undefined) throw new Error(`ENetConnection.compress: unknown mode ${String(mode)}`);
+    this.host.compress(createCompressor(name));
   }
 
   /** Returns a host total and resets it to 0. */

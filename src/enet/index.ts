@@ -8,6 +8,10 @@ export { EventType, type HostEvent, type ServiceResult } from './events.js';
 export { decodeDatagram, type DecodeResult, type DecodedCommand, type DecodedHeader } from './codec.js';
 export { crc32 } from './crc32.js';
 export { RangeCoder, RANGE_CODER_SYMBOL_POOL_SIZE } from './range-coder.js';
+export { FastlzCompressor, fastlzCompress, fastlzDecompress } from './compress-fastlz.js';
+export { ZlibCompressor, zlibCompress, zlibDecompress } from './compress-zlib.js';
+export { ZstdCompressor, zstdCompress, zstdDecompress } from './compress-zstd.js';
+export { createCompressor, COMPRESSOR_NAMES, type CompressionName } from './compressors.js';
 export type { TransitionCause } from './peer-state.js';
 export type { DatagramDropReason, CommandStopReason } from './protocol-receive.js';
 export {

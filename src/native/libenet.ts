@@ -256,6 +256,10 @@ export class LibenetDriver {
     const hostId = reader.u32();
     reader.end();
     const host = new LibenetHost(this, hostId);
+    if (config.compress !== undefined && config.compress !== 'range-coder') {
+      // The scenario loader refuses this with a position; reaching here is a caller's bug.
+      throw new Error(`libenet has only ENet's range coder; compress '${config.compress}' is Godot's own and runs on the TypeScript core only`);
+    }
     if (config.compress === 'range-coder' && host.compressWithRangeCoder() !== 0) throw new Error('enet_host_compress_with_range_coder failed');
     return host;
   }

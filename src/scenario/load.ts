@@ -258,6 +258,10 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
   if (impl === 'libenet' && host.protocol !== undefined && isGodotProfile(host.protocol)) {
     checker.fail([...path, 'protocol'], libenetProtocolMessage(host.protocol));
   }
+  // libenet has only its range coder; FastLZ, zlib and Zstandard are Godot's own wrappers.
+  if (impl === 'libenet' && host.compress !== undefined && host.compress !== 'none' && host.compress !== 'range-coder') {
+    checker.fail([...path, 'compress'], `impl libenet has only ENet's range coder: compress must be none or range-coder (got '${host.compress}'); ${host.compress} is Godot's own wrapper, which the TypeScript core implements`);
+  }
   return {
     name,
     peerCount: host.peers ?? SCENARIO_DEFAULTS.peerCount,
@@ -266,7 +270,7 @@ function buildHost(checker: Checker, name: string, host: Parsed['hosts'][string]
     outgoingBandwidthBytesPerSecond: Math.floor((host.bandwidth?.out ?? 0) / 8),
     mtuBytes: host.mtu ?? null,
     checksum: host.checksum ?? false,
-    compress: host.compress === 'range-coder' ? 'range-coder' : null,
+    compress: host.compress === undefined || host.compress === 'none' ? null : host.compress,
     // One meaning per file: the default does not depend on `impl` or on the command; a libenet that
     // is another version runs as what it is and says so (libenetSubstitutions).
     protocol: host.protocol ?? SCENARIO_DEFAULTS.protocol,

@@ -1,6 +1,7 @@
 // A scenario after loading: every default resolved, every value in base units (ms, bytes, bit/s,
 // percent), every reference checked. The compiler (compile.ts) and the assertions read only this.
 import type { ProtocolProfile } from '../enet/constants.js';
+import type { CompressionName } from '../enet/compressors.js';
 import type { LinkConfig } from '../sim/link-config.js';
 import type { LinkDraws } from '../sim/weather.js';
 import type { SourcePosition } from './problem.js';
@@ -13,7 +14,7 @@ export interface ScenarioHost {
   outgoingBandwidthBytesPerSecond: number;
   mtuBytes: number | null;
   checksum: boolean;
-  compress: 'range-coder' | null;
+  compress: CompressionName | null;
   protocol: ProtocolProfile;
   /** Which implementation runs the host. */
   impl: 'typescript' | 'libenet';

@@ -108,7 +108,10 @@ export const hostSchema = z
       .optional(),
     mtu: size('ENet host MTU (default 1392B for 1.3.18, 1400B for 1.3.17)').optional(),
     checksum: z.boolean().meta({ description: 'ENet CRC-32 checksums; both ends must agree' }).optional(),
-    compress: z.enum(['none', 'range-coder']).meta({ description: "datagram compression: ENet's range coder (Godot COMPRESS_RANGE_CODER); both ends must agree (default none)" }).optional(),
+    compress: z
+      .enum(['none', 'range-coder', 'fastlz', 'zlib', 'zstd'])
+      .meta({ description: "datagram compression as Godot's ENetConnection.compress: ENet's range coder, or Godot's FastLZ, zlib or Zstandard wrappers (libenet hosts: range-coder only); both ends must agree (default none)" })
+      .optional(),
     protocol: z
       .enum(PROTOCOL_PROFILES)
       .meta({ description: 'which ENet to behave as: 1.3.18 (default), 1.3.17 (default with impl libenet), or the ENet of a Godot release: godot-4.0, godot-4.2, godot-pr118158 (docs/godot.md)' })

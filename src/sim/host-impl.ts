@@ -6,6 +6,8 @@
 // Times are ENet clock values: uint32 milliseconds, the value `enet_time_get()` returns during the call.
 // Peer indices are slot indices (`peer - host->peers` in C).
 
+import type { CompressionName } from '../enet/compressors.js';
+
 /** An IPv4 address as ENet stores it: `host` is the uint32 address value, `port` the UDP port. */
 export interface WireAddress {
   host: number;
@@ -37,8 +39,11 @@ export interface HostConfigLike {
   mtu?: number;
   /** Installs `enet_crc32` as `host->checksum`. */
   checksum?: boolean;
-  /** Installs ENet's range coder (enet_host_compress_with_range_coder). */
-  compress?: 'range-coder';
+  /**
+   * Installs a datagram compressor: ENet's range coder (enet_host_compress_with_range_coder) or one
+   * of Godot's wrappers (FastLZ, zlib, Zstandard; the TypeScript core only).
+   */
+  compress?: CompressionName;
   /** Overrides `host->maximumPacketSize` / `host->maximumWaitingData` / `host->duplicatePeers`. */
   maximumPacketSize?: number;
   maximumWaitingData?: number;

@@ -3,6 +3,7 @@
 // and restart. Peers are named after the remote host ("client->server" is the client's peer for
 // the server).
 import { PEER_STATE_NAMES, PeerState } from '../enet/constants.js';
+import type { CompressionName } from '../enet/compressors.js';
 import type { HostConfigLike, HostEventLike, HostLike, PeerObservation, PeerSnapshot, WireAddress } from './host-impl.js';
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
@@ -41,8 +42,8 @@ export interface SimHostOptions {
   mtu?: number;
   /** ENet CRC-32 checksums (both ends must agree). Default false. */
   checksum?: boolean;
-  /** ENet's range-coder compression (both ends must agree). Default none. */
-  compress?: 'range-coder';
+  /** Datagram compression: ENet's range coder or one of Godot's wrappers (both ends must agree). Default none. */
+  compress?: CompressionName;
   service?: ServiceCadence;
 }
 

@@ -3,7 +3,7 @@
 import { Host } from '../enet/host.js';
 import type { List, ListNode } from '../enet/list.js';
 import { Packet, type Acknowledgement, type IncomingCommand, type OutgoingCommand, type Peer } from '../enet/peer.js';
-import { RangeCoder } from '../enet/range-coder.js';
+import { createCompressor } from '../enet/compressors.js';
 import { PeerState, type ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostDump, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
@@ -42,7 +42,7 @@ export class TsHost implements HostLike {
     if (config.maximumPacketSize !== undefined) host.maximumPacketSize = config.maximumPacketSize;
     if (config.maximumWaitingData !== undefined) host.maximumWaitingData = config.maximumWaitingData;
     if (config.duplicatePeers !== undefined) host.duplicatePeers = config.duplicatePeers;
-    if (config.compress === 'range-coder') host.compress(new RangeCoder());
+    if (config.compress !== undefined) host.compress(createCompressor(config.compress));
     this.core = host;
     this.causes = host.peers.map(() => null);
     host.onPeerStateChange = (peerIndex, _from, to, cause) => {

@@ -86,6 +86,16 @@ describe('--libenet and ENETSIM_LIBENET', () => {
     expect(io.err).toContain('the libenet at /nonexistent/enet cannot run here: /nonexistent/enet: no such file or directory');
   });
 
+  test('run --impl libenet on a host with a Godot-only compressor exits 2 naming the file, the host and the compressor', async () => {
+    const io = new FakeIo({ cwd: REPO_ROOT });
+    expect(await runCli(['run', 'test/cli/fixtures/godot-zlib-pair.yaml', '--impl', 'libenet'], io)).toBe(2);
+    expect(io.err).toBe(
+      "enetsim: test/cli/fixtures/godot-zlib-pair.yaml: host 'server' has compress: zlib, which --impl libenet cannot run: libenet has only ENet's range coder (zlib is Godot's own wrapper; run it on the TypeScript core)\n",
+    );
+    const typescript = new FakeIo({ cwd: REPO_ROOT });
+    expect(await runCli(['run', 'test/cli/fixtures/godot-zlib-pair.yaml'], typescript)).toBe(0);
+  });
+
   test('run --libenet on a scenario with no libenet host says the flag is not used (and still runs)', async () => {
     const io = new FakeIo({ cwd: REPO_ROOT });
     expect(await runCli(['run', 'scenarios/handshake.yaml', '--libenet', '/nonexistent/enet'], io)).toBe(0);

@@ -113,6 +113,29 @@ describe('enetsim serve and connect', () => {
     expect(lines[4]).toBe('shutdown: 0 peers disconnected');
   });
 
+  test.each(['range-coder', 'fastlz', 'zlib', 'zstd'] as const)('--compress %s on both ends: a 100 kB file and a 5-byte text come back intact through serve --echo', { timeout: 20_000 }, async (compress) => {
+    const serving = await startServe({ echo: true, compress, json: true });
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-compress-'));
+    try {
+      const file = path.join(directory, 'payload.bin');
+      const payload = new Uint8Array(100_000).map((_, index) => (index % 251) ^ (index >> 10));
+      fs.writeFileSync(file, payload);
+      for (const [sent, options] of [
+        [payload, { sendFile: file }],
+        [new TextEncoder().encode('hello'), { send: 'hello' }],
+      ] as const) {
+        const { code, output } = await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { ...options, compress, json: true, count: 1 }));
+        expect(output.stderr).toBe('');
+        expect(code).toBe(0);
+        expect(output.json().find((line) => line.event === 'receive')).toMatchObject({ bytes: sent.length, crc32: crc32Hex(sent) });
+      }
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+      expect(await serving.interrupt()).toBe(0);
+    }
+    expect(serving.output.json()[0]).toMatchObject({ event: 'listening', compress });
+  });
+
   test('IPv6 with --json: serve --host ::1 and connect [::1]:PORT print the documented shapes', { timeout: 15_000 }, async () => {
     const serving = await startServe({ host: '::1', echo: true, json: true, printBytes: 3 });
     let connectOutput: Captured;
@@ -209,7 +232,7 @@ describe('enetsim serve and connect', () => {
     ['host not an address', { host: 'example' }, /--host must be an IPv4 or IPv6 address, got 'example'/],
     ['no peers', { peers: 0 }, /--peers must be a whole number from 1 to 4095/],
     ['interval too short', { intervalMs: 0 }, /--interval-ms must be a whole number from 1 to 100/],
-    ['unknown compression', { compress: 'zip' as ServeOptions['compress'] }, /--compress must be one of none, range-coder, got 'zip'/],
+    ['unknown compression', { compress: 'zip' as ServeOptions['compress'] }, /--compress must be one of none, range-coder, fastlz, zlib, zstd, got 'zip'/],
   ];
   test.each(badServe)('serve with a bad flag (%s): message on stderr, exit 2', async (_name, options, message) => {
     const output = new Captured();

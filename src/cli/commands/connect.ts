@@ -253,7 +253,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
         .option('disconnect-data', { type: 'number', default: d.disconnectData, describe: '32-bit data of our DISCONNECT' })
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
         .option('checksum', { type: 'boolean', default: d.checksum, describe: "ENet's CRC-32 on every datagram (both ends must agree)" })
-        .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: 'datagram compression (both ends must agree)' })
+        .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: "datagram compression as Godot's ENetConnection.compress (both ends must agree)" })
         .option('timeout-ms', { type: 'number', default: d.timeoutMs, describe: 'give up when the server has not answered within this long' })
         .option('wait-ms', { type: 'number', describe: 'after connecting and sending, stay this long, then disconnect (default: until Ctrl-C)' })
         .option('count', { type: 'number', describe: 'disconnect once this many packets have arrived' })

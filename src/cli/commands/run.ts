@@ -176,6 +176,21 @@ export function groupByProtocol(hosts: readonly { name: string; protocol: string
   return [...groups];
 }
 
+/**
+ * Why `--impl libenet` cannot run these scenarios' compression, or null: libenet has only its range
+ * coder (a host's own `impl: libenet` is refused at load time, with the position).
+ */
+export function libenetCompressionProblem(scenarios: readonly Scenario[], options: Pick<RunOptions, 'implementationName'>): string | null {
+  if (options.implementationName !== 'libenet') return null;
+  for (const scenario of scenarios) {
+    const host = scenario.hosts.find((candidate) => candidate.compress !== null && candidate.compress !== 'range-coder');
+    if (host !== undefined) {
+      return `${scenario.file}: host '${host.name}' has compress: ${host.compress}, which --impl libenet cannot run: libenet has only ENet's range coder (${host.compress} is Godot's own wrapper; run it on the TypeScript core)`;
+    }
+  }
+  return null;
+}
+
 export function needsLibenet(scenarios: readonly Scenario[], options: Pick<RunOptions, 'implementationName'>): boolean {
   if (options.implementationName === 'libenet') return true;
   if (options.implementationName === 'typescript') return false;
@@ -527,6 +542,11 @@ function runAndReport(scenarios: readonly Scenario[], options: RunOptions, io: C
   const { out, trace, pcap, html } = outputs;
   let libenet: LibenetSession | null = null;
   if (needsLibenet(scenarios, options)) {
+    const refused = libenetCompressionProblem(scenarios, options);
+    if (refused !== null) {
+      io.stderr(`enetsim: ${refused}\n`);
+      return 2;
+    }
     const started = startLibenet(options.libenetPath);
     if (!started.ok) {
       io.stderr(`enetsim: ${started.message}\n`);

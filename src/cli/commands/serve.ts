@@ -6,7 +6,7 @@ import { Defaults, PeerState, Protocol, PROTOCOL_PROFILES, type ProtocolProfile 
 import { crc32 } from '../../enet/crc32.js';
 import type { Compressor } from '../../enet/host.js';
 import type { Peer } from '../../enet/peer.js';
-import { RangeCoder } from '../../enet/range-coder.js';
+import { COMPRESSOR_NAMES, createCompressor, type CompressionName as CompressorName } from '../../enet/compressors.js';
 import {
   SENDABLE_FLAGS,
   SERVICE_INTERVAL_MS_MAX,
@@ -42,8 +42,9 @@ export interface NetworkCommandContext {
   usageFailed?: () => boolean;
 }
 
-export type CompressionName = 'none' | 'range-coder';
-export const COMPRESSION_NAMES: readonly CompressionName[] = ['none', 'range-coder'];
+/** --compress values: none, or a compressor as Godot's ENetConnection.compress offers them. */
+export type CompressionName = 'none' | CompressorName;
+export const COMPRESSION_NAMES: readonly CompressionName[] = ['none', ...COMPRESSOR_NAMES];
 
 /** Exit codes of serve and connect: 0 done, 1 the network failed us, 2 bad flags. */
 export const NetworkExitCode = { ok: 0, failed: 1, invalidInput: 2 } as const;
@@ -209,7 +210,7 @@ export function firstProblem(checks: readonly FlagCheck[]): FlagCheck {
 
 /** A new compressor for a --compress name (one per host: it keeps a workspace); null for 'none'. */
 export function compressorFor(name: CompressionName): Compressor | null {
-  return name === 'range-coder' ? new RangeCoder() : null;
+  return name === 'none' ? null : createCompressor(name);
 }
 
 /** Resolves when `signal` aborts (at once when it already has). */
@@ -380,7 +381,7 @@ export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('peers', { type: 'number', default: d.peers, describe: 'peer slots (further CONNECTs are ignored; serve warns once when a flood or too many clients take every slot)' })
         .option('channels', { type: 'number', default: d.channels, describe: 'channel limit (0 = 255)' })
         .option('checksum', { type: 'boolean', default: d.checksum, describe: "ENet's CRC-32 on every datagram (both ends must agree)" })
-        .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: 'datagram compression (both ends must agree)' })
+        .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: "datagram compression as Godot's ENetConnection.compress (both ends must agree)" })
         .option('max-packet-bytes', { type: 'number', default: d.maxPacketBytes, describe: 'largest packet accepted (host->maximumPacketSize)' })
         .option('max-waiting-bytes', { type: 'number', default: d.maxWaitingBytes, describe: 'received data a peer may hold (host->maximumWaitingData)' })
         .option('duplicate-peers', { type: 'number', default: d.duplicatePeers, describe: 'connections allowed from one IP address' })
