@@ -18,6 +18,8 @@ export interface ClockCost {
 /** What `libenet-reference run` prints. */
 export interface ReferenceRun {
   workload: 'W1' | 'W2';
+  /** false with --untimed: no clock read around the libenet calls (libenetNs 0), for the process's CPU. */
+  timed: boolean;
   virtualMs: number;
   hosts: number;
   connectedClients: number;
@@ -29,7 +31,7 @@ export interface ReferenceRun {
   /** CLOCK_PROCESS_CPUTIME_ID over building and running (process start-up excluded). */
   processCpuNs: number;
   wallNs: number;
-  /** CLOCK_MONOTONIC inside the libenet calls, about one clock read per call included. */
+  /** CLOCK_MONOTONIC inside the libenet calls, about one clock read per call included (0 untimed). */
   libenetNs: number;
   libenetCalls: number;
 }
@@ -69,12 +71,20 @@ export function measureClock(binaryPath: string): ClockCost {
   return runJson<ClockCost>(binaryPath, ['clock'], 'clock cost');
 }
 
-export function referenceArgs(workload: 'W1' | 'W2', size: ReferenceSize): string[] {
-  return ['run', workload, '--duration-ms', String(size.durationMs), ...(size.clientCount !== undefined ? ['--clients', String(size.clientCount)] : [])];
+/** `timed`: clocks around every libenet call (libenet's share); untimed: the work alone (the run's CPU). */
+export function referenceArgs(workload: 'W1' | 'W2', size: ReferenceSize, timed: boolean): string[] {
+  return [
+    'run',
+    workload,
+    '--duration-ms',
+    String(size.durationMs),
+    ...(size.clientCount !== undefined ? ['--clients', String(size.clientCount)] : []),
+    ...(timed ? [] : ['--untimed']),
+  ];
 }
 
-export function runReference(binaryPath: string, workload: 'W1' | 'W2', size: ReferenceSize): ReferenceRun {
-  return runJson<ReferenceRun>(binaryPath, referenceArgs(workload, size), `C reference ${workload}`);
+export function runReference(binaryPath: string, workload: 'W1' | 'W2', size: ReferenceSize, timed: boolean): ReferenceRun {
+  return runJson<ReferenceRun>(binaryPath, referenceArgs(workload, size, timed), `C reference ${workload}`);
 }
 
 /** Runs `command` (its stdout discarded) under the reference's `rusage` mode; throws when it fails. */

@@ -137,6 +137,7 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   const matchedRuns: RunResult[] = [];
   const warmRuns: RunResult[] = [];
   const referenceRuns: ReferenceRun[] = [];
+  const untimedReferenceRuns: ReferenceRun[] = [];
   const onReference = referenceWorkload(id);
   const referenceSize = onReference !== null ? REFERENCE_SIZES[onReference][options.smoke ? 'smoke' : 'full'] : null;
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
@@ -144,9 +145,11 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
     try {
       tsRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', size], `${id} ts ${size} ${of}`, options.nodeFlags)));
       if (onReference !== null && referenceSize !== null && typeof reference !== 'string') {
-        const run = runReference(reference.binaryPath, onReference, referenceSize);
-        process.stderr.write(`[bench] ${id} C reference ${size} ${of}: ${(run.processCpuNs / 1e6).toFixed(1)} ms CPU\n`);
-        referenceRuns.push(run);
+        const timed = runReference(reference.binaryPath, onReference, referenceSize, true);
+        const untimed = runReference(reference.binaryPath, onReference, referenceSize, false);
+        process.stderr.write(`[bench] ${id} C reference ${size} ${of}: ${(untimed.processCpuNs / 1e6).toFixed(1)} ms CPU (${(timed.processCpuNs / 1e6).toFixed(1)} ms with the clock reads)\n`);
+        referenceRuns.push(timed);
+        untimedReferenceRuns.push(untimed);
       }
       if (!onLibenet) continue;
       libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`, options.nodeFlags)));
@@ -166,7 +169,7 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
       : 'libenet runs failed (see errors)';
   const idleServer = idleServerReport(tsRuns);
   const referenceFigures =
-    onReference !== null && referenceRuns.length > 0 && typeof reference !== 'string' ? referenceReport(onReference, referenceRuns, tsRuns, reference.clockNsPerRead) : undefined;
+    onReference !== null && referenceRuns.length > 0 && typeof reference !== 'string' ? referenceReport(onReference, referenceRuns, untimedReferenceRuns, tsRuns, reference.clockNsPerRead) : undefined;
   const referenceNote = onReference === null || referenceFigures !== undefined ? undefined : typeof reference === 'string' ? reference : 'C reference runs failed (see errors)';
   return {
     id,
@@ -196,7 +199,7 @@ function measureEndToEnd(options: Options, reference: ReferenceContext): EndToEn
   const size = REFERENCE_SIZES.W1[options.smoke ? 'smoke' : 'full'];
   const durationArgs = options.smoke ? ['--set', `duration=${size.durationMs}ms`] : [];
   const cliCommand = [process.execPath, cli, 'run', W1_SCENARIO, ...durationArgs];
-  const referenceCommand = [reference.binaryPath, ...referenceArgs('W1', size)];
+  const referenceCommand = [reference.binaryPath, ...referenceArgs('W1', size, false)];
   const cliRuns: CommandUsage[] = [];
   const referenceRuns: CommandUsage[] = [];
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
@@ -207,7 +210,7 @@ function measureEndToEnd(options: Options, reference: ReferenceContext): EndToEn
   }
   return endToEndReport(
     ['enetsim run', W1_SCENARIO, ...durationArgs].join(' '),
-    ['libenet-reference', ...referenceArgs('W1', size)].join(' '),
+    ['libenet-reference', ...referenceArgs('W1', size, false)].join(' '),
     size.durationMs / 1000,
     cliRuns,
     referenceRuns,
