@@ -605,6 +605,8 @@ function renderHonestLibenet(report: BenchReport): string[] {
     lines.push('');
     lines.push('In-process C reference (native/libenet-reference.c: the same workload on libenet 1.3.17 with a minimal link model, one C process, no pipes) vs the TypeScript full run');
     lines.push(referenceTable.toString());
+  }
+  if (referenceRows > 0) {
     lines.push(
       [
         '  datagrams: sent + delivered; close, not equal: the reference draws its own loss and jitter (same rates) and orders events within a millisecond by insertion.',

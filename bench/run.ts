@@ -7,7 +7,9 @@
 //
 // Every measured run is a fresh child process (bench/child.ts) so that its peak RSS, heap and JIT
 // state are its own; the TypeScript and libenet runs of a workload alternate, so that both see the
-// same machine load.
+// same machine load. W1 and W2 also run on the in-process C reference (bench/reference.ts,
+// native/libenet-reference.c), which measures the accounting clock's cost too, and W1 runs end to
+// end through the built CLI against that reference.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -186,7 +188,7 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   };
 }
 
-/** The bench file of W1 for the CLI (bench/w1-duel.yaml), and how the smoke size shortens it. */
+/** W1 as a scenario file, for the CLI (the smoke size shortens it with --set duration=…). */
 const W1_SCENARIO = 'bench/w1-duel.yaml';
 
 /**
