@@ -52,6 +52,15 @@ const W3: Record<Size, { packetCount: number; packetSizeBytes: number; boundMs: 
   libenet: { packetCount: 64, packetSizeBytes: 1 << 20, boundMs: 600_000 },
   smoke: { packetCount: 2, packetSizeBytes: 256 << 10, boundMs: 60_000 },
 };
+/**
+ * The in-process C reference's sizes (native/libenet-reference.c): the TypeScript runs' own, W1 and
+ * W2 at full size (the reference is cheap enough) and at smoke size.
+ */
+export const REFERENCE_SIZES: Record<'W1' | 'W2', Record<'full' | 'smoke', { durationMs: number; clientCount?: number }>> = {
+  W1: { full: { durationMs: W1_MS.full }, smoke: { durationMs: W1_MS.smoke } },
+  W2: { full: W2.full, smoke: W2.smoke },
+};
+
 export const M1_SIZES: Record<Size, { clientCount: number; idleMs: number }> = {
   full: { clientCount: 4_000, idleMs: 5_000 },
   libenet: { clientCount: 200, idleMs: 2_000 },

@@ -9,6 +9,7 @@ import { createTsHost } from '../src/sim/ts-host.js';
 import { CATALOGUE, M1_SIZES, type Size, type WorkloadId } from './catalogue.js';
 import { MemorySampler, peakRssBytes, retainedHeapBytes } from './memory.js';
 import { EnetMeter, Stopwatch, calibrateTimerOverhead, meteredFactory } from './meter.js';
+import { measureClock, referenceProgram } from './reference.js';
 
 export type ImplementationKind = 'ts' | 'libenet';
 
@@ -30,10 +31,16 @@ export interface EnetFigures {
   /** ENet calls measured (TypeScript: timed decorator calls; libenet: calls the driver charged). */
   callCount: number;
   nsPerDatagram: number;
-  method: 'ts: hrtime inside calls × thread on-CPU share − timer overhead' | 'libenet: driver CLOCK_THREAD_CPUTIME_ID inside libenet calls';
+  method: 'ts: hrtime inside calls × thread on-CPU share − timer overhead' | 'libenet: driver CLOCK_MONOTONIC inside libenet calls − one clock read per call';
   /** TypeScript only: the raw wall ns inside the calls, and the overhead subtracted per call. */
   insideWallNs?: number;
   timerOverheadNsPerCall?: number;
+  /** libenet only: what the driver charged (CLOCK_MONOTONIC ns inside the calls, clock reads included). */
+  libenetRawNs?: number;
+  /** libenet only: one CLOCK_MONOTONIC read, ns (native/libenet-reference.c clock, measured before the run). */
+  clockNsPerRead?: number;
+  /** libenet only: callCount × clockNsPerRead, subtracted from the raw figure (about one read falls inside each interval). */
+  clockOverheadNs?: number;
 }
 
 /** M1 only: the retained heap (after full collections) at each step, bytes. */
@@ -99,6 +106,7 @@ export function measureRun(spec: RunSpec): RunResult {
   const startRssBytes = process.memoryUsage.rss();
   const timerOverhead = spec.impl === 'ts' ? calibrateTimerOverhead() : null;
   const driver = spec.impl === 'libenet' ? new LibenetDriver() : null;
+  const clockNsPerRead = driver !== null ? accountingClockNsPerRead() : 0;
   try {
     const inner: HostFactory = driver !== null ? (config) => driver.createHost(config) : tsFactory(entry.profile);
     if (spec.warmup === true && driver === null) {
@@ -125,7 +133,7 @@ export function measureRun(spec: RunSpec): RunResult {
     const cpuShare = threadCpuMs !== null && wallMs > 0 ? Math.min(1, threadCpuMs / wallMs) : 1;
     const processCpuMs = build.processCpuMs + run.processCpuMs;
 
-    const enet = driver !== null ? libenetFigures(meter) : tsFigures(meter, cpuShare, timerOverhead!.nsPerCall);
+    const enet = driver !== null ? libenetFigures(meter, clockNsPerRead) : tsFigures(meter, cpuShare, timerOverhead!.nsPerCall);
     const traceEvents = built.sim.trace.events.length;
     const idleServer = idle !== null ? idle.finish(built.sim, heapHostsCreatedBytes) : undefined;
     return {
@@ -165,21 +173,40 @@ function tsFigures(meter: EnetMeter, cpuShare: number, overheadNsPerCall: number
   };
 }
 
-function libenetFigures(meter: EnetMeter): EnetFigures {
-  let cpuNs = 0;
+/**
+ * What the driver charged, less one clock read per call. Not scaled by an on-CPU share as the other
+ * figures are: the driver sleeps between requests, so its run-queue time is mostly the wake-up
+ * after each request, outside the libenet calls. On a loaded machine the figure can therefore
+ * include time a call was preempted (the monotonic clock keeps running).
+ */
+function libenetFigures(meter: EnetMeter, clockNsPerRead: number): EnetFigures {
+  let libenetRawNs = 0;
   let callCount = 0;
   for (const host of meter.hosts) {
     const charged = (host as LibenetHost).cpuTime();
-    cpuNs += charged.cpuNs;
+    libenetRawNs += charged.cpuNs;
     callCount += charged.callCount;
   }
+  const clockOverheadNs = callCount * clockNsPerRead;
+  const cpuNs = Math.max(0, libenetRawNs - clockOverheadNs);
   return {
     cpuNs,
     callCount,
     nsPerDatagram: meter.datagrams > 0 ? cpuNs / meter.datagrams : 0,
-    method: 'libenet: driver CLOCK_THREAD_CPUTIME_ID inside libenet calls',
+    method: 'libenet: driver CLOCK_MONOTONIC inside libenet calls − one clock read per call',
+    libenetRawNs,
+    clockNsPerRead,
+    clockOverheadNs,
   };
 }
+
+/** One CLOCK_MONOTONIC read, ns, measured by the C reference (the same clock the driver reads). */
+function accountingClockNsPerRead(): number {
+  const program = referenceProgram();
+  if (!program.ok) throw new Error(`bench: cannot measure the clock's cost: ${program.reason}`);
+  return measureClock(program.driverPath).monotonicNsPerRead;
+}
+
 
 /**
  * M1's retained-heap steps. Measures, before the workload is built, the heap of a simulation that

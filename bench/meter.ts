@@ -3,11 +3,13 @@
 // the wall time spent inside the calls that do ENet work; plus the clocks the benchmark needs.
 //
 // Why wall time is scaled: this machine is shared, and a thread that waits for a core keeps its
-// wall clock running. libenet's figure is the driver's CLOCK_THREAD_CPUTIME_ID, which does not count
-// waiting; to compare like with like, the TypeScript figure (hrtime inside the calls) is multiplied
-// by the main thread's on-CPU share over the run, read from /proc/thread-self/schedstat. This
+// wall clock running. The TypeScript figure (hrtime inside the calls) is multiplied by the main
+// thread's on-CPU share over the run, read from /proc/thread-self/schedstat; the in-process C
+// reference's libenet figure gets the same correction (its CPU / wall, bench/reference.ts). This
 // assumes waiting is spread over the run in proportion to where the time goes (the kernel preempts
-// on timer ticks, not on our code), and is exact on an idle machine (share = 1).
+// on timer ticks, not on our code), and is exact on an idle machine (share = 1). The driver's figure
+// (CLOCK_MONOTONIC inside the libenet calls) is not scaled: the driver sleeps between requests, so
+// its run-queue time is mostly wake-ups outside the calls (bench/measure.ts).
 import * as fs from 'node:fs';
 
 import type { HostFactory } from '../src/sim/sim-host.js';

@@ -7,7 +7,9 @@
 //
 // Every measured run is a fresh child process (bench/child.ts) so that its peak RSS, heap and JIT
 // state are its own; the TypeScript and libenet runs of a workload alternate, so that both see the
-// same machine load.
+// same machine load. W1 and W2 also run on the in-process C reference (bench/reference.ts,
+// native/libenet-reference.c), which measures the accounting clock's cost too, and W1 runs end to
+// end through the built CLI against that reference.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,20 +18,25 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { libenetAvailability } from '../src/native/libenet.js';
-import { CATALOGUE, WORKLOAD_IDS, W4_TITLE, type Size, type WorkloadId } from './catalogue.js';
+import { CATALOGUE, REFERENCE_SIZES, WORKLOAD_IDS, W4_TITLE, type Size, type WorkloadId } from './catalogue.js';
 import type { ChildResult } from './child.js';
 import type { RunResult } from './measure.js';
+import { commandUsage, measureClock, referenceArgs, referenceProgram, runReference, type ClockCost, type CommandUsage, type ReferenceRun } from './reference.js';
 import {
   comparison,
+  endToEndReport,
   idleServerReport,
+  referenceReport,
   judgeTargets,
   renderTables,
   runFigures,
   sweepFigures,
   sweepReport,
   type BenchReport,
+  type EndToEndReport,
   type WorkloadReport,
 } from './report.js';
+import { stat } from './stats.js';
 import type { SweepResult } from './sweep.js';
 import { renderSweepCli, runSweepCli, type SweepCliResult } from './sweep-cli.js';
 
@@ -110,7 +117,18 @@ function runChild(args: string[], label: string, nodeFlags: readonly string[]): 
   }
 }
 
-function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libenetOk: boolean, errors: string[]): WorkloadReport | null {
+/** The in-process C reference, when it can run: its binary and the clock's cost per read (median of the bench's measurements). */
+interface ReferenceContext {
+  binaryPath: string;
+  clockNsPerRead: number;
+}
+
+/** W1 and W2 run on the in-process C reference too, at the TypeScript run's size. */
+function referenceWorkload(id: WorkloadId): 'W1' | 'W2' | null {
+  return id === 'W1' || id === 'W2' ? id : null;
+}
+
+function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libenetOk: boolean, reference: ReferenceContext | string, errors: string[]): WorkloadReport | null {
   const entry = CATALOGUE[id];
   const size: Size = options.smoke ? 'smoke' : 'full';
   const libenetSize: Size = options.smoke ? 'smoke' : 'libenet';
@@ -120,10 +138,21 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
   const libenetRuns: RunResult[] = [];
   const matchedRuns: RunResult[] = [];
   const warmRuns: RunResult[] = [];
+  const referenceRuns: ReferenceRun[] = [];
+  const untimedReferenceRuns: ReferenceRun[] = [];
+  const onReference = referenceWorkload(id);
+  const referenceSize = onReference !== null ? REFERENCE_SIZES[onReference][options.smoke ? 'smoke' : 'full'] : null;
   for (let repeat = 1; repeat <= options.repeats; repeat++) {
     const of = `${repeat}/${options.repeats}`;
     try {
       tsRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', size], `${id} ts ${size} ${of}`, options.nodeFlags)));
+      if (onReference !== null && referenceSize !== null && typeof reference !== 'string') {
+        const timed = runReference(reference.binaryPath, onReference, referenceSize, true);
+        const untimed = runReference(reference.binaryPath, onReference, referenceSize, false);
+        process.stderr.write(`[bench] ${id} C reference ${size} ${of}: ${(untimed.processCpuNs / 1e6).toFixed(1)} ms CPU (${(timed.processCpuNs / 1e6).toFixed(1)} ms with the clock reads)\n`);
+        referenceRuns.push(timed);
+        untimedReferenceRuns.push(untimed);
+      }
       if (!onLibenet) continue;
       libenetRuns.push(expectRun(runChild(['--workload', id, '--impl', 'libenet', '--size', libenetSize], `${id} libenet ${libenetSize} ${of}`, options.nodeFlags)));
       if (!sameVariant) matchedRuns.push(expectRun(runChild(['--workload', id, '--impl', 'ts', '--size', libenetSize], `${id} ts ${libenetSize} ${of}`, options.nodeFlags)));
@@ -141,6 +170,9 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
       ? `libenet not measured (${options.libenet ? 'oracle unavailable' : '--skip-libenet'})`
       : 'libenet runs failed (see errors)';
   const idleServer = idleServerReport(tsRuns);
+  const referenceFigures =
+    onReference !== null && referenceRuns.length > 0 && typeof reference !== 'string' ? referenceReport(onReference, referenceRuns, untimedReferenceRuns, tsRuns, reference.clockNsPerRead) : undefined;
+  const referenceNote = onReference === null || referenceFigures !== undefined ? undefined : typeof reference === 'string' ? reference : 'C reference runs failed (see errors)';
   return {
     id,
     title: entry.title,
@@ -150,7 +182,57 @@ function measureWorkload(id: Exclude<WorkloadId, 'W4'>, options: Options, libene
     comparison: compared,
     ...(compared === null ? { comparisonNote: note } : {}),
     ...(idleServer !== undefined ? { idleServer } : {}),
+    ...(referenceFigures !== undefined ? { reference: referenceFigures } : {}),
+    ...(referenceNote !== undefined ? { referenceNote } : {}),
     runs: tsRuns,
+  };
+}
+
+/** W1 as a scenario file, for the CLI (the smoke size shortens it with --set duration=…). */
+const W1_SCENARIO = 'bench/w1-duel.yaml';
+
+/**
+ * W1 end to end: `enetsim run bench/w1-duel.yaml` through the built CLI and the C reference's W1 at
+ * the same duration, alternately, each timed by wait4 (process start-up included).
+ */
+function measureEndToEnd(options: Options, reference: ReferenceContext): EndToEndReport {
+  const cli = path.join(projectRoot, 'dist/cli/main.js');
+  if (!fs.existsSync(cli)) throw new Error('W1 end to end: dist/cli/main.js is missing: run npm run build first');
+  const size = REFERENCE_SIZES.W1[options.smoke ? 'smoke' : 'full'];
+  const durationArgs = options.smoke ? ['--set', `duration=${size.durationMs}ms`] : [];
+  const cliCommand = [process.execPath, cli, 'run', W1_SCENARIO, ...durationArgs];
+  const referenceCommand = [reference.binaryPath, ...referenceArgs('W1', size, false)];
+  const cliRuns: CommandUsage[] = [];
+  const referenceRuns: CommandUsage[] = [];
+  for (let repeat = 1; repeat <= options.repeats; repeat++) {
+    cliRuns.push(commandUsage(reference.binaryPath, cliCommand, projectRoot));
+    referenceRuns.push(commandUsage(reference.binaryPath, referenceCommand, projectRoot));
+    const cpuMs = (usage: CommandUsage): string => ((usage.userNs + usage.systemNs) / 1e6).toFixed(1);
+    process.stderr.write(`[bench] W1 end to end ${repeat}/${options.repeats}: enetsim run ${cpuMs(cliRuns.at(-1)!)} ms CPU, C reference ${cpuMs(referenceRuns.at(-1)!)} ms CPU\n`);
+  }
+  return endToEndReport(
+    ['enetsim run', W1_SCENARIO, ...durationArgs].join(' '),
+    ['libenet-reference', ...referenceArgs('W1', size, false)].join(' '),
+    size.durationMs / 1000,
+    cliRuns,
+    referenceRuns,
+  );
+}
+
+/** Builds the C reference and measures the clock's cost (one measurement per repeat), or says why not. */
+function prepareReference(options: Options, libenetOk: boolean, errors: string[]): { context: ReferenceContext | string; clock: BenchReport['clock'] } {
+  if (!libenetOk) return { context: `no C reference: libenet not measured (${options.libenet ? 'oracle unavailable' : '--skip-libenet'})`, clock: null };
+  const program = referenceProgram();
+  if (!program.ok) {
+    errors.push(`C reference: ${program.reason}`);
+    return { context: 'no C reference: it did not build (see errors)', clock: null };
+  }
+  const costs: ClockCost[] = [];
+  for (let repeat = 0; repeat < options.repeats; repeat++) costs.push(measureClock(program.driverPath));
+  const monotonicNsPerRead = stat(costs.map((cost) => cost.monotonicNsPerRead));
+  return {
+    context: { binaryPath: program.driverPath, clockNsPerRead: monotonicNsPerRead.median },
+    clock: { monotonicNsPerRead, threadCpuTimeNsPerRead: stat(costs.map((cost) => cost.threadCpuTimeNsPerRead)) },
   };
 }
 
@@ -202,9 +284,18 @@ function main(): void {
   if (!availability.ok && options.libenet) process.stderr.write(`[bench] libenet not measured: ${availability.reason}\n`);
   const errors: string[] = [];
   const workloads: WorkloadReport[] = [];
+  const reference = prepareReference(options, availability.ok, errors);
   for (const id of options.only) {
-    const workload = id === 'W4' ? measureSweep(options, errors) : measureWorkload(id, options, availability.ok, errors);
+    const workload = id === 'W4' ? measureSweep(options, errors) : measureWorkload(id, options, availability.ok, reference.context, errors);
     if (workload !== null) workloads.push(workload);
+  }
+  let endToEnd: EndToEndReport | undefined;
+  if (options.only.includes('W1') && typeof reference.context !== 'string') {
+    try {
+      endToEnd = measureEndToEnd(options, reference.context);
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
   }
   let sweepCli: SweepCliResult | null = null;
   if (options.sweepCli) {
@@ -233,8 +324,10 @@ function main(): void {
     startedAt,
     finishedAt: new Date().toISOString(),
     workloads,
-    targets: judgeTargets(workloads),
+    targets: judgeTargets(workloads, endToEnd),
     errors,
+    clock: reference.clock,
+    ...(endToEnd !== undefined ? { endToEnd } : {}),
     ...(sweepCli !== null ? { sweepCli } : {}),
   };
   process.stdout.write(`${renderTables(report)}\n`);

@@ -33,7 +33,11 @@ const driverSourcePath = path.join(projectRoot, 'native/libenet-driver.c');
 
 /** Where the driver binary for `library` goes: next to the package when writable, else in the temp directory. */
 function chooseBinaryPath(library: LibenetLocation | null): string {
-  const name = library === null ? 'libenet-driver' : `libenet-driver-${fnv1a32Hex(library.libraryFile)}`;
+  return cachedBinaryPath(library === null ? 'libenet-driver' : `libenet-driver-${fnv1a32Hex(library.libraryFile)}`);
+}
+
+/** Where a built native program named `name` goes (the driver's cache directory). */
+function cachedBinaryPath(name: string): string {
   const inPackage = path.join(projectRoot, 'build', name);
   try {
     fs.mkdirSync(path.dirname(inPackage), { recursive: true });
@@ -122,10 +126,10 @@ function checkAvailability(librarySpec: string | undefined): LibenetAvailability
   return buildDriver(binaryPath, flags.value);
 }
 
-function isBinaryFresh(binaryPath: string, library: LibenetLocation | null): boolean {
+function isBinaryFresh(binaryPath: string, library: LibenetLocation | null, sourcePath = driverSourcePath): boolean {
   if (!fs.existsSync(binaryPath)) return false;
   const builtMs = fs.statSync(binaryPath).mtimeMs;
-  const inputs = [driverSourcePath, ...(library === null ? [] : [library.libraryFile, path.join(library.includeDir, 'enet/enet.h')])];
+  const inputs = [sourcePath, ...(library === null ? [] : [library.libraryFile, path.join(library.includeDir, 'enet/enet.h')])];
   return inputs.every((input) => builtMs >= fs.statSync(input).mtimeMs);
 }
 
@@ -148,18 +152,34 @@ function customLibraryFlags(library: LibenetLocation): { ok: true; value: string
   return { ok: true, value: [`-I${library.includeDir}`, library.libraryFile, `-Wl,-rpath,${path.dirname(library.libraryFile)}`] };
 }
 
-function buildDriver(binaryPath: string, libenetFlags: string[]): LibenetAvailability {
+/**
+ * Another C program of this package built against the system libenet the way the driver is (gcc,
+ * pkg-config libenet, rebuilt when older than its source), into the driver's cache directory: the
+ * benchmark's in-process reference, native/libenet-reference.c. `driverPath` is the program's path.
+ * Not cached per process: the freshness check is two stat calls.
+ */
+export function libenetProgram(sourceRelativePath: string, name: string): LibenetAvailability {
+  const sourcePath = path.join(projectRoot, sourceRelativePath);
+  if (!fs.existsSync(sourcePath)) return { ok: false, reason: `source missing: ${sourcePath}` };
+  const binaryPath = cachedBinaryPath(name);
+  if (isBinaryFresh(binaryPath, null, sourcePath)) return { ok: true, driverPath: binaryPath };
+  const flags = libenetCompilerFlags();
+  if (!flags.ok) return flags;
+  return buildDriver(binaryPath, flags.value, sourcePath);
+}
+
+function buildDriver(binaryPath: string, libenetFlags: string[], sourcePath = driverSourcePath): LibenetAvailability {
   fs.mkdirSync(path.dirname(binaryPath), { recursive: true });
   const temporaryPath = `${binaryPath}.tmp-${process.pid}-${threadId}-${Date.now()}`;
   // The include flags go before the source so that a custom build's headers win over the system's.
   const includeFlags = libenetFlags.filter((flag) => flag.startsWith('-I'));
   const otherFlags = libenetFlags.filter((flag) => !flag.startsWith('-I'));
-  const args = ['-O2', '-Wall', '-Wextra', ...includeFlags, '-o', temporaryPath, driverSourcePath, ...otherFlags, '-ldl'];
+  const args = ['-O2', '-Wall', '-Wextra', ...includeFlags, '-o', temporaryPath, sourcePath, ...otherFlags, '-ldl'];
   const gcc = spawnSync('gcc', args, { encoding: 'utf8' });
   if (gcc.status !== 0) {
     fs.rmSync(temporaryPath, { force: true });
     const detail = `${gcc.stderr ?? ''}${gcc.error?.message ?? ''}`.trim();
-    return { ok: false, reason: `building the libenet driver failed (gcc ${args.join(' ')}):\n${detail}` };
+    return { ok: false, reason: `building ${path.basename(sourcePath)} failed (gcc ${args.join(' ')}):\n${detail}` };
   }
   fs.renameSync(temporaryPath, binaryPath);
   return { ok: true, driverPath: binaryPath };
@@ -175,9 +195,12 @@ function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error ? String(error.code) : undefined;
 }
 
-/** Thread CPU time the driver spent inside libenet calls made for one host. */
+/** Time the driver spent inside libenet calls made for one host. */
 export interface LibenetCpuTime {
-  /** Nanoseconds of CLOCK_THREAD_CPUTIME_ID, including the two clock reads around each call. */
+  /**
+   * Nanoseconds of CLOCK_MONOTONIC inside the calls (a vDSO read, tens of ns), including about one
+   * clock read per call; wall time, so it also counts time the driver waited for a core.
+   */
   cpuNs: number;
   /** Number of libenet calls charged. */
   callCount: number;

@@ -102,8 +102,84 @@ test('bench --smoke: every workload reports every figure, the TS/libenet ratios 
   expectPositive(idle.perPeerBytes, 'M1 heap per peer');
   expect(idle.perPeerTotalBytes.median).toBeGreaterThan(idle.perPeerBytes.median);
 
-  expect(report.targets.map((target) => target.id)).toEqual(['W1', 'W1 ENet CPU', 'W2 ENet CPU', 'W2', 'W3', 'W4', 'M1']);
+  const withReference = libenet.ok || process.env.CI === 'true';
+  expect(report.targets.map((target) => target.id)).toEqual(['W1', 'W1 ENet CPU', 'W2 ENet CPU', 'W2', 'W3', 'W4', ...(withReference ? ['W1 CLI'] : []), 'M1']);
   for (const heading of ['Simulator throughput', 'TS warm ns/dgram', 'W4 sweep', 'M1 heap per connected idle peer', 'Targets']) {
+    expect(run.stdout).toContain(heading);
+  }
+
+  // The honest libenet figures: the clock's cost, the in-process C reference on W1 and W2 with the
+  // TS/libenet ratios, and W1 end to end through the CLI. They need libenet like the comparison.
+  if (!withReference) {
+    console.warn('bench smoke: libenet unavailable, the C reference and the clock figures are not checked');
+    for (const id of ['W1', 'W2']) expect(report.workloads.find((workload) => workload.id === id)!.referenceNote, `${id}: why there is no C reference`).toMatch(/\S/);
+    return;
+  }
+  expectPositive(report.clock!.monotonicNsPerRead, 'CLOCK_MONOTONIC ns per read');
+  expectPositive(report.clock!.threadCpuTimeNsPerRead, 'CLOCK_THREAD_CPUTIME_ID ns per read');
+  for (const id of ['W1', 'W2'] as const) {
+    const workload = report.workloads.find((item) => item.id === id)!;
+    const c = workload.comparison!;
+    expectPositive(c.libenetChargedNsPerDatagram, `${id} libenet charged by the driver`);
+    expectPositive(c.libenetClockNsPerDatagram, `${id} clock cost subtracted from the driver's figure`);
+    expect(c.libenetClockReadsPerDatagram, `${id}: the driver reads the clock for its calls`).toBeGreaterThan(0);
+    expect(c.libenetEnetNsPerDatagram.median, `${id}: the clock cost is subtracted`).toBeLessThan(c.libenetChargedNsPerDatagram.median);
+    expect(c.libenetRuns[0]!.enet.method).toContain('CLOCK_MONOTONIC');
+
+    const r = workload.reference!;
+    expect(r, `${id} has the in-process C reference`).toBeDefined();
+    expect(r.workload).toBe(id);
+    expect(r.runs).toHaveLength(1);
+    expect(r.untimedRuns).toHaveLength(1);
+    const [timed, untimed] = [r.runs[0]!, r.untimedRuns[0]!];
+    expect([timed.timed, untimed.timed]).toEqual([true, false]);
+    expect(untimed.libenetNs, `${id}: the untimed run reads no clock`).toBe(0);
+    // Reading the clock changes nothing the hosts do: the same datagrams and packets.
+    const work = (run: typeof timed) => [run.datagramsSent, run.datagramsDelivered, run.datagramsLost, run.packetsSent, run.packetsReceived, run.libenetCalls];
+    expect(work(untimed), `${id}: timed and untimed runs do the same work`).toEqual(work(timed));
+    expect(r.runs[0]!.virtualMs, `${id}: the reference simulates the TypeScript run's duration`).toBe(workload.runs[0]!.virtualMs);
+    expect(r.runs[0]!.connectedClients, `${id}: every client connects in the reference`).toBe(r.hosts - 1);
+    expect(r.datagrams.sent, `${id} C reference sent datagrams`).toBeGreaterThan(0);
+    expect(r.datagrams.delivered, `${id} C reference delivered datagrams`).toBeGreaterThan(0);
+    expect(r.datagrams.delivered, `${id}: the reference loses some, invents none`).toBeLessThan(r.datagrams.sent + 1);
+    expect(r.runs[0]!.packetsReceived, `${id}: packets arrive in the reference`).toBeGreaterThan(0);
+    // Same workload and rates, different random draws: the counts are close (not a timing check).
+    expect(r.datagrams.total / r.tsDatagrams.total, `${id}: the reference's datagram count is near the TypeScript run's`).toBeGreaterThan(0.8);
+    expect(r.datagrams.total / r.tsDatagrams.total).toBeLessThan(1.25);
+    for (const [figure, what] of [
+      [r.processCpuMs, 'C process CPU'],
+      [r.timedProcessCpuMs, 'C process CPU with the clock reads'],
+      [r.processCpuNsPerDatagram, 'C process CPU per datagram'],
+      [r.libenetRawNsPerDatagram, 'libenet charged in the reference'],
+      [r.libenetClockNsPerDatagram, 'clock cost in the reference'],
+      [r.libenetNsPerDatagram, 'libenet in-process per datagram'],
+      [r.tsEnetNsPerDatagram, 'TS ENet per datagram'],
+      [r.ratioEnet, 'TS / libenet in-process'],
+      [r.tsProcessCpuNsPerDatagram, 'TS process CPU per datagram'],
+      [r.ratioProcess, 'TS / C process'],
+      [r.cpuShare, 'C CPU share'],
+    ] as const) {
+      expectPositive(figure, `${id} ${what}`);
+    }
+    expect(r.libenetClockReadsPerDatagram).toBeGreaterThan(0);
+    expect(r.ratioEnet.median).toBeCloseTo(r.tsEnetNsPerDatagram.median / r.libenetNsPerDatagram.median, 6);
+  }
+  const e2e = report.endToEnd!;
+  expect(e2e.command).toBe('enetsim run bench/w1-duel.yaml --set duration=3000ms');
+  expect(e2e.referenceCommand).toBe('libenet-reference run W1 --duration-ms 3000 --untimed');
+  expect(e2e.virtualSeconds).toBe(3);
+  for (const [figure, what] of [
+    [e2e.cliCpuMs, 'CLI CPU'],
+    [e2e.cliWallMs, 'CLI wall'],
+    [e2e.cliMaxRssMiB, 'CLI peak RSS'],
+    [e2e.cliVirtualPerCpu, 'CLI virtual per CPU'],
+    [e2e.referenceCpuMs, 'C reference CPU'],
+    [e2e.ratio, 'CLI / C'],
+  ] as const) {
+    expectPositive(figure, `end to end ${what}`);
+  }
+  expect(e2e.cli[0]!.exitCode).toBe(0);
+  for (const heading of ['Accounting clock', 'libenet through the driver', 'In-process C reference', 'End to end, W1']) {
     expect(run.stdout).toContain(heading);
   }
 }, 600_000);
