@@ -248,7 +248,7 @@ async function runSession(
     await udp.close();
     return NetworkExitCode.failed;
   }
-  const godotNote = options.godot === null ? '' : `, Godot ${options.godot} client id ${resolved.data}`;
+  const godotNote = options.godot === null ? '' : `: our Godot ${options.godot} client id`;
   printer.line(
     'connecting',
     { address: target.address, port: target.port, channels: resolved.channels, data: resolved.data, godot: options.godot },
@@ -361,6 +361,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
         .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' })
         .option('godot', {
+          type: 'string',
           choices: GODOT_VERSIONS,
           describe:
             "talk to a server of Godot's ENet multiplayer peer of this major version. Godot resets a client whose connect data is 0 or 1, so the data is a random id from 2 to 2^31 - 1; " +

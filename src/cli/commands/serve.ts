@@ -656,6 +656,7 @@ export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
         .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' })
         .option('godot', {
+          type: 'string',
           choices: GODOT_VERSIONS,
           describe:
             "act as the server of Godot's ENet multiplayer peer of this major version: accept a client only with connect data 2 or more not already in use (Godot resets others), " +
