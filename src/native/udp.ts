@@ -473,9 +473,11 @@ export class UdpHost {
   /**
    * Graceful end: enet_peer_disconnect(`data`) on every active peer, services until each has gone
    * (DISCONNECT events are handed to `onEvent`) or `timeoutMs` passes; then enet_peer_disconnect_now
-   * on every peer still there (one unacknowledged DISCONNECT, so a peer whose acknowledgement was
-   * lost is still told), and closes the socket. Returns how many peers were asked to disconnect,
-   * whether some were still there at the end, and how many of those got the disconnect_now.
+   * on every peer still there, and closes the socket. A peer that never acknowledged was still told:
+   * its reliable DISCONNECT went out and was resent meanwhile (ENet's disconnect_now sends nothing
+   * more for a peer already disconnecting; it frees the slot, and sends one unsequenced DISCONNECT
+   * to a peer in any other state). Returns how many peers were asked to disconnect, whether some
+   * were still there at the end, and how many of those got the disconnect_now.
    */
   async shutdown(data = 0, timeoutMs = 1000): Promise<{ disconnectingCount: number; timedOut: boolean; forcedCount: number }> {
     if (this.closed) return { disconnectingCount: 0, timedOut: false, forcedCount: 0 };
