@@ -311,8 +311,10 @@ function noAnswerReason(udp: UdpHost, target: SocketAddress, options: ConnectOpt
   }
   const refused = (udp.lastError as NodeJS.ErrnoException | null)?.code === 'ECONNREFUSED';
   if (refused) return `no answer from ${formatEndpoint(target)} within ${options.timeoutMs} ms: the port refused our datagrams (nothing listens there)`;
+  // A host drops a datagram it cannot read without a word, so a mismatch looks like silence from here.
   const mismatch: string[] = [];
   if (options.checksum) mismatch.push('a server without checksums drops our datagrams (--checksum) without answering');
+  else mismatch.push('a server that uses checksums drops our datagrams without answering: then add --checksum');
   if (options.compress !== 'none') mismatch.push(`a server without --compress ${options.compress} drops our compressed datagrams without answering`);
   return `no answer from ${formatEndpoint(target)} within ${options.timeoutMs} ms${mismatch.length > 0 ? ` (${mismatch.join('; ')})` : ''}`;
 }
