@@ -342,7 +342,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
   const d = CONNECT_DEFAULTS;
   return parser.command(
     'connect <target>',
-    'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat)',
+    'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat); a Godot server needs --godot 3 or --godot 4',
     (command) =>
       command
         .positional('target', { type: 'string', describe: 'HOST:PORT (IPv6 as [::1]:7777)' })
