@@ -245,6 +245,8 @@ describe('enetsim serve and connect', () => {
     ['channel past the channels', { target: '127.0.0.1:1', channels: 2, channel: 2 }, /--channel must be a whole number from 0 to 1, got 2/],
     ['data over 32 bits', { target: '127.0.0.1:1', data: 2 ** 32 }, /--data must be a whole number from 0 to 4294967295/],
     ['missing file', { target: '127.0.0.1:1', sendFile: '/nonexistent/enetsim-payload' }, /cannot read --send-file \/nonexistent\/enetsim-payload: no such file/],
+    ['a Godot client id below 2', { target: '127.0.0.1:1', godot: '3', data: 1 }, /--data must be a whole number from 2 to 2147483647, got 1/],
+    ['fewer channels than Godot 3 needs', { target: '127.0.0.1:1', godot: '3', channels: 2 }, /--channels must be a whole number from 3 to 255, got 2/],
   ];
   test.each(badConnect)('connect with a bad flag (%s): message on stderr, exit 2', async (_name, options, message) => {
     const { code, output } = await runConnect(connectOptions(options.target, options));
@@ -335,6 +337,17 @@ describe('serve and connect say why datagrams are dropped', () => {
     }
     const shutdown = serving.output.json().at(-1)!;
     expect((shutdown.dropped as Record<string, number>).compressionUnsupported).toBeGreaterThan(0);
+  });
+
+  test('serve --godot 3 resets a client whose connect data is no Godot id, as Godot does, and says so', { timeout: 15_000 }, async () => {
+    const serving = await startServe({ godot: '3' });
+    try {
+      await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { waitMs: 100 }));
+      await serving.output.waitFor(/^warning: peer 0 127\.0\.0\.1:\d+ reset as Godot's server would: connect data 0 is not a Godot client id \(2 or more\)$/m);
+    } finally {
+      expect(await serving.interrupt()).toBe(0);
+    }
+    expect(serving.output.lines.filter((line) => line.startsWith('connect ')), 'no connect line for a peer Godot refuses').toEqual([]);
   });
 
   test('DropWatch: a line when a mismatch reason first appears, then at most one count per interval; healthy-session reasons stay quiet', () => {
