@@ -339,6 +339,26 @@ describe('serve and connect say why datagrams are dropped', () => {
     expect((shutdown.dropped as Record<string, number>).compressionUnsupported).toBeGreaterThan(0);
   });
 
+  test('a server that stops answering: connect says it timed out, not that it disconnected', { timeout: 15_000 }, async () => {
+    const server = await UdpHost.open({ serviceIntervalMs: 1 });
+    const serverEvents: UdpHostEvent[] = [];
+    server.onEvent = (event) => serverEvents.push(event);
+    const abort = new AbortController();
+    const connecting = runConnect(connectOptions(`127.0.0.1:${server.localAddress.port}`, { peerTimeoutMs: 300, send: 'ping' }), abort.signal);
+    try {
+      expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'receive'), 5000)).toBe(true);
+      // The server's process hangs: no acknowledgement for anything connect sends from now on.
+      await server.close();
+      const { code, output } = await connecting;
+      expect(code).toBe(0);
+      expect(output.lines.at(-2)).toMatch(/^disconnect  peer 0  127\.0\.0\.1:\d+  timed out \(it stopped acknowledging\)$/);
+      expect(output.lines.at(-1)).toBe('shutdown: the server timed out: it stopped acknowledging and ENet gave up on it (after 5–30 s by default, --peer-timeout-ms)');
+    } finally {
+      abort.abort();
+      await server.close();
+    }
+  });
+
   test('serve --godot 3 resets a client whose connect data is no Godot id, as Godot does, and says so', { timeout: 15_000 }, async () => {
     const serving = await startServe({ godot: '3' });
     try {

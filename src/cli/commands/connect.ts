@@ -84,6 +84,8 @@ export interface ConnectOptions {
   compress: CompressionName;
   /** Give up when the server has not answered within this long. */
   timeoutMs: number;
+  /** When set, ENet drops the server after this long without an acknowledgement (min and max, like Godot's set_timeout); null = ENet's 5–30 s. */
+  peerTimeoutMs: number | null;
   /** After connecting (and sending), stay this long, then disconnect; null = until Ctrl-C or the server disconnects. */
   waitMs: number | null;
   /** Disconnect once this many packets have arrived; null = no limit. */
@@ -107,6 +109,7 @@ export const CONNECT_DEFAULTS: Omit<ConnectOptions, 'target'> = {
   checksum: false,
   compress: 'none',
   timeoutMs: 5000,
+  peerTimeoutMs: null,
   waitMs: null,
   count: null,
   printBytes: 64,
@@ -146,6 +149,7 @@ function checkConnectOptions(options: ConnectOptions, resolved: ResolvedConnect)
     checkInteger('channel', resolved.channel, 0, resolved.channels - 1),
     checkInteger('disconnect-data', options.disconnectData, 0, 0xffffffff),
     checkInteger('timeout-ms', options.timeoutMs, 1, 0x7fffffff),
+    options.peerTimeoutMs === null ? { ok: true } : checkInteger('peer-timeout-ms', options.peerTimeoutMs, 1, 0xffffffff),
     options.waitMs === null ? { ok: true } : checkInteger('wait-ms', options.waitMs, 0, 0x7fffffff),
     options.count === null ? { ok: true } : checkInteger('count', options.count, 1, 0xffffffff),
     checkInteger('print-bytes', options.printBytes, 0, PRINT_BYTES_MAX),
@@ -210,6 +214,7 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
       peerCount: 1,
       checksum: options.checksum,
       compressor: compressorFor(options.compress),
+      peerTimeout: options.peerTimeoutMs === null ? null : { limit: 0, minimumMs: options.peerTimeoutMs, maximumMs: options.peerTimeoutMs },
       serviceIntervalMs: options.intervalMs,
       profile: options.profile,
     });
@@ -290,7 +295,7 @@ function shutdownText(reason: 'remoteDisconnect' | 'timeout' | 'interrupt' | 'do
     case 'remoteDisconnect':
       return `the server disconnected (data ${remoteData})`;
     case 'timeout':
-      return 'the server timed out: it stopped acknowledging (ENet gives up after 5–30 s without an acknowledgement)';
+      return "the server timed out: it stopped acknowledging and ENet gave up on it (after 5–30 s by default, --peer-timeout-ms)";
     default:
       return `disconnected (data ${disconnectData})${timedOut ? ', not acknowledged within 1 s (a disconnect_now followed)' : ''}`;
   }
@@ -357,6 +362,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
         .option('checksum', { type: 'boolean', default: d.checksum, describe: "ENet's CRC-32 on every datagram (both ends must agree)" })
         .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: 'datagram compression (both ends must agree)' })
         .option('timeout-ms', { type: 'number', default: d.timeoutMs, describe: 'give up when the server has not answered within this long' })
+        .option('peer-timeout-ms', { type: 'number', describe: "drop the server after this long without an acknowledgement (default: ENet's 5–30 s)" })
         .option('wait-ms', { type: 'number', describe: 'after connecting and sending, stay this long, then disconnect (default: until Ctrl-C)' })
         .option('count', { type: 'number', describe: 'disconnect once this many packets have arrived' })
         .option('print-bytes', { type: 'number', default: d.printBytes, describe: 'payload bytes printed per packet' })
@@ -391,6 +397,7 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
           checksum: args.checksum,
           compress: args.compress,
           timeoutMs: args['timeout-ms'],
+          peerTimeoutMs: args['peer-timeout-ms'] ?? null,
           waitMs: args['wait-ms'] ?? null,
           count: args.count ?? null,
           printBytes: args['print-bytes'],
