@@ -159,6 +159,7 @@ export type PrinterSide = 'server' | 'client';
  *   core, the first time for each reason and then at most every 5 s; serve: every peer slot taken by
  *   handshakes that never complete, or a CONNECT refused for want of a slot, once per episode, and
  *   when a slot is free again; --godot: a peer Godot would refuse or a packet it would drop)
+ * - `{"event":"failed","atMs","message","dropped"}` (connect only: the handshake got nowhere; last)
  * - `{"event":"shutdown","atMs","reason":"interrupt"|"done"|"remoteDisconnect"|"timeout","disconnectingPeers","timedOut","forcedPeers","dropped","stats"}`
  *   last; `dropped` counts the datagrams the core dropped, by reason.
  */
