@@ -9,6 +9,7 @@
 // (Godot prints its own warnings on the same streams) and call `quit()` when it is done.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -174,7 +175,6 @@ export function startGodot(binaryPath: string, script: string, timeoutMs: number
 
 /** A UDP port that was free a moment ago (Godot takes the port number, not a socket). */
 export async function freeUdpPort(): Promise<number> {
-  const dgram = await import('node:dgram');
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   const { port } = socket.address();
