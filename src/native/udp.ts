@@ -471,7 +471,9 @@ export class UdpHost {
   }
 
   /**
-   * Graceful end: enet_peer_disconnect(`data`) on every active peer, services until each has gone
+   * Graceful end: enet_peer_disconnect(`data`) on every active peer (with `later`,
+   * enet_peer_disconnect_later: what is queued is sent and acknowledged first; enet_peer_disconnect
+   * discards it), services until each has gone
    * (DISCONNECT events are handed to `onEvent`) or `timeoutMs` passes; then enet_peer_disconnect_now
    * on every peer still there, and closes the socket. A peer that never acknowledged was still told:
    * its reliable DISCONNECT went out and was resent meanwhile (ENet's disconnect_now sends nothing
@@ -479,10 +481,13 @@ export class UdpHost {
    * to a peer in any other state). Returns how many peers were asked to disconnect, whether some
    * were still there at the end, and how many of those got the disconnect_now.
    */
-  async shutdown(data = 0, timeoutMs = 1000): Promise<{ disconnectingCount: number; timedOut: boolean; forcedCount: number }> {
+  async shutdown(data = 0, timeoutMs = 1000, options: { later?: boolean } = {}): Promise<{ disconnectingCount: number; timedOut: boolean; forcedCount: number }> {
     if (this.closed) return { disconnectingCount: 0, timedOut: false, forcedCount: 0 };
     const peers = this.activePeers();
-    for (const peer of peers) peer.disconnect(data, this.clock());
+    for (const peer of peers) {
+      if (options.later === true) peer.disconnectLater(data, this.clock());
+      else peer.disconnect(data, this.clock());
+    }
     this.requestTick();
     const done = await this.waitUntil(() => this.activePeers().length === 0, timeoutMs);
     const remaining = this.closed ? [] : this.activePeers();

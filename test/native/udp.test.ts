@@ -223,6 +223,25 @@ describe('UdpHost over loopback', () => {
     }
   });
 
+  test('shutdown with later delivers a packet still queued before the DISCONNECT; a plain shutdown discards it, as enet_peer_disconnect does', { timeout: 10_000 }, async () => {
+    for (const later of [true, false]) {
+      const { server, client, serverEvents, clientEvents } = await openPair('127.0.0.1');
+      try {
+        const started = client.connect({ address: '127.0.0.1', port: server.localAddress.port }, 1, 0);
+        if (!started.ok) throw new Error(started.reason);
+        expect(await client.waitUntil(() => clientEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
+        // Queued, not yet sent: the shutdown starts in the same turn.
+        client.send(started.peer, 0, new Uint8Array([7, 7, 7]), PacketFlag.reliable);
+        expect(await client.shutdown(3, 1000, { later })).toMatchObject({ disconnectingCount: 1, timedOut: false });
+        expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'disconnect'), 2000)).toBe(true);
+        expect(serverEvents.map((event) => event.type), later ? 'delivered first' : 'discarded').toEqual(later ? ['connect', 'receive', 'disconnect'] : ['connect', 'disconnect']);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    }
+  });
+
   test('a peer that stops answering ends with a disconnect event whose cause is timeout', { timeout: 10_000 }, async () => {
     const server = await UdpHost.open({ serviceIntervalMs: 1 });
     const client = await UdpHost.open({ peerCount: 1, serviceIntervalMs: 1, peerTimeout: { limit: 0, minimumMs: 300, maximumMs: 300 } });

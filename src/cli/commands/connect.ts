@@ -277,7 +277,10 @@ async function runSession(
   const phase = phaseOf(session);
   const reason = phase === 'remoteDisconnect' ? 'remoteDisconnect' : phase === 'timeout' ? 'timeout' : signal.aborted ? 'interrupt' : 'done';
   session.shuttingDown = true;
-  const { disconnectingCount, timedOut, forcedCount } = await udp.shutdown(options.disconnectData, SHUTDOWN_TIMEOUT_MS);
+  // Done (--count or --wait-ms): disconnect_later, so that a --send still queued (the server's
+  // packets can reach --count before ours leaves) is delivered before the DISCONNECT; a plain
+  // disconnect would discard it. On Ctrl-C, leave at once, as asked.
+  const { disconnectingCount, timedOut, forcedCount } = await udp.shutdown(options.disconnectData, SHUTDOWN_TIMEOUT_MS, { later: reason === 'done' });
   stopWatchingDrops();
   const dropped = dropCounts(udp);
   printer.line(
