@@ -202,6 +202,26 @@ describeWithGodot('enetsim against Godot 3', (binaryPath) => {
     expect(events.filter((line) => line.event === 'warning')).toEqual([]);
   });
 
+  test('connect without --godot against a Godot 3 server: Godot resets it, and connect says it timed out and why Godot would do that', { timeout: 40_000 }, async () => {
+    const port = await freeUdpPort();
+    const godot = startGodot(binaryPath, godotServerScript(port, 1), 30_000);
+    try {
+      await godot.waitFor(/GODOT listening 0/, 15_000);
+      const output = new Output();
+      const code = await connectCommand(connectOptions(port, { json: false, godot: null, peerTimeoutMs: 500 }), output.io, new AbortController().signal);
+      expect(code).toBe(0);
+      const lines = output.stdout.split('\n').filter((line) => line !== '');
+      expect(lines[1]).toMatch(/^connect     peer 0  127\.0\.0\.1:\d+  channels 1$/);
+      expect(lines.at(-1)).toBe(
+        'shutdown: the server timed out: it stopped acknowledging and ENet gave up on it (after 5–30 s by default, --peer-timeout-ms). ' +
+          'If this is a Godot server: Godot resets a client whose connect data is 0 or 1 without telling it; use --godot 3 or --godot 4',
+      );
+      expect(godot.marked(MARKER), 'Godot never admitted it').toEqual(['listening 0']);
+    } finally {
+      await godot.stop();
+    }
+  });
+
   test('a Godot 3 server compressing with ZLIB: connect --godot 3 says the datagrams are dropped as compressed and exits 1', { timeout: 40_000 }, async () => {
     const port = await freeUdpPort();
     const godot = startGodot(binaryPath, godotServerScript(port, 1, 'COMPRESS_ZLIB'), 30_000);

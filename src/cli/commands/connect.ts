@@ -286,12 +286,18 @@ async function runSession(
   printer.line(
     'shutdown',
     { atMs: printer.elapsedMs(), reason, disconnectingPeers: disconnectingCount, timedOut, forcedPeers: forcedCount, dropped, stats: { ...udp.stats } },
-    `shutdown: ${shutdownText(reason, session.remoteData, options.disconnectData, timedOut)}`,
+    `shutdown: ${shutdownText(reason, session.remoteData, options.disconnectData, timedOut)}${reason === 'timeout' && options.godot === null && resolved.data < GODOT_CLIENT_ID_MIN ? GODOT_RESET_HINT : ''}`,
   );
   const droppedLine = droppedSummary(dropped);
   if (droppedLine !== null && !options.json) io.stdout(`${droppedLine}\n`);
   return NetworkExitCode.ok;
 }
+
+/**
+ * Added to a timeout when connect sent data 0 or 1 without --godot: Godot's server completes ENet's
+ * handshake, then resets such a client without a word, so it looks connected until it times out.
+ */
+const GODOT_RESET_HINT = '. If this is a Godot server: Godot resets a client whose connect data is 0 or 1 without telling it; use --godot 3 or --godot 4';
 
 function shutdownText(reason: 'remoteDisconnect' | 'timeout' | 'interrupt' | 'done', remoteData: number, disconnectData: number, timedOut: boolean): string {
   switch (reason) {
