@@ -344,7 +344,7 @@ describe('serve and connect say why datagrams are dropped', () => {
     const serverEvents: UdpHostEvent[] = [];
     server.onEvent = (event) => serverEvents.push(event);
     const abort = new AbortController();
-    const connecting = runConnect(connectOptions(`127.0.0.1:${server.localAddress.port}`, { peerTimeoutMs: 300, send: 'ping' }), abort.signal);
+    const connecting = runConnect(connectOptions(`127.0.0.1:${server.localAddress.port}`, { peerTimeoutMs: 300, send: 'ping', data: 5 }), abort.signal);
     try {
       expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'receive'), 5000)).toBe(true);
       // The server's process hangs: no acknowledgement for anything connect sends from now on.
