@@ -7,11 +7,14 @@ import { randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 
-import { Defaults, PacketFlag, PeerState, type ProtocolProfile } from '../enet/constants.js';
+import { CHECKSUM_SIZE_BYTES, Defaults, HEADER_FLAG_COMPRESSED, HEADER_FLAG_SENT_TIME, PacketFlag, PeerState, Protocol, type ProtocolProfile } from '../enet/constants.js';
+import { readU32 } from '../enet/codec.js';
+import { crc32 } from '../enet/crc32.js';
 import { EventType } from '../enet/events.js';
 import { ipv4ToWire, wireToIpv4 } from '../enet/godot.js';
 import { Host, type Compressor, type WireAddress } from '../enet/host.js';
 import { Packet, type Peer, type SendResult } from '../enet/peer.js';
+import type { TransitionCause } from '../enet/peer-state.js';
 
 /** A real socket endpoint: an IPv4 or IPv6 literal and a UDP port. */
 export interface SocketAddress {
@@ -88,10 +91,36 @@ export interface UdpHostOptions {
   clock?: () => number;
 }
 
+/**
+ * Why a peer went away, from the cause the core gave its last state change: 'timeout' (no
+ * acknowledgement in time: the retransmission limit or the maximum timeout), 'remote' (the peer
+ * sent DISCONNECT), 'local' (our own disconnect was acknowledged) or 'other' (a refused handshake,
+ * a reset).
+ */
+export type DisconnectCause = 'timeout' | 'remote' | 'local' | 'other';
+
+/** The {@link DisconnectCause} of a core state change cause. */
+export function disconnectCauseOf(cause: TransitionCause | undefined): DisconnectCause {
+  switch (cause) {
+    case 'timeoutLimit':
+    case 'timeoutMaximum':
+      return 'timeout';
+    case 'disconnectReceived':
+    case 'disconnectAcknowledgementSent':
+      return 'remote';
+    case 'disconnect':
+    case 'disconnectLater':
+    case 'disconnectAcknowledged':
+      return 'local';
+    default:
+      return 'other';
+  }
+}
+
 /** What the service loop hands out. `remote` is the real socket address of the peer at that moment. */
 export type UdpHostEvent =
   | { type: 'connect'; peer: Peer; remote: SocketAddress; data: number }
-  | { type: 'disconnect'; peer: Peer; remote: SocketAddress; data: number }
+  | { type: 'disconnect'; peer: Peer; remote: SocketAddress; data: number; cause: DisconnectCause }
   | { type: 'receive'; peer: Peer; remote: SocketAddress; channelID: number; packet: Packet };
 
 /** Counters of the socket side; the core's own counters are on `host` (droppedDatagrams, totals). */
@@ -110,6 +139,12 @@ export interface UdpHostStats {
   droppedAddressTableFull: number;
   /** Datagrams the core sent to a wire address with no real address (should stay 0). */
   droppedUnknownDestination: number;
+  /**
+   * With checksums off: handshake datagrams (peer ID 4095) that carry a valid ENet CRC-32 after
+   * their header, so the sender uses checksums and this host cannot parse them (the core sees the
+   * checksum as a command and stops). Found by {@link carriesChecksum}.
+   */
+  datagramsWithUnexpectedChecksum: number;
   /** Service calls that returned -1 (1.3.17 on a datagram over 4096 bytes). */
   serviceErrors: number;
   /** Events handed to `onEvent`. */
@@ -275,6 +310,7 @@ export class UdpHost {
     droppedReceiveBufferFull: 0,
     droppedAddressTableFull: 0,
     droppedUnknownDestination: 0,
+    datagramsWithUnexpectedChecksum: 0,
     serviceErrors: 0,
     eventsDispatched: 0,
     ticks: 0,
@@ -290,6 +326,8 @@ export class UdpHost {
   private closed = false;
   private sweepRequested = false;
   private readonly tickWaiters = new Set<() => void>();
+  /** Per peer slot: the core's cause of the last change to ZOMBIE or DISCONNECTED, read when the DISCONNECT event is handed out. */
+  private readonly leaveCauses = new Map<number, TransitionCause>();
 
   private constructor(
     /** The ENet core this adapter drives. */
@@ -304,14 +342,14 @@ export class UdpHost {
     this.clock = options.clock ?? monotonicClockMs();
     this.serviceIntervalMs = options.serviceIntervalMs ?? DEFAULT_SERVICE_INTERVAL_MS;
     this.peerTimeout = options.peerTimeout ?? null;
-    if (this.peerTimeout !== null) {
-      const timeout = this.peerTimeout;
-      host.onPeerStateChange = (peerIndex, _from, to) => {
-        if (to === PeerState.STATE_CONNECTING || to === PeerState.STATE_ACKNOWLEDGING_CONNECT) {
-          host.peers[peerIndex]!.setTimeout(timeout.limit, timeout.minimumMs, timeout.maximumMs);
-        }
-      };
-    }
+    const timeout = this.peerTimeout;
+    host.onPeerStateChange = (peerIndex, _from, to, cause) => {
+      if (timeout !== null && (to === PeerState.STATE_CONNECTING || to === PeerState.STATE_ACKNOWLEDGING_CONNECT)) {
+        host.peers[peerIndex]!.setTimeout(timeout.limit, timeout.minimumMs, timeout.maximumMs);
+      }
+      // Handing out the DISCONNECT event moves ZOMBIE to DISCONNECTED with 'eventDispatched': keep the cause before it.
+      if ((to === PeerState.STATE_ZOMBIE || to === PeerState.STATE_DISCONNECTED) && cause !== 'eventDispatched') this.leaveCauses.set(peerIndex, cause);
+    };
     socket.on('message', (data, remote) => this.handleMessage(data, remote));
     socket.on('error', (error) => {
       this.stats.socketErrors++;
@@ -433,18 +471,30 @@ export class UdpHost {
   }
 
   /**
-   * Graceful end: enet_peer_disconnect(`data`) on every active peer, services until each has gone
-   * (DISCONNECT events are handed to `onEvent`) or `timeoutMs` passes, then closes the socket.
-   * Returns how many peers were asked to disconnect and whether some were still there at the end.
+   * Graceful end: enet_peer_disconnect(`data`) on every active peer (with `later`,
+   * enet_peer_disconnect_later: what is queued is sent and acknowledged first; enet_peer_disconnect
+   * discards it), services until each has gone
+   * (DISCONNECT events are handed to `onEvent`) or `timeoutMs` passes; then enet_peer_disconnect_now
+   * on every peer still there, and closes the socket. A peer that never acknowledged was still told:
+   * its reliable DISCONNECT went out and was resent meanwhile (ENet's disconnect_now sends nothing
+   * more for a peer already disconnecting; it frees the slot, and sends one unsequenced DISCONNECT
+   * to a peer in any other state). Returns how many peers were asked to disconnect, whether some
+   * were still there at the end, and how many of those got the disconnect_now.
    */
-  async shutdown(data = 0, timeoutMs = 1000): Promise<{ disconnectingCount: number; timedOut: boolean }> {
-    if (this.closed) return { disconnectingCount: 0, timedOut: false };
+  async shutdown(data = 0, timeoutMs = 1000, options: { later?: boolean } = {}): Promise<{ disconnectingCount: number; timedOut: boolean; forcedCount: number }> {
+    if (this.closed) return { disconnectingCount: 0, timedOut: false, forcedCount: 0 };
     const peers = this.activePeers();
-    for (const peer of peers) peer.disconnect(data, this.clock());
+    for (const peer of peers) {
+      if (options.later === true) peer.disconnectLater(data, this.clock());
+      else peer.disconnect(data, this.clock());
+    }
     this.requestTick();
     const done = await this.waitUntil(() => this.activePeers().length === 0, timeoutMs);
+    const remaining = this.closed ? [] : this.activePeers();
+    for (const peer of remaining) peer.disconnectNow(data, this.clock());
+    this.sendPolled();
     await this.close();
-    return { disconnectingCount: peers.length, timedOut: !done };
+    return { disconnectingCount: peers.length, timedOut: !done, forcedCount: remaining.length };
   }
 
   /** Stops the loop and closes the socket at once; peers are not told. Idempotent. */
@@ -476,6 +526,7 @@ export class UdpHost {
       return;
     }
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    if (!this.host.checksumEnabled && carriesChecksum(bytes)) this.stats.datagramsWithUnexpectedChecksum++;
     if (!this.host.handleDatagram(wire, bytes)) this.stats.droppedReceiveBufferFull++;
     this.requestTick();
   }
@@ -536,9 +587,12 @@ export class UdpHost {
         case EventType.EVENT_CONNECT:
           this.onEvent?.({ type: 'connect', peer, remote, data: event.data });
           break;
-        case EventType.EVENT_DISCONNECT:
-          this.onEvent?.({ type: 'disconnect', peer, remote, data: event.data });
+        case EventType.EVENT_DISCONNECT: {
+          const cause = disconnectCauseOf(this.leaveCauses.get(peer.incomingPeerID));
+          this.leaveCauses.delete(peer.incomingPeerID);
+          this.onEvent?.({ type: 'disconnect', peer, remote, data: event.data, cause });
           break;
+        }
         case EventType.EVENT_RECEIVE:
           this.onEvent?.({ type: 'receive', peer, remote, channelID: event.channelID, packet: event.packet! });
           break;
@@ -606,6 +660,26 @@ function bindSocket(socket: dgram.Socket, address: string, port: number): Promis
       resolve();
     });
   });
+}
+
+/**
+ * True when `datagram` is a handshake datagram (peer ID 4095, uncompressed) whose 4 bytes after the
+ * header are ENet's CRC-32 of it (computed with those bytes set to 0, the connect ID a CONNECT
+ * carries): the sender has checksums on. A host without checksums reads those bytes as a command
+ * and drops the datagram, so without this a client with checksums is ignored without a word. Only
+ * handshake datagrams are looked at: a peer with checksums never gets further, and this keeps the
+ * CRC off the path of ordinary traffic. A random match is a 1 in 2^32 chance.
+ */
+export function carriesChecksum(datagram: Uint8Array): boolean {
+  if (datagram.length < 2) return false;
+  const word = (datagram[0]! << 8) | datagram[1]!;
+  if ((word & 0x0fff) !== Protocol.maximumPeerId || (word & HEADER_FLAG_COMPRESSED) !== 0) return false;
+  const headerSizeBytes = word & HEADER_FLAG_SENT_TIME ? 4 : 2;
+  if (datagram.length < headerSizeBytes + CHECKSUM_SIZE_BYTES + 4) return false;
+  const carried = readU32(datagram, headerSizeBytes);
+  const seeded = datagram.slice();
+  seeded.fill(0, headerSizeBytes, headerSizeBytes + CHECKSUM_SIZE_BYTES);
+  return crc32([seeded]) === carried;
 }
 
 /** The ENET_PACKET_FLAG_* bits an application may send with (the others are ENet's own). */

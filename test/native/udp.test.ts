@@ -3,12 +3,15 @@
 import * as dgram from 'node:dgram';
 import { describe, expect, test } from 'vitest';
 
-import { PacketFlag, PeerState } from '../../src/enet/constants.js';
+import { decodeDatagram } from '../../src/enet/codec.js';
+import { Command, PacketFlag, PeerState } from '../../src/enet/constants.js';
+import { crc32 } from '../../src/enet/crc32.js';
 import { ipv4ToWire, wireToIpv4 } from '../../src/enet/godot.js';
 import {
   AddressMap,
   CLOCK_EPOCH_MS,
   UdpHost,
+  carriesChecksum,
   isLoopbackAddress,
   monotonicClockMs,
   packetKind,
@@ -164,11 +167,11 @@ describe('UdpHost over loopback', () => {
       if (!started.ok) throw new Error(started.reason);
       expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
       const result = await server.shutdown(77, 1000);
-      expect(result).toEqual({ disconnectingCount: 1, timedOut: false });
-      expect(serverEvents.at(-1)!.type).toBe('disconnect');
+      expect(result).toEqual({ disconnectingCount: 1, timedOut: false, forcedCount: 0 });
+      expect(serverEvents.at(-1)).toMatchObject({ type: 'disconnect', cause: 'local' });
       expect(server.isClosed).toBe(true);
       expect(await client.waitUntil(() => clientEvents.some((event) => event.type === 'disconnect'), 2000)).toBe(true);
-      expect(clientEvents.find((event) => event.type === 'disconnect')!.data).toBe(77);
+      expect(clientEvents.find((event) => event.type === 'disconnect')).toMatchObject({ data: 77, cause: 'remote' });
       expect(started.peer.state).toBe(PeerState.STATE_DISCONNECTED);
     } finally {
       await client.close();
@@ -184,11 +187,93 @@ describe('UdpHost over loopback', () => {
       expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
       await client.close();
       const startedMs = performance.now();
-      expect(await server.shutdown(0, 300)).toEqual({ disconnectingCount: 1, timedOut: true });
+      expect(await server.shutdown(0, 300)).toEqual({ disconnectingCount: 1, timedOut: true, forcedCount: 1 });
       expect(performance.now() - startedMs, 'bounded by the 300 ms timeout (slack for a loaded machine)').toBeLessThan(2000);
     } finally {
       await server.close();
     }
+  });
+
+  test('shutdown tells a peer that never acknowledges (the DISCONNECT is sent and resent), then frees its slot with disconnect_now', { timeout: 10_000 }, async () => {
+    const { server, client, serverEvents } = await openPair('127.0.0.1');
+    const clientPort = client.localAddress.port;
+    const listener = dgram.createSocket('udp4');
+    try {
+      const started = client.connect({ address: '127.0.0.1', port: server.localAddress.port }, 1, 0);
+      if (!started.ok) throw new Error(started.reason);
+      expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
+      const serverPeer = server.activePeers()[0]!;
+      // The client's process "hangs": its port still takes datagrams, nothing answers.
+      await client.close();
+      const received: Uint8Array[] = [];
+      listener.on('message', (data) => received.push(new Uint8Array(data)));
+      await new Promise<void>((resolve) => listener.bind(clientPort, '127.0.0.1', () => resolve()));
+      expect(await server.shutdown(42, 300)).toEqual({ disconnectingCount: 1, timedOut: true, forcedCount: 1 });
+      const disconnects = received.flatMap((bytes) => {
+        const decoded = decodeDatagram(bytes, { checksum: false });
+        return decoded.ok ? decoded.commands.filter((command) => command.command === Command.disconnect) : [];
+      });
+      expect(disconnects.length).toBeGreaterThanOrEqual(1);
+      expect(disconnects[0]).toMatchObject({ acknowledge: true, fields: { data: 42 } });
+      // ENet's disconnect_now sends nothing more for a peer already disconnecting: it frees the slot.
+      expect(serverPeer.state).toBe(PeerState.STATE_DISCONNECTED);
+    } finally {
+      listener.close();
+      await server.close();
+    }
+  });
+
+  test('shutdown with later delivers a packet still queued before the DISCONNECT; a plain shutdown discards it, as enet_peer_disconnect does', { timeout: 10_000 }, async () => {
+    for (const later of [true, false]) {
+      const { server, client, serverEvents, clientEvents } = await openPair('127.0.0.1');
+      try {
+        const started = client.connect({ address: '127.0.0.1', port: server.localAddress.port }, 1, 0);
+        if (!started.ok) throw new Error(started.reason);
+        expect(await client.waitUntil(() => clientEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
+        // Queued, not yet sent: the shutdown starts in the same turn.
+        client.send(started.peer, 0, new Uint8Array([7, 7, 7]), PacketFlag.reliable);
+        expect(await client.shutdown(3, 1000, { later })).toMatchObject({ disconnectingCount: 1, timedOut: false });
+        expect(await server.waitUntil(() => serverEvents.some((event) => event.type === 'disconnect'), 2000)).toBe(true);
+        expect(serverEvents.map((event) => event.type), later ? 'delivered first' : 'discarded').toEqual(later ? ['connect', 'receive', 'disconnect'] : ['connect', 'disconnect']);
+      } finally {
+        await client.close();
+        await server.close();
+      }
+    }
+  });
+
+  test('a peer that stops answering ends with a disconnect event whose cause is timeout', { timeout: 10_000 }, async () => {
+    const server = await UdpHost.open({ serviceIntervalMs: 1 });
+    const client = await UdpHost.open({ peerCount: 1, serviceIntervalMs: 1, peerTimeout: { limit: 0, minimumMs: 300, maximumMs: 300 } });
+    const clientEvents: UdpHostEvent[] = [];
+    client.onEvent = (event) => clientEvents.push(event);
+    try {
+      const started = client.connect({ address: '127.0.0.1', port: server.localAddress.port }, 1, 0);
+      if (!started.ok) throw new Error(started.reason);
+      expect(await client.waitUntil(() => clientEvents.some((event) => event.type === 'connect'), 5000)).toBe(true);
+      await server.close();
+      client.send(started.peer, 0, new Uint8Array([1]), PacketFlag.reliable);
+      expect(await client.waitUntil(() => clientEvents.some((event) => event.type === 'disconnect'), 5000)).toBe(true);
+      expect(clientEvents.find((event) => event.type === 'disconnect')).toMatchObject({ cause: 'timeout', data: 0 });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
+  test('a handshake datagram carrying a valid ENet checksum is recognised; one without is not', () => {
+    // A CONNECT-shaped datagram: peer ID 4095 with the sent-time flag, a 2-byte sent time, then 4 checksum bytes and a command.
+    const datagram = new Uint8Array([0x8f, 0xff, 0x12, 0x34, 0, 0, 0, 0, 0x82, 0xff, 0x00, 0x01, 1, 2, 3, 4]);
+    expect(carriesChecksum(datagram)).toBe(false);
+    const withChecksum = datagram.slice();
+    const checksum = crc32([datagram]);
+    withChecksum.set([checksum >>> 24, (checksum >>> 16) & 0xff, (checksum >>> 8) & 0xff, checksum & 0xff], 4);
+    expect(carriesChecksum(withChecksum)).toBe(true);
+    // The same bytes addressed to a connected peer (ID 0) are not a handshake: not looked at.
+    const toPeer = withChecksum.slice();
+    toPeer[0] = 0x80;
+    toPeer[1] = 0x00;
+    expect(carriesChecksum(toPeer)).toBe(false);
   });
 
   test('open refuses a non-literal address and a port in use; connect refuses the other family', async () => {

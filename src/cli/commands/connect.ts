@@ -17,8 +17,25 @@ import {
   type SocketAddress,
 } from '../../native/udp.js';
 import {
+  GODOT_CLIENT_ID_MAX,
+  GODOT_CLIENT_ID_MIN,
+  GODOT_LAYOUTS,
+  GODOT_SERVER_ID,
+  GODOT_VERSIONS,
+  frameGodotPacket,
+  godotChannelFor,
+  randomGodotClientId,
+  type GodotLayout,
+  type GodotVersion,
+} from '../../native/udp-godot.js';
+import {
   COMPRESSION_NAMES,
   EventPrinter,
+  dropCounts,
+  dropHint,
+  droppedSummary,
+  formatDropCounts,
+  watchDrops,
   NetworkExitCode,
   PRINT_BYTES_MAX,
   SHUTDOWN_TIMEOUT_MS,
@@ -48,16 +65,16 @@ export type SendFlagName = keyof typeof SEND_FLAG_NAMES;
 export interface ConnectOptions {
   /** HOST:PORT: IPv4, [IPv6] or a host name. */
   target: string;
-  /** Channels to ask for, 1..255. */
-  channels: number;
-  /** 32-bit connect data the server sees in its CONNECT event. */
-  data: number;
+  /** Channels to ask for, 1..255; null: 1, or what Godot asks for with --godot (3 for Godot 3, 2 for Godot 4). */
+  channels: number | null;
+  /** 32-bit connect data the server sees in its CONNECT event; null: 0, or a random Godot client id (2..2^31 − 1) with --godot. */
+  data: number | null;
   /** Text to send once connected (UTF-8), or null. */
   send: string | null;
   /** File whose bytes to send once connected, or null. */
   sendFile: string | null;
-  /** Channel to send on. */
-  channel: number;
+  /** Channel to send on; null: 0, or Godot's channel for --flags with --godot. */
+  channel: number | null;
   /** How to send. */
   flags: SendFlagName;
   /** 32-bit data of our DISCONNECT. */
@@ -67,6 +84,8 @@ export interface ConnectOptions {
   compress: CompressionName;
   /** Give up when the server has not answered within this long. */
   timeoutMs: number;
+  /** When set, ENet drops the server after this long without an acknowledgement (min and max, like Godot's set_timeout); null = ENet's 5–30 s. */
+  peerTimeoutMs: number | null;
   /** After connecting (and sending), stay this long, then disconnect; null = until Ctrl-C or the server disconnects. */
   waitMs: number | null;
   /** Disconnect once this many packets have arrived; null = no limit. */
@@ -74,37 +93,63 @@ export interface ConnectOptions {
   printBytes: number;
   intervalMs: number;
   profile: ProtocolProfile;
+  /** Speak as a client of Godot's ENet multiplayer peer of this major version (docs/serve-connect.md), or null. */
+  godot: GodotVersion | null;
 }
 
 export const CONNECT_DEFAULTS: Omit<ConnectOptions, 'target'> = {
-  channels: 1,
-  data: 0,
+  channels: null,
+  data: null,
   send: null,
   sendFile: null,
-  channel: 0,
+  channel: null,
   flags: 'reliable',
   disconnectData: 0,
   json: false,
   checksum: false,
   compress: 'none',
   timeoutMs: 5000,
+  peerTimeoutMs: null,
   waitMs: null,
   count: null,
   printBytes: 64,
   intervalMs: 5,
   profile: '1.3.18',
+  godot: null,
 };
 
-function checkConnectOptions(options: ConnectOptions): FlagCheck {
+/** The options with every null default resolved: the channel count, connect data and channel actually used. */
+interface ResolvedConnect {
+  channels: number;
+  data: number;
+  channel: number;
+  godot: GodotLayout | null;
+}
+
+function resolveConnect(options: ConnectOptions): ResolvedConnect {
+  const godot = options.godot === null ? null : GODOT_LAYOUTS[options.godot];
+  return {
+    channels: options.channels ?? godot?.channelCount ?? 1,
+    data: options.data ?? (godot !== null ? randomGodotClientId() : 0),
+    channel: options.channel ?? (godot !== null ? godotChannelFor(godot, SEND_FLAG_NAMES[options.flags] ?? 0) : 0),
+    godot,
+  };
+}
+
+function checkConnectOptions(options: ConnectOptions, resolved: ResolvedConnect): FlagCheck {
   if (options.send !== null && options.sendFile !== null) return { ok: false, message: 'give --send or --send-file, not both' };
   if (!(options.flags in SEND_FLAG_NAMES)) return { ok: false, message: `--flags must be one of ${Object.keys(SEND_FLAG_NAMES).join(', ')}, got '${options.flags}'` };
   if (!COMPRESSION_NAMES.includes(options.compress)) return { ok: false, message: `--compress must be one of ${COMPRESSION_NAMES.join(', ')}, got '${options.compress}'` };
+  if (options.godot !== null && !GODOT_VERSIONS.includes(options.godot)) return { ok: false, message: `--godot must be one of ${GODOT_VERSIONS.join(', ')}, got '${options.godot}'` };
+  const godot = resolved.godot;
   return firstProblem([
-    checkInteger('channels', options.channels, Protocol.minimumChannelCount, Protocol.maximumChannelCount),
-    checkInteger('data', options.data, 0, 0xffffffff),
-    checkInteger('channel', options.channel, 0, options.channels - 1),
+    checkInteger('channels', resolved.channels, godot?.channelCount ?? Protocol.minimumChannelCount, Protocol.maximumChannelCount),
+    // Godot's server resets a peer whose connect data is 0 or 1 (those ids are the broadcast and the server).
+    godot === null ? checkInteger('data', resolved.data, 0, 0xffffffff) : checkInteger('data', resolved.data, GODOT_CLIENT_ID_MIN, GODOT_CLIENT_ID_MAX),
+    checkInteger('channel', resolved.channel, 0, resolved.channels - 1),
     checkInteger('disconnect-data', options.disconnectData, 0, 0xffffffff),
     checkInteger('timeout-ms', options.timeoutMs, 1, 0x7fffffff),
+    options.peerTimeoutMs === null ? { ok: true } : checkInteger('peer-timeout-ms', options.peerTimeoutMs, 1, 0xffffffff),
     options.waitMs === null ? { ok: true } : checkInteger('wait-ms', options.waitMs, 0, 0x7fffffff),
     options.count === null ? { ok: true } : checkInteger('count', options.count, 1, 0xffffffff),
     checkInteger('print-bytes', options.printBytes, 0, PRINT_BYTES_MAX),
@@ -130,7 +175,7 @@ function bindAddressFor(target: SocketAddress): string {
   return ipv6 ? '::' : '0.0.0.0';
 }
 
-type Phase = 'connecting' | 'connected' | 'remoteDisconnect';
+type Phase = 'connecting' | 'connected' | 'remoteDisconnect' | 'timeout';
 
 /** Reads the phase through a call, since event callbacks change it while we await. */
 function phaseOf(session: { phase: Phase }): Phase {
@@ -139,27 +184,29 @@ function phaseOf(session: { phase: Phase }): Phase {
 
 /**
  * Runs `enetsim connect`: connects to `options.target`, sends the payload once connected, prints
- * every event, and disconnects with `disconnectData` when `signal` aborts (Ctrl-C), `waitMs` has
- * passed or `count` packets have arrived; it waits up to {@link SHUTDOWN_TIMEOUT_MS} for the
- * acknowledgement. Returns 0 when it connected, 1 when the server did not answer within
- * `timeoutMs` (or refused), 2 with a message on stderr for bad options or a target that is no
- * address (`999.1.1.1`) or no existing host name.
+ * every event and the datagrams the core drops, and disconnects with `disconnectData` when
+ * `signal` aborts (Ctrl-C), `waitMs` has passed or `count` packets have arrived; it waits up to
+ * {@link SHUTDOWN_TIMEOUT_MS} for the acknowledgement, then sends a disconnect_now. Returns 0 when
+ * it connected, 1 when the server did not answer within `timeoutMs` (or refused, or every datagram
+ * it sent was dropped), 2 with a message on stderr for bad options or a target that is no address
+ * (`999.1.1.1`) or no existing host name.
  */
 export async function connectCommand(options: ConnectOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
-  const problem = checkConnectOptions(options);
+  const resolved = resolveConnect(options);
+  const problem = checkConnectOptions(options, resolved);
   if (!problem.ok) return usageError(io, 'connect', problem.message);
   const parsed = parseHostPort(options.target);
   if (!parsed.ok) return usageError(io, 'connect', parsed.reason);
   const payload = readPayload(options);
   if (!payload.ok) return usageError(io, 'connect', payload.message);
-  const resolved = await resolveHostAddress(parsed.host);
-  if (!resolved.ok) {
+  const resolvedHost = await resolveHostAddress(parsed.host);
+  if (!resolvedHost.ok) {
     // A name that does not exist is a usage error (exit 2); a resolver that cannot answer is not.
-    if (resolved.notFound) return usageError(io, 'connect', `${resolved.reason} (no such host)`);
-    io.stderr(`enetsim connect: ${resolved.reason}\n`);
+    if (resolvedHost.notFound) return usageError(io, 'connect', `${resolvedHost.reason} (no such host)`);
+    io.stderr(`enetsim connect: ${resolvedHost.reason}\n`);
     return NetworkExitCode.failed;
   }
-  const target = { address: resolved.address, port: parsed.port };
+  const target = { address: resolvedHost.address, port: parsed.port };
   let udp: UdpHost;
   try {
     udp = await UdpHost.open({
@@ -167,6 +214,7 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
       peerCount: 1,
       checksum: options.checksum,
       compressor: compressorFor(options.compress),
+      peerTimeout: options.peerTimeoutMs === null ? null : { limit: 0, minimumMs: options.peerTimeoutMs, maximumMs: options.peerTimeoutMs },
       serviceIntervalMs: options.intervalMs,
       profile: options.profile,
     });
@@ -174,62 +222,130 @@ export async function connectCommand(options: ConnectOptions, io: NetworkIo, sig
     io.stderr(`enetsim connect: ${(error as Error).message}\n`);
     return NetworkExitCode.failed;
   }
-  return runSession(udp, target, payload.value, options, io, signal);
+  return runSession(udp, target, payload.value, options, resolved, io, signal);
 }
 
-async function runSession(udp: UdpHost, target: SocketAddress, payload: Uint8Array | null, options: ConnectOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
-  const printer = new EventPrinter(io, options.json, options.printBytes);
+async function runSession(
+  udp: UdpHost,
+  target: SocketAddress,
+  payload: Uint8Array | null,
+  options: ConnectOptions,
+  resolved: ResolvedConnect,
+  io: NetworkIo,
+  signal: AbortSignal,
+): Promise<number> {
+  const printer = new EventPrinter(io, options.json, options.printBytes, 'client', resolved.godot);
   // Written by the event callback, read between ticks (an object, so TypeScript does not narrow it).
-  const session: { phase: Phase; receivedCount: number } = { phase: 'connecting', receivedCount: 0 };
+  const session: { phase: Phase; receivedCount: number; shuttingDown: boolean; remoteData: number } = { phase: 'connecting', receivedCount: 0, shuttingDown: false, remoteData: 0 };
   udp.onEvent = (event) => {
+    // Our own disconnect's acknowledgement: the shutdown line says it, with our data.
+    if (event.type === 'disconnect' && (session.shuttingDown || event.cause === 'local')) return;
     printer.event(event);
     if (event.type === 'connect') session.phase = 'connected';
-    else if (event.type === 'disconnect') session.phase = 'remoteDisconnect';
-    else session.receivedCount++;
+    else if (event.type === 'disconnect') {
+      session.phase = event.cause === 'timeout' ? 'timeout' : 'remoteDisconnect';
+      session.remoteData = event.data;
+    } else session.receivedCount++;
   };
-  const connecting = udp.connect(target, options.channels, options.data);
+  const connecting = udp.connect(target, resolved.channels, resolved.data);
   if (!connecting.ok) {
     io.stderr(`enetsim connect: ${connecting.reason}\n`);
     await udp.close();
     return NetworkExitCode.failed;
   }
+  const godotNote = options.godot === null ? '' : `: our Godot ${options.godot} client id`;
   printer.line(
     'connecting',
-    { address: target.address, port: target.port, channels: options.channels, data: options.data },
-    `connecting to ${formatEndpoint(target)} (${options.channels} channel${options.channels === 1 ? '' : 's'}, data ${options.data})`,
+    { address: target.address, port: target.port, channels: resolved.channels, data: resolved.data, godot: options.godot },
+    `connecting to ${formatEndpoint(target)} (${resolved.channels} channel${resolved.channels === 1 ? '' : 's'}, data ${resolved.data}${godotNote})`,
   );
+  const hints = { checksum: options.checksum, compress: options.compress };
+  const stopWatchingDrops = watchDrops(udp, printer, hints);
   await udp.waitUntil(() => session.phase !== 'connecting' || signal.aborted, options.timeoutMs);
   if (session.phase !== 'connected') {
-    const why = session.phase === 'remoteDisconnect' ? 'the server refused the connection' : signal.aborted ? 'interrupted before the server answered' : `no answer from ${formatEndpoint(target)} within ${options.timeoutMs} ms`;
-    printer.line('failed', { atMs: printer.elapsedMs(), message: why }, `failed: ${why}`);
-    connecting.peer.reset();
+    // A server in the middle of its handshake is told we leave (disconnect_now), not left to time out.
+    udp.disconnectNow(connecting.peer, options.disconnectData);
+    stopWatchingDrops();
+    const why = session.phase === 'remoteDisconnect' ? 'the server refused the connection' : signal.aborted ? 'interrupted before the server answered' : noAnswerReason(udp, target, options, hints);
+    printer.line('failed', { atMs: printer.elapsedMs(), message: why, dropped: dropCounts(udp) }, `failed: ${why}`);
     await udp.close();
     return session.phase === 'connecting' && signal.aborted ? NetworkExitCode.ok : NetworkExitCode.failed;
   }
-  if (payload !== null) sendPayload(udp, printer, connecting.peer, payload, options);
+  if (payload !== null) sendPayload(udp, printer, connecting.peer, payload, options, resolved);
   const enough = (): boolean => signal.aborted || session.phase !== 'connected' || (options.count !== null && session.receivedCount >= options.count);
   await udp.waitUntil(enough, options.waitMs);
-  const reason = phaseOf(session) === 'remoteDisconnect' ? 'remoteDisconnect' : signal.aborted ? 'interrupt' : 'done';
-  const { disconnectingCount, timedOut } = await udp.shutdown(options.disconnectData, SHUTDOWN_TIMEOUT_MS);
+  const phase = phaseOf(session);
+  const reason = phase === 'remoteDisconnect' ? 'remoteDisconnect' : phase === 'timeout' ? 'timeout' : signal.aborted ? 'interrupt' : 'done';
+  session.shuttingDown = true;
+  // Done (--count or --wait-ms): disconnect_later, so that a --send still queued (the server's
+  // packets can reach --count before ours leaves) is delivered before the DISCONNECT; a plain
+  // disconnect would discard it. On Ctrl-C, leave at once, as asked.
+  const { disconnectingCount, timedOut, forcedCount } = await udp.shutdown(options.disconnectData, SHUTDOWN_TIMEOUT_MS, { later: reason === 'done' });
+  stopWatchingDrops();
+  const dropped = dropCounts(udp);
   printer.line(
     'shutdown',
-    { atMs: printer.elapsedMs(), reason, disconnectingPeers: disconnectingCount, timedOut, stats: { ...udp.stats } },
-    `shutdown: ${reason === 'remoteDisconnect' ? 'the server disconnected' : `disconnected (data ${options.disconnectData})${timedOut ? ', not acknowledged within 1 s' : ''}`}`,
+    { atMs: printer.elapsedMs(), reason, disconnectingPeers: disconnectingCount, timedOut, forcedPeers: forcedCount, dropped, stats: { ...udp.stats } },
+    `shutdown: ${shutdownText(reason, session.remoteData, options.disconnectData, timedOut)}${reason === 'timeout' && options.godot === null && resolved.data < GODOT_CLIENT_ID_MIN ? GODOT_RESET_HINT : ''}`,
   );
+  const droppedLine = droppedSummary(dropped);
+  if (droppedLine !== null && !options.json) io.stdout(`${droppedLine}\n`);
   return NetworkExitCode.ok;
 }
 
-function sendPayload(udp: UdpHost, printer: EventPrinter, peer: Peer, payload: Uint8Array, options: ConnectOptions): void {
+/**
+ * Added to a timeout when connect sent data 0 or 1 without --godot: Godot's server completes ENet's
+ * handshake, then resets such a client without a word, so it looks connected until it times out.
+ */
+const GODOT_RESET_HINT = '. If this is a Godot server: Godot resets a client whose connect data is 0 or 1 without telling it; use --godot 3 or --godot 4';
+
+function shutdownText(reason: 'remoteDisconnect' | 'timeout' | 'interrupt' | 'done', remoteData: number, disconnectData: number, timedOut: boolean): string {
+  switch (reason) {
+    case 'remoteDisconnect':
+      return `the server disconnected (data ${remoteData})`;
+    case 'timeout':
+      return "the server timed out: it stopped acknowledging and ENet gave up on it (after 5–30 s by default, --peer-timeout-ms)";
+    default:
+      return `disconnected (data ${disconnectData})${timedOut ? ', not acknowledged within 1 s (a disconnect_now followed)' : ''}`;
+  }
+}
+
+/**
+ * Why the handshake got nowhere: datagrams came back but the core dropped them (the reasons and
+ * what to do), the port refused (nothing listens), or silence, with what could explain it.
+ */
+function noAnswerReason(udp: UdpHost, target: SocketAddress, options: ConnectOptions, hints: { checksum: boolean; compress: CompressionName }): string {
+  const counts = dropCounts(udp);
+  if (udp.stats.datagramsReceived > 0 && Object.keys(counts).length > 0) {
+    const meanings = Object.keys(counts)
+      .sort()
+      .map((reason) => dropHint(reason, hints, counts))
+      .filter((hint): hint is string => hint !== null);
+    return `${formatEndpoint(target)} answered within ${options.timeoutMs} ms, but its datagrams were dropped (${formatDropCounts(counts)})${meanings.length > 0 ? `: ${meanings.join('; ')}` : ''}`;
+  }
+  const refused = (udp.lastError as NodeJS.ErrnoException | null)?.code === 'ECONNREFUSED';
+  if (refused) return `no answer from ${formatEndpoint(target)} within ${options.timeoutMs} ms: the port refused our datagrams (nothing listens there)`;
+  // A host drops a datagram it cannot read without a word, so a mismatch looks like silence from here.
+  const mismatch: string[] = [];
+  if (options.checksum) mismatch.push('a server without checksums drops our datagrams (--checksum) without answering');
+  else mismatch.push('a server that uses checksums drops our datagrams without answering: then add --checksum');
+  if (options.compress !== 'none') mismatch.push(`a server without --compress ${options.compress} drops our compressed datagrams without answering`);
+  return `no answer from ${formatEndpoint(target)} within ${options.timeoutMs} ms${mismatch.length > 0 ? ` (${mismatch.join('; ')})` : ''}`;
+}
+
+function sendPayload(udp: UdpHost, printer: EventPrinter, peer: Peer, payload: Uint8Array, options: ConnectOptions, resolved: ResolvedConnect): void {
   const flags = SEND_FLAG_NAMES[options.flags];
-  const result = udp.send(peer, options.channel, payload, flags);
+  // Godot 3's peer reads its 8-byte id header first: from our id, to the server (1).
+  const framed = resolved.godot === null ? payload : frameGodotPacket(resolved.godot, resolved.data, GODOT_SERVER_ID, payload);
+  const result = udp.send(peer, resolved.channel, framed, flags);
   if (!result.ok) {
     printer.warning(`send refused: ${result.reason}`);
     return;
   }
   printer.line(
     'sent',
-    { atMs: printer.elapsedMs(), peer: peer.incomingPeerID, channel: options.channel, flags, kind: packetKind(flags), bytes: payload.length, crc32: crc32Hex(payload) },
-    `sent        channel ${options.channel}  ${packetKind(flags)}  ${payload.length} bytes  crc32 ${crc32Hex(payload)}`,
+    { atMs: printer.elapsedMs(), peer: peer.incomingPeerID, channel: resolved.channel, flags, kind: packetKind(flags), bytes: payload.length, crc32: crc32Hex(payload) },
+    `sent        channel ${resolved.channel}  ${packetKind(flags)}  ${payload.length} bytes  crc32 ${crc32Hex(payload)}`,
   );
 }
 
@@ -240,26 +356,35 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
   const d = CONNECT_DEFAULTS;
   return parser.command(
     'connect <target>',
-    'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat)',
+    'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat); a Godot server needs --godot 3 or --godot 4',
     (command) =>
       command
         .positional('target', { type: 'string', describe: 'HOST:PORT (IPv6 as [::1]:7777)' })
-        .option('channels', { type: 'number', default: d.channels, describe: 'channels to ask for (1..255)' })
-        .option('data', { type: 'number', default: d.data, describe: '32-bit connect data' })
+        .option('channels', { type: 'number', describe: 'channels to ask for (1..255; default 1, with --godot what Godot asks for)' })
+        .option('data', { type: 'number', describe: '32-bit connect data (default 0; with --godot a random client id from 2 to 2^31 − 1)' })
         .option('send', { type: 'string', describe: 'text to send once connected' })
         .option('send-file', { type: 'string', describe: 'file whose bytes to send once connected' })
-        .option('channel', { type: 'number', default: d.channel, describe: 'channel to send on' })
+        .option('channel', { type: 'number', describe: "channel to send on (default 0; with --godot Godot's channel for --flags)" })
         .option('flags', { choices: Object.keys(SEND_FLAG_NAMES) as SendFlagName[], default: d.flags, describe: 'how to send' })
         .option('disconnect-data', { type: 'number', default: d.disconnectData, describe: '32-bit data of our DISCONNECT' })
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
         .option('checksum', { type: 'boolean', default: d.checksum, describe: "ENet's CRC-32 on every datagram (both ends must agree)" })
         .option('compress', { choices: COMPRESSION_NAMES, default: d.compress, describe: "datagram compression as Godot's ENetConnection.compress (both ends must agree)" })
         .option('timeout-ms', { type: 'number', default: d.timeoutMs, describe: 'give up when the server has not answered within this long' })
+        .option('peer-timeout-ms', { type: 'number', describe: "drop the server after this long without an acknowledgement (default: ENet's 5–30 s)" })
         .option('wait-ms', { type: 'number', describe: 'after connecting and sending, stay this long, then disconnect (default: until Ctrl-C)' })
         .option('count', { type: 'number', describe: 'disconnect once this many packets have arrived' })
         .option('print-bytes', { type: 'number', default: d.printBytes, describe: 'payload bytes printed per packet' })
         .option('interval-ms', { type: 'number', default: d.intervalMs, describe: 'service loop interval' })
-        .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' }),
+        .option('profile', { choices: PROTOCOL_PROFILES, default: d.profile, describe: 'which ENet to behave as: an upstream release or a Godot release range (docs/godot.md)' })
+        .option('godot', {
+          type: 'string',
+          choices: GODOT_VERSIONS,
+          describe:
+            "talk to a server of Godot's ENet multiplayer peer of this major version. Godot resets a client whose connect data is 0 or 1, so the data is a random id from 2 to 2^31 - 1; " +
+            'Godot 3 wants 3 channels (0 its own messages, 1 reliable, 2 unreliable) and an 8-byte header on every packet (source id, target id: added to --send, stripped and shown on receipt); ' +
+            'Godot 4 wants 2 channels (0 reliable, 1 unreliable) and no header. See docs/serve-connect.md',
+        }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       if (Array.isArray(args.send) || Array.isArray(args['send-file'])) {
@@ -270,22 +395,24 @@ export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkComma
       const code = await connectCommand(
         {
           target: args.target ?? '',
-          channels: args.channels,
-          data: args.data,
+          channels: args.channels ?? null,
+          data: args.data ?? null,
           send: args.send ?? null,
           sendFile: args['send-file'] ?? null,
-          channel: args.channel,
+          channel: args.channel ?? null,
           flags: args.flags,
           disconnectData: args['disconnect-data'],
           json: args.json,
           checksum: args.checksum,
           compress: args.compress,
           timeoutMs: args['timeout-ms'],
+          peerTimeoutMs: args['peer-timeout-ms'] ?? null,
           waitMs: args['wait-ms'] ?? null,
           count: args.count ?? null,
           printBytes: args['print-bytes'],
           intervalMs: args['interval-ms'],
           profile: args.profile,
+          godot: args.godot ?? null,
         },
         context.io,
         signal,
