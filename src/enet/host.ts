@@ -110,6 +110,11 @@ export class Host implements PeerHost {
   compressor: Compressor | null = null;
   /** Called on every peer state change, with ENet's reason for it. */
   onPeerStateChange: ((peerIndex: number, from: PeerState, to: PeerState, cause: TransitionCause) => void) | null = null;
+  /**
+   * Called with each datagram ignored whole and why (the bytes as received, valid only during the
+   * call: copy what you keep). For diagnostics, such as telling which compressor a peer uses.
+   */
+  onDatagramDropped: ((reason: DatagramDropReason, datagram: Uint8Array) => void) | null = null;
   /** Datagrams ignored whole, by reason. */
   readonly droppedDatagrams: Partial<Record<DatagramDropReason | 'receiveBufferFull', number>> = {};
   /** Datagrams whose remaining commands were ignored, by reason. */

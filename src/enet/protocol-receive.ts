@@ -51,7 +51,7 @@ const HANDLE_ERROR = -1;
 // ENet: protocol.c enet_protocol_handle_incoming_commands
 /** Handles one received datagram. Returns 1 when `event` was filled (the service call ends). */
 export function handleIncomingCommands(host: Host, event: HostEvent | null, received: Uint8Array, source: WireAddress): 0 | 1 {
-  if (received.length < 2) return dropDatagram(host, 'truncatedHeader');
+  if (received.length < 2) return dropDatagram(host, 'truncatedHeader', received);
   const word = readU16(received, 0);
   const sessionID = (word & HEADER_SESSION_MASK) >>> HEADER_SESSION_SHIFT;
   const flags = word & HEADER_FLAG_MASK;
@@ -61,26 +61,26 @@ export function handleIncomingCommands(host: Host, event: HostEvent | null, rece
 
   let peer: Peer | null = null;
   if (peerID !== Protocol.maximumPeerId) {
-    if (peerID >= host.peerCount) return dropDatagram(host, 'unknownPeer');
+    if (peerID >= host.peerCount) return dropDatagram(host, 'unknownPeer', received);
     peer = host.peers[peerID]!;
-    if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) return dropDatagram(host, 'inactivePeer');
+    if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) return dropDatagram(host, 'inactivePeer', received);
     if ((source.host !== peer.address.host || source.port !== peer.address.port) && !acceptsAnySource(host, peer)) {
-      return dropDatagram(host, 'addressMismatch');
+      return dropDatagram(host, 'addressMismatch', received);
     }
-    if (peer.outgoingPeerID < Protocol.maximumPeerId && sessionID !== peer.incomingSessionID) return dropDatagram(host, 'sessionMismatch');
+    if (peer.outgoingPeerID < Protocol.maximumPeerId && sessionID !== peer.incomingSessionID) return dropDatagram(host, 'sessionMismatch', received);
   }
 
   let data = received;
   if (flags & HEADER_FLAG_COMPRESSED) {
     const inflated = decompressDatagram(host, received, headerSize);
-    if (typeof inflated === 'string') return dropDatagram(host, inflated);
+    if (typeof inflated === 'string') return dropDatagram(host, inflated, received);
     data = inflated;
   }
   if (host.checksumEnabled) {
     // A datagram shorter than its own header has no checksum to compare; libenet would read stale
     // buffer bytes there. We drop it (reference §7.1, "short header").
-    if (data.length < headerSize) return dropDatagram(host, 'truncatedHeader');
-    if (!checksumMatches(data, headerSize, peer)) return dropDatagram(host, 'checksumMismatch');
+    if (data.length < headerSize) return dropDatagram(host, 'truncatedHeader', received);
+    if (!checksumMatches(data, headerSize, peer)) return dropDatagram(host, 'checksumMismatch', received);
   }
   if (peer !== null) {
     peer.address = { host: source.host, port: source.port };
@@ -98,8 +98,9 @@ function acceptsAnySource(host: Host, peer: Peer): boolean {
   return host.behaviour.broadcastReplyFromAnyAddress && peer.address.host === BROADCAST_HOST;
 }
 
-function dropDatagram(host: Host, reason: DatagramDropReason): 0 {
+function dropDatagram(host: Host, reason: DatagramDropReason, datagram: Uint8Array): 0 {
   host.droppedDatagrams[reason] = (host.droppedDatagrams[reason] ?? 0) + 1;
+  if (host.onDatagramDropped !== null) host.onDatagramDropped(reason, datagram);
   return 0;
 }
 

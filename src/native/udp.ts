@@ -9,6 +9,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 
 import { CHECKSUM_SIZE_BYTES, Defaults, HEADER_FLAG_COMPRESSED, HEADER_FLAG_SENT_TIME, PacketFlag, PeerState, Protocol, type ProtocolProfile } from '../enet/constants.js';
 import { readU32 } from '../enet/codec.js';
+import { identifyCompressors, type CompressionName } from '../enet/compressors.js';
 import { crc32 } from '../enet/crc32.js';
 import { EventType } from '../enet/events.js';
 import { ipv4ToWire, wireToIpv4 } from '../enet/godot.js';
@@ -283,6 +284,11 @@ export class AddressMap {
   }
 }
 
+/** The drop reasons of a compressed datagram this end cannot read. */
+export type CompressedDropReason = 'compressionUnsupported' | 'decompressionFailed';
+/** The most of a dropped compressed datagram kept for {@link UdpHost.peerCompressors} (ENet's largest MTU). */
+export const COMPRESSED_DROP_SAMPLE_BYTES_MAX = Protocol.maximumMtuBytes;
+
 /**
  * An ENet host on a real UDP socket.
  *
@@ -298,6 +304,9 @@ export class AddressMap {
  * {@link close} when done: the socket and timer keep the process alive until then.
  */
 export class UdpHost {
+  /** The first datagram dropped for each compression reason (a copy), for {@link peerCompressors}. */
+  private readonly compressedDropSamples = new Map<CompressedDropReason, Uint8Array>();
+  private readonly identifiedCompressors = new Map<CompressedDropReason, readonly CompressionName[]>();
   /** Called for every ENet event, synchronously inside a service tick. */
   onEvent: ((event: UdpHostEvent) => void) | null = null;
   readonly stats: UdpHostStats = {
@@ -349,6 +358,11 @@ export class UdpHost {
       }
       // Handing out the DISCONNECT event moves ZOMBIE to DISCONNECTED with 'eventDispatched': keep the cause before it.
       if ((to === PeerState.STATE_ZOMBIE || to === PeerState.STATE_DISCONNECTED) && cause !== 'eventDispatched') this.leaveCauses.set(peerIndex, cause);
+    };
+    host.onDatagramDropped = (reason, datagram) => {
+      if (reason !== 'compressionUnsupported' && reason !== 'decompressionFailed') return;
+      if (this.compressedDropSamples.has(reason)) return;
+      this.compressedDropSamples.set(reason, datagram.slice(0, COMPRESSED_DROP_SAMPLE_BYTES_MAX));
     };
     socket.on('message', (data, remote) => this.handleMessage(data, remote));
     socket.on('error', (error) => {
@@ -495,6 +509,21 @@ export class UdpHost {
     this.sendPolled();
     await this.close();
     return { disconnectingCount: peers.length, timedOut: !done, forcedCount: remaining.length };
+  }
+
+  /**
+   * Which compressors read the first datagram the core dropped for `reason` (compressionUnsupported
+   * or decompressionFailed): see {@link identifyCompressors}. Null while no such datagram has been
+   * dropped. Worked out once per reason, on the first call, not as datagrams arrive.
+   */
+  peerCompressors(reason: CompressedDropReason): readonly CompressionName[] | null {
+    const known = this.identifiedCompressors.get(reason);
+    if (known !== undefined) return known;
+    const sample = this.compressedDropSamples.get(reason);
+    if (sample === undefined) return null;
+    const readers = identifyCompressors(sample, { checksum: this.host.checksumEnabled });
+    this.identifiedCompressors.set(reason, readers);
+    return readers;
   }
 
   /** Stops the loop and closes the socket at once; peers are not told. Idempotent. */

@@ -1,10 +1,15 @@
 // `enetsim connect --godot 3` and `enetsim serve --godot 3` against a real Godot 3 (Debian's
 // godot3-server, headless), through test/support/godot.ts: a Godot server and client written here as
 // GDScript, each printing what it got with a "GODOT " prefix.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 import { CONNECT_DEFAULTS, connectCommand, type ConnectOptions } from '../../src/cli/commands/connect.js';
-import { SERVE_DEFAULTS, serveCommand, type NetworkIo } from '../../src/cli/commands/serve.js';
+import { PRINT_BYTES_MAX, SERVE_DEFAULTS, serveCommand, type NetworkIo } from '../../src/cli/commands/serve.js';
+import type { CompressionName } from '../../src/enet/compressors.js';
 import { describeWithGodot, freeUdpPort, startGodot } from '../support/godot.js';
 
 const MARKER = 'GODOT ';
@@ -105,6 +110,169 @@ func _on_packet(id, packet):
 		peer.close_connection()
 		print("${MARKER}done")
 		quit(0)
+`;
+}
+
+/** Godot 3's compressors besides the range coder, with their NetworkedMultiplayerENet.CompressionMode names (2, 3, 4). */
+const GODOT_COMPRESSORS: readonly { name: CompressionName; mode: string }[] = [
+  { name: 'fastlz', mode: 'COMPRESS_FASTLZ' },
+  { name: 'zlib', mode: 'COMPRESS_ZLIB' },
+  { name: 'zstd', mode: 'COMPRESS_ZSTD' },
+];
+/** The size of the large packet: ENet sends it as about 75 fragments, each compressed on its own. */
+const BIG_PACKET_BYTES = 100_000;
+/**
+ * Fewer bytes than this on the wire for a session that carried a large packet shows that its
+ * datagrams were compressed (the large packets are runs of letters, which every compressor shrinks
+ * to a small fraction).
+ */
+const COMPRESSED_SESSION_BYTES_MAX = BIG_PACKET_BYTES / 2;
+
+/** GDScript helpers shared by the compression scripts: `sha(bytes)` (SHA-256, hex) and `big(shift)`, the large packet. */
+const GDSCRIPT_PACKET_HELPERS = `
+func sha(bytes):
+	var context = HashingContext.new()
+	context.start(HashingContext.HASH_SHA256)
+	context.update(bytes)
+	return context.finish().hex_encode()
+func big(shift):
+	var bytes = PoolByteArray()
+	bytes.resize(${BIG_PACKET_BYTES})
+	for i in range(${BIG_PACKET_BYTES}):
+		bytes[i] = 97 + (i / 5 + shift) % 26
+	return bytes
+`;
+
+/** The large packet for `shift`, as the GDScript `big(shift)` makes it. */
+function bigPacket(shift: number): Uint8Array {
+  const bytes = new Uint8Array(BIG_PACKET_BYTES);
+  for (let index = 0; index < bytes.length; index++) bytes[index] = 97 + ((Math.floor(index / 5) + shift) % 26);
+  return bytes;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Each receive event's payload as [kind, byte count, SHA-256], checking that none was cut short. */
+function receivedPackets(events: Record<string, unknown>[]): [string, number, string][] {
+  return events
+    .filter((line) => line.event === 'receive')
+    .map((line) => {
+      expect(line.truncated).toBe(false);
+      return [line.kind as string, line.bytes as number, sha256Hex(Buffer.from(line.base64 as string, 'base64'))];
+    });
+}
+
+/**
+ * One Godot 3 process with a server per compressor on `ports` (in {@link GODOT_COMPRESSORS}
+ * order): to each peer that connects a server sends a small reliable packet (`godot-small-NAME`)
+ * and the large one (`big(index)`), prints every packet it gets with its size and SHA-256, and the
+ * process quits after `clientsPerServer` peers have left each server.
+ */
+function godotCompressingServersScript(ports: readonly number[], clientsPerServer: number): string {
+  return `extends SceneTree
+const NAMES = ${JSON.stringify(GODOT_COMPRESSORS.map((compressor) => compressor.name))}
+var servers = []
+var bigs = []
+var left = 0
+${GDSCRIPT_PACKET_HELPERS}
+func _initialize():
+	var modes = [${GODOT_COMPRESSORS.map((compressor) => `NetworkedMultiplayerENet.${compressor.mode}`).join(', ')}]
+	var ports = ${JSON.stringify(ports)}
+	for k in range(NAMES.size()):
+		var peer = NetworkedMultiplayerENet.new()
+		peer.compression_mode = modes[k]
+		peer.connect("peer_connected", self, "_on_peer_connected", [k])
+		peer.connect("peer_disconnected", self, "_on_peer_disconnected", [k])
+		servers.append(peer)
+		bigs.append(big(k))
+		print("${MARKER}listening ", NAMES[k], " mode ", modes[k], " ", peer.create_server(ports[k], 4))
+func _on_peer_connected(id, k):
+	var peer = servers[k]
+	peer.set_target_peer(id)
+	peer.set_transfer_mode(NetworkedMultiplayerPeer.TRANSFER_MODE_RELIABLE)
+	peer.put_packet(("godot-small-" + NAMES[k]).to_utf8())
+	peer.put_packet(bigs[k])
+func _on_peer_disconnected(_id, _k):
+	left += 1
+func _idle(_delta):
+	for k in range(servers.size()):
+		var peer = servers[k]
+		peer.poll()
+		while peer.get_available_packet_count() > 0:
+			var from = peer.get_packet_peer()
+			var packet = peer.get_packet()
+			print("${MARKER}packet ", NAMES[k], " from ", from, " ", packet.size(), " ", sha(packet))
+	if left >= ${clientsPerServer} * servers.size():
+		for peer in servers:
+			peer.close_connection()
+		print("${MARKER}done")
+		quit(0)
+	return false
+`;
+}
+
+/**
+ * One Godot 3 process with a client per compressor, of the servers on `ports`: once connected each
+ * sends a small reliable packet (`godot-small-NAME`) and the large one (`big(10 + index)`) to the
+ * server (id 1), prints what it sent and every packet it gets (size and SHA-256), and closes its
+ * connection after two; the process quits when all have.
+ */
+function godotCompressingClientsScript(ports: readonly number[]): string {
+  return `extends SceneTree
+const NAMES = ${JSON.stringify(GODOT_COMPRESSORS.map((compressor) => compressor.name))}
+var clients = []
+var got = []
+var finished = 0
+${GDSCRIPT_PACKET_HELPERS}
+func _initialize():
+	var modes = [${GODOT_COMPRESSORS.map((compressor) => `NetworkedMultiplayerENet.${compressor.mode}`).join(', ')}]
+	var ports = ${JSON.stringify(ports)}
+	for k in range(NAMES.size()):
+		var peer = NetworkedMultiplayerENet.new()
+		peer.compression_mode = modes[k]
+		peer.connect("connection_succeeded", self, "_on_connected", [k])
+		peer.connect("connection_failed", self, "_on_failed", [k])
+		peer.connect("server_disconnected", self, "_on_failed", [k])
+		clients.append(peer)
+		got.append(0)
+		print("${MARKER}create_client ", NAMES[k], " ", peer.create_client("127.0.0.1", ports[k]))
+func _on_connected(k):
+	var peer = clients[k]
+	var small = ("godot-small-" + NAMES[k]).to_utf8()
+	var large = big(10 + k)
+	peer.set_target_peer(1)
+	peer.set_transfer_mode(NetworkedMultiplayerPeer.TRANSFER_MODE_RELIABLE)
+	peer.put_packet(small)
+	peer.put_packet(large)
+	print("${MARKER}sent ", NAMES[k], " id ", peer.get_unique_id(), " ", small.size(), " ", sha(small), " ", large.size(), " ", sha(large))
+func _on_failed(k):
+	print("${MARKER}failed ", NAMES[k])
+	quit(1)
+func _idle(_delta):
+	for k in range(clients.size()):
+		var peer = clients[k]
+		if peer == null:
+			continue
+		peer.poll()
+		while peer.get_available_packet_count() > 0:
+			var from = peer.get_packet_peer()
+			var packet = peer.get_packet()
+			print("${MARKER}packet ", NAMES[k], " from ", from, " ", packet.size(), " ", sha(packet))
+			got[k] += 1
+		if got[k] >= 2:
+			peer.close_connection()
+			clients[k] = null
+			finished += 1
+	if finished == NAMES.size():
+		print("${MARKER}done")
+		quit(0)
+	return false
 `;
 }
 
@@ -222,7 +390,114 @@ describeWithGodot('enetsim against Godot 3', (binaryPath) => {
     }
   });
 
-  test('a Godot 3 server compressing with ZLIB: connect --godot 3 says the datagrams are dropped as compressed and exits 1', { timeout: 40_000 }, async () => {
+  test('Godot 3 servers compressing with FASTLZ, ZLIB and ZSTD and connect --godot 3 --compress of the same exchange a small and a 100 kB reliable packet both ways, intact', { timeout: 60_000 }, async () => {
+    const ports = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
+    const godot = startGodot(binaryPath, godotCompressingServersScript(ports, 2), 45_000);
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-godot-compress-'));
+    try {
+      await godot.waitFor(/GODOT listening zstd mode 4 0/, 15_000);
+      // Per compressor, one client sends a small packet and one the large packet (shift 20 + index);
+      // each gets Godot's small and large packet. All six run at once.
+      const sessions = GODOT_COMPRESSORS.flatMap(({ name }, index) => {
+        const bigFile = path.join(directory, `${name}.bin`);
+        fs.writeFileSync(bigFile, bigPacket(20 + index));
+        return [
+          { name, index, sent: new TextEncoder().encode(`to-godot-small-${name}`), options: { send: `to-godot-small-${name}` } },
+          { name, index, sent: bigPacket(20 + index), options: { sendFile: bigFile } },
+        ];
+      });
+      const runs = await Promise.all(
+        sessions.map(async (session) => {
+          const output = new Output();
+          const options = connectOptions(ports[session.index]!, { ...session.options, compress: session.name, count: 2, timeoutMs: 10_000, printBytes: PRINT_BYTES_MAX });
+          const code = await connectCommand(options, output.io, new AbortController().signal);
+          return { ...session, code, output };
+        }),
+      );
+      const result = await godot.done;
+      expect(result.timedOut, result.stdout).toBe(false);
+      expect(result.exitCode).toBe(0);
+      const godotLines = godot.marked(MARKER);
+      expect(godotLines.slice(0, 3)).toEqual(['listening fastlz mode 2 0', 'listening zlib mode 3 0', 'listening zstd mode 4 0']);
+      for (const run of runs) {
+        expect(run.output.stderr, run.name).toBe('');
+        expect(run.code, run.output.stdout).toBe(0);
+        const events = run.output.json();
+        const id = events[0]!.data as number;
+        expect(receivedPackets(events), `${run.name}: Godot's packets arrive intact`).toEqual([
+          ['reliable', `godot-small-${run.name}`.length, sha256Hex(new TextEncoder().encode(`godot-small-${run.name}`))],
+          ['reliable', BIG_PACKET_BYTES, sha256Hex(bigPacket(run.index))],
+        ]);
+        const shutdown = events.at(-1)!;
+        expect(shutdown).toMatchObject({ event: 'shutdown', reason: 'done', dropped: {} });
+        const stats = shutdown.stats as { bytesReceived: number; bytesSent: number };
+        expect(stats.bytesReceived, `${run.name}: Godot compressed what it sent`).toBeLessThan(COMPRESSED_SESSION_BYTES_MAX);
+        if (run.sent.length === BIG_PACKET_BYTES) expect(stats.bytesSent, `${run.name}: we compressed what we sent`).toBeLessThan(COMPRESSED_SESSION_BYTES_MAX);
+        expect(godotLines, `${run.name}: Godot got our packet intact`).toContain(`packet ${run.name} from ${id} ${run.sent.length} ${sha256Hex(run.sent)}`);
+      }
+      expect(godotLines.filter((line) => line.startsWith('packet '))).toHaveLength(runs.length);
+    } finally {
+      await godot.stop();
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('Godot 3 clients compressing with FASTLZ, ZLIB and ZSTD get a small and a 100 kB reliable packet back intact from serve --godot 3 --compress of the same --echo', { timeout: 60_000 }, async () => {
+    const serves = GODOT_COMPRESSORS.map(({ name }) => {
+      const output = new Output();
+      const controller = new AbortController();
+      const options = { ...SERVE_DEFAULTS, port: 0, intervalMs: 1, echo: true, json: true, godot: '3' as const, compress: name, printBytes: PRINT_BYTES_MAX };
+      return { name, output, controller, serving: serveCommand(options, output.io, controller.signal) };
+    });
+    const ports: number[] = [];
+    for (const serve of serves) {
+      let port = 0;
+      for (let attempt = 0; attempt < 100 && port === 0; attempt++) {
+        const listening = serve.output.json().find((line) => line.event === 'listening');
+        if (listening !== undefined) port = listening.port as number;
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(port).toBeGreaterThan(0);
+      ports.push(port);
+    }
+    const godot = startGodot(binaryPath, godotCompressingClientsScript(ports), 45_000);
+    let result;
+    try {
+      result = await godot.done;
+    } finally {
+      await godot.stop();
+      for (const serve of serves) serve.controller.abort();
+    }
+    expect(result.timedOut, result.stdout).toBe(false);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const godotLines = godot.marked(MARKER);
+    expect(godotLines.at(-1)).toBe('done');
+    for (const [index, serve] of serves.entries()) {
+      expect(await serve.serving).toBe(0);
+      expect(serve.output.stderr).toBe('');
+      const small = new TextEncoder().encode(`godot-small-${serve.name}`);
+      const large = bigPacket(10 + index);
+      const sent = godotLines.find((line) => line.startsWith(`sent ${serve.name} `));
+      const id = Number(/ id (\d+) /.exec(sent ?? '')?.[1]);
+      expect(sent, 'what Godot sent is what we build').toBe(`sent ${serve.name} id ${id} ${small.length} ${sha256Hex(small)} ${large.length} ${sha256Hex(large)}`);
+      const events = serve.output.json();
+      expect(receivedPackets(events), `${serve.name}: serve got Godot's packets intact`).toEqual([
+        ['reliable', small.length, sha256Hex(small)],
+        ['reliable', large.length, sha256Hex(large)],
+      ]);
+      expect(godotLines, `${serve.name}: the echo came back to Godot intact, from the server`).toEqual(
+        expect.arrayContaining([`packet ${serve.name} from 1 ${small.length} ${sha256Hex(small)}`, `packet ${serve.name} from 1 ${large.length} ${sha256Hex(large)}`]),
+      );
+      expect(events.filter((line) => line.event === 'warning')).toEqual([]);
+      const shutdown = events.at(-1)!;
+      expect(shutdown).toMatchObject({ event: 'shutdown', dropped: {} });
+      const stats = shutdown.stats as { bytesReceived: number; bytesSent: number };
+      expect(stats.bytesReceived, `${serve.name}: Godot compressed what it sent`).toBeLessThan(COMPRESSED_SESSION_BYTES_MAX);
+      expect(stats.bytesSent, `${serve.name}: we compressed the echo`).toBeLessThan(COMPRESSED_SESSION_BYTES_MAX);
+    }
+  });
+
+  test('a Godot 3 server compressing with ZLIB: connect --godot 3 without --compress says the peer compresses with zlib, what to start with, and exits 1', { timeout: 40_000 }, async () => {
     const port = await freeUdpPort();
     const godot = startGodot(binaryPath, godotServerScript(port, 1, 'COMPRESS_ZLIB'), 30_000);
     try {
@@ -230,8 +505,11 @@ describeWithGodot('enetsim against Godot 3', (binaryPath) => {
       const output = new Output();
       const code = await connectCommand(connectOptions(port, { json: false, timeoutMs: 2000, count: 2 }), output.io, new AbortController().signal);
       expect(code).toBe(1);
-      expect(output.stdout).toMatch(/^warning: dropped \d+ datagrams? \(compressionUnsupported\): the peer compresses its datagrams .*start with --compress range-coder/m);
-      expect(output.stdout).toMatch(new RegExp(`^failed: 127\\.0\\.0\\.1:${port} answered within 2000 ms, but its datagrams were dropped \\(compressionUnsupported \\d+\\)`, 'm'));
+      const hint = 'the peer compresses with zlib (Godot: COMPRESS_ZLIB) and this end has --compress none: start with --compress zlib';
+      expect(output.stdout.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^warning: dropped \\d+ datagrams? \\(compressionUnsupported\\): ${escapeRegExp(hint)}$`)));
+      expect(output.stdout.split('\n')).toContainEqual(
+        expect.stringMatching(new RegExp(`^failed: 127\\.0\\.0\\.1:${port} answered within 2000 ms, but its datagrams were dropped \\(compressionUnsupported \\d+\\): ${escapeRegExp(hint)}$`)),
+      );
     } finally {
       await godot.stop();
     }

@@ -15,11 +15,13 @@ import {
   EventPrinter,
   SERVE_DEFAULTS,
   crc32Hex,
+  dropHint,
   serveCommand,
   type ServeOptions,
 } from '../../src/cli/commands/serve.js';
 import type { Peer } from '../../src/enet/peer.js';
 import { decodeDatagram } from '../../src/enet/codec.js';
+import { COMPRESSOR_NAMES, GODOT_COMPRESSION_MODE_NAMES } from '../../src/enet/compressors.js';
 import { Command, PacketFlag } from '../../src/enet/constants.js';
 import { UdpHost, type UdpHostEvent } from '../../src/native/udp.js';
 import { UdpPeerProcess } from '../../src/native/udp-peer.js';
@@ -350,16 +352,36 @@ describe('serve and connect say why datagrams are dropped', () => {
     expect((shutdown.dropped as Record<string, number>).unexpectedChecksum).toBeGreaterThan(0);
   });
 
-  test('connect --compress range-coder against serve without: serve says the peer compresses and what to start it with', { timeout: 15_000 }, async () => {
-    const serving = await startServe({ json: true });
+  for (const name of COMPRESSOR_NAMES) {
+    test(`connect --compress ${name} against serve without: serve names ${name} as the compressor to start with`, { timeout: 15_000 }, async () => {
+      const serving = await startServe({ json: true });
+      try {
+        await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { timeoutMs: 500, compress: name, send: 'a'.repeat(4000), waitMs: 300 }));
+        await serving.output.waitFor(/"event":"warning".*\(compressionUnsupported\)/);
+      } finally {
+        expect(await serving.interrupt()).toBe(0);
+      }
+      const warning = serving.output.json().find((line) => line.event === 'warning')!;
+      expect(warning.message).toMatch(
+        new RegExp(`^dropped \\d+ datagrams? \\(compressionUnsupported\\): the peer compresses with ${name} \\(Godot: ${GODOT_COMPRESSION_MODE_NAMES[name]}\\) and this end has --compress none: start with --compress ${name}$`),
+      );
+      const shutdown = serving.output.json().at(-1)!;
+      expect((shutdown.dropped as Record<string, number>).compressionUnsupported).toBeGreaterThan(0);
+    });
+  }
+
+  test('connect --compress zstd against serve --compress fastlz: serve says the datagrams do not decode and names zstd', { timeout: 15_000 }, async () => {
+    const serving = await startServe({ json: true, compress: 'fastlz' });
     try {
-      await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { timeoutMs: 1000, compress: 'range-coder', send: 'a'.repeat(4000), waitMs: 300 }));
-      await serving.output.waitFor(/"event":"warning".*\(compressionUnsupported\): the peer compresses its datagrams.*--compress range-coder/);
+      await runConnect(connectOptions(`127.0.0.1:${serving.port}`, { timeoutMs: 500, compress: 'zstd', send: 'a'.repeat(4000), waitMs: 300 }));
+      await serving.output.waitFor(/"event":"warning".*\(decompressionFailed\)/);
     } finally {
       expect(await serving.interrupt()).toBe(0);
     }
-    const shutdown = serving.output.json().at(-1)!;
-    expect((shutdown.dropped as Record<string, number>).compressionUnsupported).toBeGreaterThan(0);
+    const warning = serving.output.json().find((line) => line.event === 'warning')!;
+    expect(warning.message).toMatch(
+      /\(decompressionFailed\): the peer's compressed datagrams do not decode with --compress fastlz: the peer compresses with zstd \(Godot: COMPRESS_ZSTD\): start with --compress zstd$/,
+    );
   });
 
   test('a server that stops answering: connect says it timed out, not that it disconnected', { timeout: 15_000 }, async () => {
@@ -391,6 +413,21 @@ describe('serve and connect say why datagrams are dropped', () => {
       expect(await serving.interrupt()).toBe(0);
     }
     expect(serving.output.lines.filter((line) => line.startsWith('connect ')), 'no connect line for a peer Godot refuses').toEqual([]);
+  });
+
+  test('dropHint: a compressor not known for sure gets the options listed, the candidates when there are some, else all four', () => {
+    const context = { checksum: false, compress: 'none' } as const;
+    const all =
+      'one of --compress range-coder (Godot: COMPRESS_RANGE_CODER), --compress fastlz (Godot: COMPRESS_FASTLZ), --compress zlib (Godot: COMPRESS_ZLIB), --compress zstd (Godot: COMPRESS_ZSTD)';
+    expect(dropHint('compressionUnsupported', context, {}, null)).toBe(
+      `the peer compresses its datagrams (ENet's compressed flag is set) and this end has --compress none: start with the peer's compressor, ${all}`,
+    );
+    expect(dropHint('compressionUnsupported', context, {}, [])).toMatch(new RegExp(`${all.replace(/[()]/g, '\\$&')}$`));
+    expect(dropHint('compressionUnsupported', context, {}, ['zlib', 'zstd'])).toMatch(/start with the peer's compressor, one of --compress zlib \(Godot: COMPRESS_ZLIB\), --compress zstd \(Godot: COMPRESS_ZSTD\)$/);
+    expect(dropHint('decompressionFailed', { checksum: false, compress: 'zlib' }, {}, null)).toBe(
+      `the peer's compressed datagrams do not decode with --compress zlib: the peer uses another compressor, and both ends must use the same: ${all}, or none on both ends`,
+    );
+    expect(dropHint('compressionUnsupported', context, {}, ['fastlz'])).toBe('the peer compresses with fastlz (Godot: COMPRESS_FASTLZ) and this end has --compress none: start with --compress fastlz');
   });
 
   test('DropWatch: a line when a mismatch reason first appears, then at most one count per interval; healthy-session reasons stay quiet', () => {

@@ -3,8 +3,9 @@
 import * as dgram from 'node:dgram';
 import { describe, expect, test } from 'vitest';
 
-import { decodeDatagram } from '../../src/enet/codec.js';
-import { Command, PacketFlag, PeerState } from '../../src/enet/constants.js';
+import { decodeDatagram, writeU16 } from '../../src/enet/codec.js';
+import { createCompressor } from '../../src/enet/compressors.js';
+import { COMMAND_FLAG_UNSEQUENCED, Command, HEADER_FLAG_COMPRESSED, PacketFlag, PeerState, Protocol } from '../../src/enet/constants.js';
 import { crc32 } from '../../src/enet/crc32.js';
 import { ipv4ToWire, wireToIpv4 } from '../../src/enet/godot.js';
 import {
@@ -308,6 +309,35 @@ describe('UdpHost over loopback', () => {
     } finally {
       sender.close();
       await host.close();
+    }
+  });
+
+  test('peerCompressors names the compressor of the first compressed datagram dropped for each reason, and is null before one', { timeout: 5000 }, async () => {
+    const plain = new Uint8Array(2 + 8 + 600);
+    writeU16(plain, 0, Protocol.maximumPeerId);
+    plain[2] = Command.sendUnsequenced | COMMAND_FLAG_UNSEQUENCED;
+    writeU16(plain, 8, 600);
+    plain.fill(0x61, 10);
+    const compressed = createCompressor('zstd').compress([plain.subarray(2)], plain.length - 2, plain.length - 2)!;
+    const datagram = new Uint8Array(2 + compressed.length);
+    datagram.set(compressed, 2);
+    writeU16(datagram, 0, Protocol.maximumPeerId | HEADER_FLAG_COMPRESSED);
+    const plainHost = await UdpHost.open({ serviceIntervalMs: 1 });
+    const fastlzHost = await UdpHost.open({ serviceIntervalMs: 1, compressor: createCompressor('fastlz') });
+    const sender = dgram.createSocket('udp4');
+    try {
+      expect(plainHost.peerCompressors('compressionUnsupported')).toBeNull();
+      await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', () => resolve()));
+      for (const host of [plainHost, fastlzHost]) sender.send(datagram, host.localAddress.port, '127.0.0.1');
+      expect(await plainHost.waitUntil(() => plainHost.host.droppedDatagrams.compressionUnsupported === 1, 2000)).toBe(true);
+      expect(await fastlzHost.waitUntil(() => fastlzHost.host.droppedDatagrams.decompressionFailed === 1, 2000)).toBe(true);
+      expect(plainHost.peerCompressors('compressionUnsupported')).toEqual(['zstd']);
+      expect(plainHost.peerCompressors('decompressionFailed')).toBeNull();
+      expect(fastlzHost.peerCompressors('decompressionFailed')).toEqual(['zstd']);
+    } finally {
+      sender.close();
+      await plainHost.close();
+      await fastlzHost.close();
     }
   });
 });

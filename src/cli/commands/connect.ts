@@ -33,6 +33,7 @@ import {
   EventPrinter,
   dropCounts,
   dropHint,
+  isCompressedDropReason,
   droppedSummary,
   formatDropCounts,
   watchDrops,
@@ -319,7 +320,7 @@ function noAnswerReason(udp: UdpHost, target: SocketAddress, options: ConnectOpt
   if (udp.stats.datagramsReceived > 0 && Object.keys(counts).length > 0) {
     const meanings = Object.keys(counts)
       .sort()
-      .map((reason) => dropHint(reason, hints, counts))
+      .map((reason) => dropHint(reason, hints, counts, isCompressedDropReason(reason) ? udp.peerCompressors(reason) : null))
       .filter((hint): hint is string => hint !== null);
     return `${formatEndpoint(target)} answered within ${options.timeoutMs} ms, but its datagrams were dropped (${formatDropCounts(counts)})${meanings.length > 0 ? `: ${meanings.join('; ')}` : ''}`;
   }

@@ -6,7 +6,7 @@ import { Defaults, PeerState, Protocol, PROTOCOL_PROFILES, type ProtocolProfile 
 import { crc32 } from '../../enet/crc32.js';
 import type { Compressor } from '../../enet/host.js';
 import type { Peer } from '../../enet/peer.js';
-import { COMPRESSOR_NAMES, createCompressor, type CompressionName as CompressorName } from '../../enet/compressors.js';
+import { COMPRESSOR_NAMES, GODOT_COMPRESSION_MODE_NAMES, createCompressor, type CompressionName as CompressorName } from '../../enet/compressors.js';
 import {
   SENDABLE_FLAGS,
   SERVICE_INTERVAL_MS_MAX,
@@ -15,6 +15,7 @@ import {
   addressFamily,
   isLoopbackAddress,
   packetKind,
+  type CompressedDropReason,
   type DisconnectCause,
   type SocketAddress,
   type UdpHostEvent,
@@ -293,24 +294,50 @@ export function formatDropCounts(counts: DropCounts): string {
     .join(', ');
 }
 
+/** True for the reasons whose hint can name the peer's compressor. */
+export function isCompressedDropReason(reason: string): reason is CompressedDropReason {
+  return reason === 'compressionUnsupported' || reason === 'decompressionFailed';
+}
+
 /** What this end's settings were, for the hints. */
 export interface DropHintContext {
   checksum: boolean;
   compress: CompressionName;
 }
 
-/** What a drop reason means and what to do about it, or null for the reasons that need no hint. */
-export function dropHint(reason: string, context: DropHintContext, counts: DropCounts): string | null {
+/** `--compress zlib (Godot: COMPRESS_ZLIB)`. */
+function compressFlag(name: CompressorName): string {
+  return `--compress ${name} (Godot: ${GODOT_COMPRESSION_MODE_NAMES[name]})`;
+}
+
+/** The compressors to offer when the peer's is not known for sure: the candidates when some read its datagrams, else all four. */
+function compressOptions(candidates: readonly CompressorName[] | null): string {
+  const names = candidates !== null && candidates.length > 0 ? candidates : COMPRESSOR_NAMES;
+  return `${names.length > 1 ? 'one of ' : ''}${names.map(compressFlag).join(', ')}`;
+}
+
+/**
+ * What a drop reason means and what to do about it, or null for the reasons that need no hint.
+ * `peerCompressors` (compressionUnsupported, decompressionFailed): the compressors that read a
+ * dropped datagram of the peer (UdpHost.peerCompressors), or null when not known; exactly one names
+ * the flag to start with, otherwise the hint lists the options.
+ */
+export function dropHint(reason: string, context: DropHintContext, counts: DropCounts, peerCompressors: readonly CompressorName[] | null = null): string | null {
+  const identified = peerCompressors !== null && peerCompressors.length === 1 ? peerCompressors[0]! : null;
   switch (reason) {
     case 'compressionUnsupported':
+      if (identified !== null) return `the peer compresses with ${identified} (Godot: ${GODOT_COMPRESSION_MODE_NAMES[identified]}) and this end has --compress none: start with --compress ${identified}`;
       return (
         "the peer compresses its datagrams (ENet's compressed flag is set) and this end has --compress none: " +
-        "start with --compress range-coder if the peer uses ENet's range coder (Godot: COMPRESS_RANGE_CODER); enetsim does not decode Godot's FASTLZ, ZLIB or ZSTD, so set the peer's compression to none or the range coder"
+        `start with the peer's compressor, ${compressOptions(peerCompressors)}`
       );
     case 'decompressionFailed':
+      if (identified !== null) {
+        return `the peer's compressed datagrams do not decode with --compress ${context.compress}: the peer compresses with ${identified} (Godot: ${GODOT_COMPRESSION_MODE_NAMES[identified]}): start with --compress ${identified}`;
+      }
       return (
-        `the peer's compressed datagrams do not decode with --compress ${context.compress}: the peer uses another compressor ` +
-        "(Godot's FASTLZ, ZLIB or ZSTD?); both ends must use the same, so set the peer's compression to the range coder, or to none and use --compress none here"
+        `the peer's compressed datagrams do not decode with --compress ${context.compress}: the peer uses another compressor, and both ends must use the same: ` +
+        `${compressOptions(peerCompressors)}, or none on both ends`
       );
     case 'checksumMismatch':
       return "this end has --checksum and the peer's datagrams carry no matching ENet CRC-32: the peer uses no checksums (drop --checksum) or another checksum";
@@ -342,7 +369,11 @@ export class DropWatch {
   private loudTotalReported = 0;
   private lastReportAtMs: number | null = null;
 
-  constructor(private readonly context: DropHintContext) {}
+  /** `peerCompressors`: asked once per compression reason as it is announced (see {@link dropHint}). */
+  constructor(
+    private readonly context: DropHintContext,
+    private readonly peerCompressors: (reason: CompressedDropReason) => readonly CompressorName[] | null = () => null,
+  ) {}
 
   /** The lines to print for `counts` seen at `nowMs` (any monotonic ms). */
   observe(counts: DropCounts, nowMs: number): string[] {
@@ -355,7 +386,7 @@ export class DropWatch {
       loudTotal += counts[reason]!;
       if (this.announced.has(reason)) continue;
       this.announced.add(reason);
-      const hint = dropHint(reason, this.context, counts);
+      const hint = dropHint(reason, this.context, counts, isCompressedDropReason(reason) ? this.peerCompressors(reason) : null);
       lines.push(`dropped ${counts[reason]} datagram${counts[reason] === 1 ? '' : 's'} (${reason})${hint === null ? '' : `: ${hint}`}`);
     }
     if (lines.length > 0) {
@@ -379,7 +410,7 @@ export class DropWatch {
 
 /** Looks at the drop counters every {@link DROP_CHECK_INTERVAL_MS} and prints what DropWatch decides; returns a function that stops it and prints what is left. */
 export function watchDrops(udp: UdpHost, printer: EventPrinter, context: DropHintContext): () => void {
-  const watch = new DropWatch(context);
+  const watch = new DropWatch(context, (reason) => udp.peerCompressors(reason));
   const check = (): void => {
     for (const line of watch.observe(dropCounts(udp), performance.now())) printer.warning(line);
   };
