@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { VERSION } from '../version.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { registerNetworkCommands } from './commands/connect.js';
+import { registerProxyCommand } from './commands/proxy.js';
 import { diffCommand } from './commands/diff.js';
 import { parseHtmlWindow, type HtmlWindow } from './commands/html.js';
 import { reportCommand } from './commands/report.js';
@@ -89,7 +90,7 @@ function keepDashedValues(argv: readonly string[]): string[] {
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
-const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
+const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect', 'proxy'];
 
 export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<ExitCode> {
   const argv = keepDashedValues(givenArgv);
@@ -343,6 +344,7 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
       exitCode = code as ExitCode;
     },
   });
+  registerProxyCommand(parser, { io, interruptSignal: io.interruptSignal ?? (() => new AbortController().signal), usageFailed: () => failed, setExitCode: (code) => (exitCode = code as ExitCode) });
   const output = await new Promise<string>((resolve) => {
     void parser.parse([...argv], {}, (_error, _argv, text) => resolve(text));
   });

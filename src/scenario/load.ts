@@ -13,7 +13,7 @@ import { problemsOfIssue } from './issues.js';
 import { EVENT_PEER, type Action, type Bound, type DropReason, type Expectation, type LinkSetting, type LinkTarget, type LocatedExpectation, type PacketSize, type ReactionOn, type ScalarMeasure, type ScalarUnit, type Scenario, type ScenarioHost, type StatUnit, type TimelineEntry, type TrafficExpectation, type TrafficMeasure, type TrafficPhase, type Window } from './model.js';
 import { trafficUnit } from './measures.js';
 import { findPreset, LINK_PRESETS } from './presets.js';
-import { ACTION_NAMES, EXPECTATION_NAMES, REACTION_ACTION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
+import { ACTION_NAMES, EXPECTATION_NAMES, REACTION_ACTION_NAMES, STATISTICS, durationSchema, expectationSchema, hostSchema, linkSchema, scenarioSchema, timelineEntrySchema, type ScenarioParsed } from './schema.js';
 import { referenceProblems, unknownHostMessage, unknownIdMessage } from './references.js';
 import {
   DELIVERY_PACKET_MIN_BYTES,
@@ -319,6 +319,27 @@ function isMapAt(checker: Checker, path: readonly PathKey[]): boolean {
 }
 
 type Knobs = Record<string, unknown>;
+
+/**
+ * One link direction written on the command line (`enetsim proxy --link 'latency: 80ms, loss: 2%'`):
+ * a YAML flow mapping with the same keys, units and checks as a scenario's `links:` entry. Braces are
+ * optional. Problems name the flag as their file, e.g. `--link:1:12 ...`.
+ */
+export function loadLinkFlag(flag: string, text: string): { ok: true; config: LinkConfig } | { ok: false; problems: InputProblem[] } {
+  const trimmed = text.trim();
+  const source = new ScenarioSource(flag, trimmed.startsWith('{') ? trimmed : `{ ${trimmed} }`);
+  const syntax = source.syntaxProblems();
+  if (syntax.length > 0) return { ok: false, problems: syntax };
+  const expanded = source.toData();
+  if (!expanded.ok) return { ok: false, problems: [expanded.problem] };
+  const data = expanded.data ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: [source.problemAt([], 'a link is a mapping such as latency: 80ms, loss: 2%')] };
+  const validated = linkSchema.safeParse(data);
+  if (!validated.success) return { ok: false, problems: sortProblems(validated.error.issues.flatMap((issue) => problemsOfIssue(issue, source, linkSchema, data))) };
+  const checker = new Checker(source, { hosts: {} } as unknown as Parsed);
+  const config = buildLinkConfig(checker, validated.data as Knobs, []);
+  return checker.problems.length > 0 ? { ok: false, problems: sortProblems(checker.problems) } : { ok: true, config };
+}
 
 /** YAML link knobs → the simulator's LinkConfig (a preset first, then the knobs over it). */
 export function buildLinkConfig(checker: Checker, knobs: Knobs, path: PathKey[]): LinkConfig {
