@@ -1,13 +1,14 @@
 // The real-time proxy on loopback: real UdpHost endpoints (the TS ENet core on real sockets) talk through
 // UdpProxy in-process; the command line is checked by spawning the built binary.
 import { spawn, spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 
 import { proxyLinks } from '../../src/cli/commands/proxy.js';
 import { PacketFlag } from '../../src/enet/constants.js';
 import type { Peer } from '../../src/enet/peer.js';
-import { TimerHeap, UdpProxy, type ProxySummary } from '../../src/native/proxy.js';
+import { TimerHeap, UdpProxy, type ProxyEvent, type ProxySummary } from '../../src/native/proxy.js';
 import { UdpHost, type UdpHostEvent } from '../../src/native/udp.js';
 
 const CLI_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli/main.js');
@@ -33,10 +34,17 @@ async function startEchoServer(): Promise<{ udp: UdpHost; received: { remotePort
   return { udp, received, connectedPorts };
 }
 
-async function startProxy(serverPort: number, link: { link?: string; linkUp?: string; linkDown?: string } = {}, seed = 1): Promise<UdpProxy> {
+interface Bounds {
+  idleMs?: number;
+  maxClients?: number;
+  maxQueuedBytes?: number;
+  onEvent?: (event: ProxyEvent) => void;
+}
+
+async function startProxy(serverPort: number, link: { link?: string; linkUp?: string; linkDown?: string } = {}, seed = 1, bounds: Bounds = {}): Promise<UdpProxy> {
   const links = proxyLinks({ link: link.link ?? null, linkUp: link.linkUp ?? null, linkDown: link.linkDown ?? null, preset: null });
   if (!links.ok) throw new Error(links.message);
-  const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: serverPort }, linkUp: links.value.up, linkDown: links.value.down, seed });
+  const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: serverPort }, linkUp: links.value.up, linkDown: links.value.down, seed, ...bounds });
   cleanup.push(() => proxy.close());
   return proxy;
 }
@@ -178,6 +186,60 @@ describe('enetsim proxy on loopback', () => {
     expect(new Set(server.connectedPorts).size).toBe(2);
     expect([...server.connectedPorts].sort()).toEqual(proxy.upstreamPorts().sort());
     expect(proxy.summary().clients).toBe(2);
+  });
+});
+
+/** A plain UDP socket on loopback (not ENet): the bounds do not depend on what the datagrams say. */
+async function rawSocket(): Promise<{ socket: dgram.Socket; port: number; received: Buffer[] }> {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (data) => received.push(data));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+  cleanup.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  return { socket, port: socket.address().port, received };
+}
+
+describe('proxy bounds', () => {
+  test('idle mappings expire: a client silent for --idle-ms loses its mapping, and its next datagram opens a new one', { timeout: 20_000 }, async () => {
+    const server = await rawSocket();
+    const events: ProxyEvent[] = [];
+    const proxy = await startProxy(server.port, {}, 1, { idleMs: 100, onEvent: (event) => events.push(event) });
+    const client = await rawSocket();
+    client.socket.send('one', proxy.localAddress.port, '127.0.0.1');
+    expect(await eventually(() => server.received.length === 1)).toBe(true);
+    expect(await eventually(() => events.some((event) => event.type === 'expired'))).toBe(true);
+    expect(proxy.clientsMapped).toBe(0);
+    client.socket.send('two', proxy.localAddress.port, '127.0.0.1');
+    expect(await eventually(() => server.received.length === 2)).toBe(true);
+    expect(proxy.summary().clients).toBe(2);
+  });
+
+  test('--max-clients: datagrams from a client beyond the limit are dropped as clientLimit, with one refused event', { timeout: 20_000 }, async () => {
+    const server = await rawSocket();
+    const events: ProxyEvent[] = [];
+    const proxy = await startProxy(server.port, {}, 1, { maxClients: 1, onEvent: (event) => events.push(event) });
+    const first = await rawSocket();
+    const second = await rawSocket();
+    first.socket.send('first', proxy.localAddress.port, '127.0.0.1');
+    expect(await eventually(() => server.received.length === 1)).toBe(true);
+    second.socket.send('second a', proxy.localAddress.port, '127.0.0.1');
+    second.socket.send('second b', proxy.localAddress.port, '127.0.0.1');
+    expect(await eventually(() => proxy.summary().directions.up.dropped.clientLimit === 2)).toBe(true);
+    expect(server.received.map((data) => data.toString())).toEqual(['first']);
+    expect(events.filter((event) => event.type === 'refused')).toHaveLength(1);
+  });
+
+  test('--max-queued-bytes: datagrams that would hold more bytes for delay are dropped as proxyQueueFull', { timeout: 20_000 }, async () => {
+    const server = await rawSocket();
+    const proxy = await startProxy(server.port, { link: 'latency: 2s' }, 1, { maxQueuedBytes: 250 });
+    const client = await rawSocket();
+    for (let index = 0; index < 4; index += 1) client.socket.send(Buffer.alloc(100, index), proxy.localAddress.port, '127.0.0.1');
+    expect(await eventually(() => proxy.summary().directions.up.datagramsIn === 4)).toBe(true);
+    const up = proxy.summary().directions.up;
+    // 250 bytes hold two 100-byte datagrams; the third and fourth arrive while both wait out the 2 s.
+    expect(up.dropped.proxyQueueFull).toBe(2);
+    expect(up.delayed).toBe(2);
+    expect(await eventually(() => server.received.length === 2)).toBe(true);
   });
 });
 
