@@ -1,9 +1,9 @@
 // enetsim's command line: yargs commands over injected IO, so tests run it in-process.
 import os from 'node:os';
-import yargs from 'yargs';
 import { VERSION } from '../version.js';
 // Only what --help and the flag checks need is imported here; each command's module is imported by
-// its handler when that command runs (`enetsim --version` loads no scenario, sweep or UDP code).
+// its handler when that command runs (`enetsim --version` loads no scenario, sweep or UDP code), and
+// yargs itself when there is a command line to parse.
 import { CONNECT_COMMAND, CONNECT_DESCRIPTION, SERVE_COMMAND, SERVE_DESCRIPTION } from './commands/network-commands.js';
 import { parseHtmlWindow, type HtmlWindow } from './commands/html-window.js';
 import { SCENARIO_FILE_BYTES_MAX, SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
@@ -100,6 +100,12 @@ function skipHelpCache(parser: unknown): void {
 const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect'];
 
 export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<ExitCode> {
+  // `enetsim --version` alone is answered without the parser, as yargs would (its text and exit 0):
+  // setting up yargs and every command's flags is most of the start-up, for output nobody asked for.
+  if (givenArgv.length === 1 && givenArgv[0] === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
   const argv = keepDashedValues(givenArgv);
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
@@ -109,6 +115,7 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
   }
   let exitCode: ExitCode = ExitCode.ok;
   let failed = false;
+  const { default: yargs } = await import('yargs');
   const parser = yargs([...argv])
     .scriptName('enetsim')
     .usage('enetsim: a deterministic network-conditions simulator and test harness for ENet\n\nUsage: $0 <command> [options]')
