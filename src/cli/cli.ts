@@ -1,23 +1,16 @@
 // enetsim's command line: yargs commands over injected IO, so tests run it in-process.
 import os from 'node:os';
-import yargs from 'yargs';
 import { VERSION } from '../version.js';
-import { conformanceCommand } from './commands/conformance.js';
-import { registerNetworkCommands } from './commands/connect.js';
-import { registerProxyCommand } from './commands/proxy.js';
-import { diffCommand } from './commands/diff.js';
-import { parseHtmlWindow, type HtmlWindow } from './commands/html.js';
-import { reportCommand } from './commands/report.js';
-import { budgetProblems, libenetPathFrom, runCommand, loadAll, printProblems, runLimits, SCENARIO_FILE_BYTES_MAX } from './commands/run.js';
-import { SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
+// Only what --help and the flag checks need is imported here; each command's module is imported by
+// its handler when that command runs (`enetsim --version` loads no scenario, sweep or UDP code), and
+// yargs itself when there is a command line to parse.
+import { CONNECT_COMMAND, CONNECT_DESCRIPTION, PROXY_COMMAND, PROXY_DESCRIPTION, SERVE_COMMAND, SERVE_DESCRIPTION } from './commands/network-commands.js';
+import { parseHtmlWindow, type HtmlWindow } from './commands/html-window.js';
+import { SCENARIO_FILE_BYTES_MAX, SCENARIO_FILES_MAX, WALK_DEPTH_MAX, WALK_ENTRIES_MAX } from './commands/files.js';
 import { BUDGET_LIMITS_DEFAULT, BUDGET_SCALE_MAX, BUDGET_SCALE_MIN, formatBytes, formatCount } from '../scenario/budget.js';
 import type { CliIo } from './io.js';
-import { REPORTER_NAMES, type ReporterName } from './reporters/index.js';
-import { LINK_PRESETS } from '../scenario/presets.js';
-import { scenarioJsonSchema } from '../scenario/schema.js';
-import { mergeCommand, sweepCommand } from './commands/sweep.js';
-import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format.js';
-import { sweepJsonSchema } from '../sweep/schema.js';
+import { REPORTER_NAMES, type ReporterName } from './reporters/names.js';
+import { SWEEP_FORMATS, type SweepFormat } from '../sweep/format-names.js';
 import { didYouMean } from '../scenario/units.js';
 import { parsePlotNames, type PeerStatisticName } from './commands/plot.js';
 
@@ -45,7 +38,8 @@ export const ExitCode = { ok: 0, assertionFailed: 1, invalidInput: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** `validate` refuses what `run` would refuse before running: input problems and scenarios over the budget. */
-function validateCommand(patterns: string[], budgetScale: number, io: CliIo): ExitCode {
+async function validateCommand(patterns: string[], budgetScale: number, io: CliIo): Promise<ExitCode> {
+  const { budgetProblems, loadAll, printProblems, runLimits } = await import('./commands/run.js');
   const loaded = loadAll(patterns, io);
   if (!loaded.ok) {
     printProblems(loaded.problems, io);
@@ -60,7 +54,8 @@ function validateCommand(patterns: string[], budgetScale: number, io: CliIo): Ex
   return ExitCode.ok;
 }
 
-function presetsCommand(io: CliIo): ExitCode {
+async function presetsCommand(io: CliIo): Promise<ExitCode> {
+  const { LINK_PRESETS } = await import('../scenario/presets.js');
   for (const preset of LINK_PRESETS) {
     io.stdout(`${preset.name}\n  ${preset.description}\n  values: ${JSON.stringify(preset.config)}\n  source: ${preset.source}\n`);
   }
@@ -87,12 +82,30 @@ function keepDashedValues(argv: readonly string[]): string[] {
 }
 
 /**
+ * yargs lays out a command's whole help text each time the command runs, to have it ready should the
+ * command fail later; ours never prints it then (.fail below writes one line), and the layout (every
+ * word measured and wrapped) costs about a tenth of a short run's CPU. This skips it. It reaches into
+ * yargs' internals, so it does nothing if they change: --help itself lays the text out afresh.
+ */
+function skipHelpCache(parser: unknown): void {
+  const internal = parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
+/**
  * Runs the enetsim command line with `argv` (without the node and script paths) and returns the
  * exit code. Nothing here touches `process`: main.ts passes the streams, files and colour choice.
  */
 const COMMANDS = ['run', 'report', 'sweep', 'merge', 'diff', 'conformance', 'validate', 'schema', 'presets', 'serve', 'connect', 'proxy'];
 
 export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<ExitCode> {
+  // `enetsim --version` alone is answered without the parser, as yargs would (its text and exit 0):
+  // setting up yargs and every command's flags is most of the start-up, for output nobody asked for.
+  if (givenArgv.length === 1 && givenArgv[0] === '--version') {
+    io.stdout(`${VERSION}\n`);
+    return ExitCode.ok;
+  }
   const argv = keepDashedValues(givenArgv);
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)) {
@@ -102,6 +115,7 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
   }
   let exitCode: ExitCode = ExitCode.ok;
   let failed = false;
+  const { default: yargs } = await import('yargs');
   const parser = yargs([...argv])
     .scriptName('enetsim')
     .usage('enetsim: a deterministic network-conditions simulator and test harness for ENet\n\nUsage: $0 <command> [options]')
@@ -152,13 +166,14 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
             }
             return true;
           }),
-      (args) => {
+      async (args) => {
         if (failed) return;
         if ((args.files ?? []).length === 0) {
           io.stderr('enetsim: run needs at least one scenario file (a path, a directory or a glob such as scenarios/**/*.yaml)\n');
           exitCode = ExitCode.invalidInput;
           return;
         }
+        const { libenetPathFrom, runCommand, runLimits } = await import('./commands/run.js');
         exitCode = runCommand(
           {
             patterns: args.files ?? [],
@@ -201,8 +216,9 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
             }
             return true;
           }),
-      (args) => {
+      async (args) => {
         if (failed) return;
+        const { reportCommand } = await import('./commands/report.js');
         exitCode = reportCommand({ trace: args.trace!, html: args.html, htmlWindow: htmlWindowOf(args['html-window']) }, io);
       },
     )
@@ -214,8 +230,9 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
           .positional('files', { type: 'string', array: true })
           .option('seed', { type: 'number', describe: 'override the scenario seed' })
           .option('libenet', { type: 'string', describe: 'run this libenet build instead of the system\'s: an install prefix, a source tree built in place, or libenet.so itself (default: $ENETSIM_LIBENET, else Debian\'s libenet-dev); see docs/libenet.md' }),
-      (args) => {
+      async (args) => {
         if (failed) return;
+        const [{ diffCommand }, { libenetPathFrom }] = await Promise.all([import('./commands/diff.js'), import('./commands/run.js')]);
         exitCode = diffCommand(args.files ?? [], args.seed ?? null, io, libenetPathFrom(args.libenet, io));
       },
     )
@@ -236,6 +253,7 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
           }),
       async (args) => {
         if (failed) return;
+        const [{ conformanceCommand }, { libenetPathFrom }] = await Promise.all([import('./commands/conformance.js'), import('./commands/run.js')]);
         exitCode = await conformanceCommand({ seedCount: args.seeds, firstSeed: args.from, jobs: args.jobs, libenetPath: libenetPathFrom(args.libenet, io) }, io);
       },
     )
@@ -251,9 +269,9 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
             if (Array.isArray(scale) || !(scale >= BUDGET_SCALE_MIN && scale <= BUDGET_SCALE_MAX)) throw new Error(`--budget-scale must be a number from ${BUDGET_SCALE_MIN} to ${BUDGET_SCALE_MAX}`);
             return true;
           }),
-      (args) => {
+      async (args) => {
         if (failed) return;
-        exitCode = validateCommand(args.files ?? [], args['budget-scale'], io);
+        exitCode = await validateCommand(args.files ?? [], args['budget-scale'], io);
       },
     )
     .command(
@@ -285,6 +303,7 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
           }),
       async (args) => {
         if (failed) return;
+        const { sweepCommand } = await import('./commands/sweep.js');
         const shard = args.shard === undefined ? null : { index: Number(args.shard.split('/')[0]), count: Number(args.shard.split('/')[1]) };
         exitCode = await sweepCommand(
           { file: args.file!, sets: args.set ?? [], seeds: args.seeds ?? null, jobs: args.jobs, shard, format: args.format, out: args.out ?? null, html: args.html ?? null, curves: args.curves, quiet: args.quiet },
@@ -308,8 +327,9 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
             }
             return true;
           }),
-      (args) => {
+      async (args) => {
         if (failed) return;
+        const { mergeCommand } = await import('./commands/sweep.js');
         exitCode = mergeCommand({ files: args.files ?? [], format: args.format, out: args.out ?? null, html: args.html ?? null, quiet: args.quiet }, io);
       },
     )
@@ -317,17 +337,18 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
       'schema',
       'print the JSON Schema of scenarios, or with --sweep of sweep files (for editors: yaml-language-server)',
       (command) => command.option('sweep', { type: 'boolean', default: false, describe: 'the sweep file schema instead' }),
-      (args) => {
-        io.stdout(`${JSON.stringify(args.sweep ? sweepJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+      async (args) => {
+        const schema = args.sweep ? (await import('../sweep/schema.js')).sweepJsonSchema() : (await import('../scenario/schema.js')).scenarioJsonSchema();
+        io.stdout(`${JSON.stringify(schema, null, 2)}\n`);
       },
     )
-    .command('presets', 'list the named link presets with their values and sources', {}, () => {
-      exitCode = presetsCommand(io);
+    .command('presets', 'list the named link presets with their values and sources', {}, async () => {
+      exitCode = await presetsCommand(io);
     })
     .version(VERSION)
     .help()
     .strict()
-    .demandCommand(1, 'give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)')
+    .demandCommand(1, 'give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve, connect or proxy (see --help)')
     .wrap(Math.min(100, 100))
     .exitProcess(false)
     .fail((message, error) => {
@@ -336,15 +357,32 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
       failed = true;
       io.stderr(`enetsim: ${message ?? error?.message ?? 'invalid arguments'}\nRun "enetsim --help" for usage.\n`);
     });
-  registerNetworkCommands(parser, {
-    io,
-    interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
-    usageFailed: () => failed,
-    setExitCode: (code) => {
-      exitCode = code as ExitCode;
-    },
-  });
-  registerProxyCommand(parser, { io, interruptSignal: io.interruptSignal ?? (() => new AbortController().signal), usageFailed: () => failed, setExitCode: (code) => (exitCode = code as ExitCode) });
+  // serve, connect and proxy bring their flags with their modules (UDP, compressors, the ENet core, the
+  // link model): they are loaded only when one of them runs; otherwise --help lists them by name and description.
+  const commandName = argv.find((word) => !word.startsWith('-'));
+  if (commandName === 'serve' || commandName === 'connect') {
+    const { registerNetworkCommands } = await import('./commands/connect.js');
+    registerNetworkCommands(parser, {
+      io,
+      interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
+      usageFailed: () => failed,
+      setExitCode: (code) => {
+        exitCode = code as ExitCode;
+      },
+    });
+  } else parser.command(SERVE_COMMAND, SERVE_DESCRIPTION).command(CONNECT_COMMAND, CONNECT_DESCRIPTION);
+  if (commandName === 'proxy') {
+    const { registerProxyCommand } = await import('./commands/proxy.js');
+    registerProxyCommand(parser, {
+      io,
+      interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
+      usageFailed: () => failed,
+      setExitCode: (code) => {
+        exitCode = code as ExitCode;
+      },
+    });
+  } else parser.command(PROXY_COMMAND, PROXY_DESCRIPTION);
+  skipHelpCache(parser);
   const output = await new Promise<string>((resolve) => {
     void parser.parse([...argv], {}, (_error, _argv, text) => resolve(text));
   });

@@ -3,8 +3,8 @@ import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 import { formatValue, type MeasureResult, type SweepReport } from './report.js';
 
-export type SweepFormat = 'table' | 'csv' | 'json' | 'markdown';
-export const SWEEP_FORMATS: readonly SweepFormat[] = ['table', 'csv', 'json', 'markdown'];
+export { SWEEP_FORMATS, type SweepFormat } from './format-names.js';
+import type { SweepFormat } from './format-names.js';
 
 /** The index of the variant with the best mean per measure (ties: the first), or null when none has a value. */
 function bestVariant(report: SweepReport, measureIndex: number): number | null {

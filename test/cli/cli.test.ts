@@ -483,7 +483,7 @@ describe('usage errors', () => {
 
   it('no command at all exits 2 and names the commands', async () => {
     const run = await runWith(scenarioIo(), []);
-    expect(run.err).toContain('enetsim: give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve or connect (see --help)');
+    expect(run.err).toContain('enetsim: give a command: run, report, sweep, merge, validate, schema, presets, diff, conformance, serve, connect or proxy (see --help)');
     expect(run.out).toBe('');
     expect(run.code).toBe(2);
   });

@@ -2,6 +2,7 @@
 // server, for instance): connect, optionally send one packet, print what comes back, disconnect.
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { CONNECT_COMMAND, CONNECT_DESCRIPTION } from './network-commands.js';
 
 import { PacketFlag, Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
 import type { Peer } from '../../enet/peer.js';
@@ -356,8 +357,8 @@ function sendPayload(udp: UdpHost, printer: EventPrinter, peer: Peer, payload: U
 export function registerConnectCommand<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   const d = CONNECT_DEFAULTS;
   return parser.command(
-    'connect <target>',
-    'connect to an ENet server over UDP, send a packet, print what comes back (an ENet netcat); a Godot server needs --godot 3 or --godot 4',
+    CONNECT_COMMAND,
+    CONNECT_DESCRIPTION,
     (command) =>
       command
         .positional('target', { type: 'string', describe: 'HOST:PORT (IPv6 as [::1]:7777)' })

@@ -12,6 +12,8 @@ export const WALK_ENTRIES_MAX = 20_000;
 export const WALK_DEPTH_MAX = 16;
 /** Scenario files one command line may name, after expansion. */
 export const SCENARIO_FILES_MAX = 1_000;
+/** The largest scenario file read, checked before reading (a scenario is a page of YAML, not a data set). */
+export const SCENARIO_FILE_BYTES_MAX = 1024 * 1024;
 
 function globToRegExp(pattern: string): RegExp {
   let source = '';

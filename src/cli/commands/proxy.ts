@@ -10,6 +10,7 @@ import { findPreset, LINK_PRESETS } from '../../scenario/presets.js';
 import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
+import { PROXY_COMMAND, PROXY_DESCRIPTION } from './network-commands.js';
 
 /** Options of `enetsim proxy`, as given on the command line (links still text). */
 export interface ProxyOptions {
@@ -231,8 +232,8 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
 export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   const d = PROXY_COMMAND_DEFAULTS;
   return parser.command(
-    'proxy',
-    'forward UDP between real ENet clients and a server through the link model, in real time (Ctrl-C prints the summary)',
+    PROXY_COMMAND,
+    PROXY_DESCRIPTION,
     (command) =>
       command
         .option('listen', { type: 'string', demandOption: true, describe: 'HOST:PORT clients send to (an IP address; loopback unless you name another; port 0 = any free one)' })

@@ -9,7 +9,7 @@ import type { ProtocolProfile } from '../../enet/constants.js';
 import { defaultSimulationLimits, type Simulation } from '../../sim/simulation.js';
 import type { CliIo } from '../io.js';
 import { openOutput, OutputFailed, writeOutput, type Output as GenericOutput } from '../output.js';
-import { render, type ReporterName } from '../reporters/index.js';
+import { render, REPORTERS_SHOWING_TRACE_HASHES, type ReporterName } from '../reporters/index.js';
 import type { AssertionResult, InputProblem, RunReport, ScenarioError, ScenarioResult } from '../result.js';
 import { check, labelOf, type CheckResult } from '../../scenario/assertions.js';
 import { BUDGET_LIMITS_DEFAULT, checkBudget, scaleLimits, type BudgetLimits } from '../../scenario/budget.js';
@@ -25,7 +25,7 @@ import type { DatagramTraceEvent } from '../../trace/trace.js';
 import { plotRun, type PeerStatisticName } from './plot.js';
 import { HtmlReportCollector, type HtmlWindow } from './html.js';
 import { renderRunReport } from '../../report/run-report.js';
-import { expandFiles, overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
+import { expandFiles, SCENARIO_FILE_BYTES_MAX, overwriteMessage, overwrittenInput, sameFile, type InputFile } from './files.js';
 import { applyOverrides, flatten, parseSet, type Override } from '../../sweep/override.js';
 
 /** Where each seed's run goes besides the report: the trace, the capture, the HTML report's collector. */
@@ -199,8 +199,7 @@ export function needsLibenet(scenarios: readonly Scenario[], options: Pick<RunOp
 
 export type LoadedScenarios = { ok: true; scenarios: Scenario[] } | { ok: false; problems: InputProblem[] };
 
-/** The largest scenario file read, checked before reading (a scenario is a page of YAML, not a data set). */
-export const SCENARIO_FILE_BYTES_MAX = 1024 * 1024;
+export { SCENARIO_FILE_BYTES_MAX } from './files.js';
 
 type ReadResult = { ok: true; text: string } | { ok: false; problem: InputProblem };
 
@@ -321,8 +320,28 @@ function writePcap(output: Output, scenario: Scenario, seed: number, sim: Simula
 // ---- running ---------------------------------------------------------------------------------------
 
 type SeedRun =
-  | { kind: 'finished'; seed: number; checks: CheckResult[]; traceHash: string }
-  | { kind: 'stopped'; seed: number; error: ScenarioError; traceHash: string };
+  | { kind: 'finished'; seed: number; checks: CheckResult[]; traceHash: string | null }
+  | { kind: 'stopped'; seed: number; error: ScenarioError; traceHash: string | null };
+
+/**
+ * Whether anything this run writes shows a trace hash: the JSON and JUnit reports, --trace and
+ * --html. Only then is the hash computed (it reads every trace event once); the pretty and GitHub
+ * reports do not print it.
+ */
+function traceHashWanted(options: Pick<RunOptions, 'reporter'>, sinks: RunSinks): boolean {
+  return REPORTERS_SHOWING_TRACE_HASHES.includes(options.reporter) || sinks.trace !== null || sinks.html !== null;
+}
+
+/**
+ * The seeds' trace hashes, for a report that shows them. They exist only when {@link traceHashWanted}
+ * said so; reading them otherwise is a bug (a reporter that shows hashes but is not listed in
+ * REPORTERS_SHOWING_TRACE_HASHES), said so rather than answered with hashes never computed.
+ */
+function traceHashesOf(runs: readonly SeedRun[]): string[] {
+  const hashes = runs.map((run) => run.traceHash);
+  if (hashes.some((hash) => hash === null)) throw new Error('trace hashes read, but this run did not compute them: list the reporter in REPORTERS_SHOWING_TRACE_HASHES');
+  return hashes as string[];
+}
 
 /** Each limit in words, with its value: what a person reads in the ERROR line. */
 const LIMIT_WORDS: Record<SimulationLimitName, (limits: SimulationLimits) => string> = {
@@ -344,8 +363,8 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   const { sim, idTimesMs } = compileScenario(scenario, { seed, limits: options.limits.simulation, ...hostFactories(options, libenet), ...(pcap !== null ? { keepDatagramBytes: true } : {}) });
   const result = sim.run(scenario.durationMs);
   sim.destroy();
-  const traceHash = sim.trace.hash();
-  if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash);
+  const traceHash = traceHashWanted(options, sinks) ? sim.trace.hash() : null;
+  if (trace !== null) writeTrace(trace, scenario, seed, sim, traceHash!);
   if (pcap !== null) writePcap(pcap, scenario, seed, sim);
   const commentary = commentaryStream(options, io);
   if (options.explain) commentary(narrate(scenario, sim));
@@ -356,7 +375,7 @@ function runSeed(scenario: Scenario, seed: number, options: RunOptions, sinks: R
   }
   const offerHtml = (checks: CheckResult[] | null, stoppedMessage: string | null): void => {
     const implementation = implementationLabel(scenario, options, libenet);
-    html?.offer({ scenario, seed, events: sim.trace.events, checks, stoppedMessage, traceHash, reproduce: reproduceCommand(scenario, seed, options), implementation });
+    html?.offer({ scenario, seed, events: sim.trace.events, checks, stoppedMessage, traceHash: traceHash!, reproduce: reproduceCommand(scenario, seed, options), implementation });
   };
   if (isSimulationLimit(result.stoppedBy)) {
     const error = limitError(scenario, seed, result.stoppedBy, result.nowMs, options.limits.simulation);
@@ -456,7 +475,9 @@ export function runScenario(scenario: Scenario, options: RunOptions, io: CliIo, 
     durationMs: scenario.durationMs,
     simulatedMs: stopped?.error.reachedMs ?? scenario.durationMs,
     wallMs: io.wallClockMs() - startedMs,
-    traceHashes: runs.map((run) => run.traceHash),
+    get traceHashes() {
+      return traceHashesOf(runs);
+    },
     reproduce: reproduceSeed === undefined ? null : reproduceCommand(scenario, reproduceSeed, options),
     error: stopped?.error ?? null,
   };

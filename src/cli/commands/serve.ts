@@ -1,6 +1,7 @@
 // `enetsim serve`: an ENet host on a real UDP socket that prints every event and can echo every
 // packet back. Also the event printer `enetsim connect` shares.
 import type { Argv } from 'yargs';
+import { SERVE_COMMAND, SERVE_DESCRIPTION } from './network-commands.js';
 
 import { Defaults, PeerState, Protocol, PROTOCOL_PROFILES, type ProtocolProfile } from '../../enet/constants.js';
 import { crc32 } from '../../enet/crc32.js';
@@ -669,8 +670,8 @@ function echo(udp: UdpHost, printer: EventPrinter, godot: GodotLayout | null, id
 export function registerServeCommand<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   const d = SERVE_DEFAULTS;
   return parser.command(
-    'serve',
-    'run an ENet host on a real UDP socket and print its events (Ctrl-C disconnects peers and exits)',
+    SERVE_COMMAND,
+    SERVE_DESCRIPTION,
     (command) =>
       command
         .option('port', { type: 'number', demandOption: true, describe: 'UDP port to listen on (0 = any free port)' })

@@ -1,6 +1,7 @@
 // The reporters, chosen by name (`--reporter`). Each returns the whole report as a string; the caller
 // writes it and decides colour from its stream.
 import type { RunReport } from '../result.js';
+import { REPORTER_NAMES, type ReporterName } from './names.js';
 import { renderGithub } from './github.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
@@ -13,11 +14,7 @@ export { renderJunit } from './junit.js';
 export { renderPretty } from './pretty.js';
 export type { PrettyOptions } from './pretty.js';
 
-/** Every reporter name, in the order `--help` lists them (for yargs `choices`). */
-export const REPORTER_NAMES = ['pretty', 'json', 'junit', 'github'] as const satisfies readonly ReporterName[];
-
-/** A reporter's name as the user types it. */
-export type ReporterName = 'pretty' | 'json' | 'junit' | 'github';
+export { REPORTER_NAMES, REPORTERS_SHOWING_TRACE_HASHES, type ReporterName } from './names.js';
 
 /** Options for {@link render}; only the pretty reporter reads them, the others are fixed formats. */
 export type RenderOptions = PrettyOptions;
