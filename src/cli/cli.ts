@@ -360,27 +360,21 @@ export async function runCli(givenArgv: readonly string[], io: CliIo): Promise<E
   // serve, connect and proxy bring their flags with their modules (UDP, compressors, the ENet core, the
   // link model): they are loaded only when one of them runs; otherwise --help lists them by name and description.
   const commandName = argv.find((word) => !word.startsWith('-'));
+  const networkContext = {
+    io,
+    interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
+    usageFailed: () => failed,
+    setExitCode: (code: number) => {
+      exitCode = code as ExitCode;
+    },
+  };
   if (commandName === 'serve' || commandName === 'connect') {
     const { registerNetworkCommands } = await import('./commands/connect.js');
-    registerNetworkCommands(parser, {
-      io,
-      interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
-      usageFailed: () => failed,
-      setExitCode: (code) => {
-        exitCode = code as ExitCode;
-      },
-    });
+    registerNetworkCommands(parser, networkContext);
   } else parser.command(SERVE_COMMAND, SERVE_DESCRIPTION).command(CONNECT_COMMAND, CONNECT_DESCRIPTION);
   if (commandName === 'proxy') {
     const { registerProxyCommand } = await import('./commands/proxy.js');
-    registerProxyCommand(parser, {
-      io,
-      interruptSignal: io.interruptSignal ?? (() => new AbortController().signal),
-      usageFailed: () => failed,
-      setExitCode: (code) => {
-        exitCode = code as ExitCode;
-      },
-    });
+    registerProxyCommand(parser, networkContext);
   } else parser.command(PROXY_COMMAND, PROXY_DESCRIPTION);
   skipHelpCache(parser);
   const output = await new Promise<string>((resolve) => {
