@@ -7,7 +7,7 @@ import { decodeDatagram } from '../enet/codec.js';
 import type { ResolvedLinkConfig } from '../sim/link-config.js';
 import { Link, type LinkDelivery, type LinkDropReason } from '../sim/link.js';
 import { RandomStream } from '../sim/random.js';
-import { addressFamily, isLoopbackAddress, type SocketAddress } from './udp.js';
+import { addressFamily, bindSocket, isLoopbackAddress, type SocketAddress } from './udp.js';
 
 /** client→server is `up`, server→client is `down`. */
 export type ProxyDirection = 'up' | 'down';
@@ -331,7 +331,8 @@ export class UdpProxy {
   private readonly accuracySamplesMs: number[] = [];
   private accuracyCount = 0;
   private accuracyMaxMs = Number.NEGATIVE_INFINITY;
-  private readonly observers: { session: Session }[] = [];
+  /** Every client session opened, expired ones included, for the summary. */
+  private readonly sessionsEver: Session[] = [];
   private clientCount = 0;
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -431,7 +432,7 @@ export class UdpProxy {
       closed: false,
     };
     this.sessions.set(key, session);
-    this.observers.push({ session });
+    this.sessionsEver.push(session);
     upstream.on('message', (data, remote) => {
       if (session.closed || remote.port !== this.options.target.port || remote.address !== this.options.target.address) return;
       this.handleDatagram(session, 'down', new Uint8Array(data.buffer, data.byteOffset, data.length));
@@ -575,7 +576,7 @@ export class UdpProxy {
       clients: this.clientCount,
       directions: { up: structuredClone(this.stats.up), down: structuredClone(this.stats.down) },
       accuracy: { count: this.accuracyCount, p50Ms: percentile(0.5), p99Ms: percentile(0.99), maxMs: this.accuracyCount === 0 ? null : round3(this.accuracyMaxMs) },
-      connections: this.observers.map(({ session }) => ({ client: session.index, address: session.client.address, port: session.client.port, enet: session.enet.observation() })),
+      connections: this.sessionsEver.map((session) => ({ client: session.index, address: session.client.address, port: session.client.port, enet: session.enet.observation() })),
     };
   }
 
@@ -588,18 +589,4 @@ export class UdpProxy {
     for (const session of [...this.sessions.values()]) this.closeSession(session);
     await new Promise<void>((resolve) => this.listenSocket.close(() => resolve()));
   }
-}
-
-function bindSocket(socket: dgram.Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      socket.close();
-      reject(new Error(`cannot bind UDP ${address.includes(':') ? `[${address}]` : address}:${port}: ${error.message}`));
-    };
-    socket.once('error', onError);
-    socket.bind(port, address, () => {
-      socket.removeListener('error', onError);
-      resolve();
-    });
-  });
 }

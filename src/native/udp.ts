@@ -677,7 +677,8 @@ function createCoreHost(options: UdpHostOptions, peerCount: number, receiveBuffe
   return host;
 }
 
-function bindSocket(socket: dgram.Socket, address: string, port: number): Promise<void> {
+/** Binds `socket` to address:port, or rejects with a message naming the endpoint (and closes the socket). */
+export function bindSocket(socket: dgram.Socket, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => {
       socket.close();
