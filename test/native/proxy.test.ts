@@ -379,6 +379,13 @@ timeline:
     expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', reason: 'duration', seed: 3 });
   });
 
+  test("--link and --link-down apply over the scenario's links", { timeout: 20_000 }, async () => {
+    const file = writeScenario('name: lossy\nduration: 100ms\nhosts: { server: {}, client: {} }\nlinks:\n  client<->server: { latency: 20ms, loss: 10% }\n');
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', scenario: file, link: 'loss: 0%', linkDown: 'latency: 5ms' });
+    expect(await proxy.done).toBe(0);
+    expect(proxy.lines[0]).toMatchObject({ event: 'listening', linkUp: { latencyMs: 20, loss: { model: 'bernoulli', percent: 0 } }, linkDown: { latencyMs: 5, loss: { model: 'bernoulli', percent: 0 } } });
+  });
+
   test('a scenario with an action the proxy cannot run exits 2 with its file:line:col, from the built command line', () => {
     const file = writeScenario('name: bad\nduration: 5s\nhosts: { server: {}, client: {} }\ntimeline:\n  - at: 1s\n    crash: { host: server }\n');
     const result = spawnSync(process.execPath, [CLI_PATH, 'proxy', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:7777', '--scenario', file], { encoding: 'utf8' });

@@ -11,6 +11,7 @@ import { loadProxyScenario, type ProxyScenario } from './proxy-scenario.js';
 import { addressFamily, isLoopbackAddress, parseHostPort, resolveHostAddress, type SocketAddress } from '../../native/udp.js';
 import { loadLinkFlag } from '../../scenario/load.js';
 import { findPreset, LINK_PRESETS } from '../../scenario/presets.js';
+import type { InputProblem } from '../../scenario/problem.js';
 import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
@@ -69,14 +70,17 @@ function linkFlag(flag: string, text: string | null): Checked<LinkConfig> {
   return { ok: true, value: loaded.config };
 }
 
-/** The flags as changes at 0 ms: preset and --link under both directions (as a scenario's `default`), then --link-up / --link-down. */
+/**
+ * The flags as changes at 0 ms, merged over both directions (and over a scenario's links): the preset,
+ * then --link, then --link-up / --link-down over their direction.
+ */
 export function proxyLinkChanges(options: Pick<ProxyOptions, 'link' | 'linkUp' | 'linkDown' | 'preset'>): Checked<ProxyNetworkChange[]> {
   const settings: ProxyLinkSetting[] = [];
   if (options.preset !== null) {
     const preset = findPreset(options.preset);
-    if (preset !== undefined) settings.push({ target: 'default', config: structuredClone(preset.config) });
+    if (preset !== undefined) settings.push({ target: 'both', config: structuredClone(preset.config) });
   }
-  for (const [target, flag, text] of [['default', '--link', options.link], ['up', '--link-up', options.linkUp], ['down', '--link-down', options.linkDown]] as const) {
+  for (const [target, flag, text] of [['both', '--link', options.link], ['up', '--link-up', options.linkUp], ['down', '--link-down', options.linkDown]] as const) {
     if (text === null) continue;
     const loaded = linkFlag(flag, text);
     if (!loaded.ok) return loaded;
@@ -204,8 +208,8 @@ function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: n
   printer.line('network', { source, atMs, ...(extra.dueAtMs !== undefined ? { dueAtMs: extra.dueAtMs } : {}), action: label, ...(extra.where !== undefined ? { where: extra.where } : {}), change: extra.change }, `${source} ${atMs} ms  ${label}${where}`);
 }
 
-function printScenarioProblems(io: NetworkIo, problems: readonly { position: unknown }[], formatted: string[]): number {
-  for (const text of formatted) io.stderr(`${text}\n`);
+function printScenarioProblems(io: NetworkIo, problems: readonly InputProblem[]): number {
+  for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
   io.stderr(`enetsim proxy: ${problems.length} problem${problems.length === 1 ? '' : 's'} in --scenario; nothing was run\n`);
   return NetworkExitCode.invalidInput;
 }
@@ -242,7 +246,7 @@ function prepare(options: ProxyOptions, io: NetworkIo): { ok: true; scenario: Pr
   let scenario: ProxyScenario | null = null;
   if (options.scenario !== null) {
     const loaded = loadProxyScenario(options.scenario);
-    if (!loaded.ok) return { ok: false, code: printScenarioProblems(io, loaded.problems, loaded.problems.map(formatProblem)) };
+    if (!loaded.ok) return { ok: false, code: printScenarioProblems(io, loaded.problems) };
     scenario = loaded.scenario;
   }
   const flagChanges = proxyLinkChanges(options);
