@@ -30,6 +30,8 @@ export interface ProxyScenario {
   timeline: ProxyTimelineEntry[];
   /** How many `expect:` entries the scenario has (checked only with --expect). */
   expectationCount: number;
+  /** Settings written under a host (`hosts.server.checksum`...): they describe ENet hosts the proxy does not run. */
+  unusedHostSettings: string[];
 }
 
 export type ProxyScenarioResult = { ok: true; scenario: ProxyScenario } | { ok: false; problems: InputProblem[] };
@@ -103,8 +105,17 @@ export function translateScenario(scenario: Scenario, source: ScenarioSource): P
       initial: scenario.links.length === 0 ? [] : [linkChange(scenario.links, directionOf, 0)],
       timeline,
       expectationCount: scenario.expectations.length,
+      unusedHostSettings: hostSettings(source),
     },
   };
+}
+
+/** `hosts.NAME.KEY` for every key written under a host, in file order. */
+function hostSettings(source: ScenarioSource): string[] {
+  const data = source.toData();
+  if (!data.ok) return [];
+  const hosts = (data.data as { hosts?: Record<string, unknown> }).hosts ?? {};
+  return Object.entries(hosts).flatMap(([name, settings]) => (settings !== null && typeof settings === 'object' ? Object.keys(settings).map((key) => `hosts.${name}.${key}`) : []));
 }
 
 function targetOf(target: LinkTarget, directionOf: (from: string) => ProxyDirection): ProxyLinkTarget {

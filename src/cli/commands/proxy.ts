@@ -316,7 +316,9 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
       { file: scenario.file, name: scenario.name, clientHost: scenario.clientHost, actions: scenario.timeline.length, durationMs: scenario.durationMs },
       `scenario ${scenario.file} '${scenario.name}': ${scenario.timeline.length} network action${scenario.timeline.length === 1 ? '' : 's'} on the wall clock; host '${scenario.clientHost}' stands for every client, 'server' is ${formatEndpoint(targetAddress)}`,
     );
-    if (scenario.expectationCount > 0) printer.warning(`the scenario's ${scenario.expectationCount} expectation${scenario.expectationCount === 1 ? '' : 's'} (expect:) are not checked unless --expect is given`);
+    const count = scenario.expectationCount;
+    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked unless --expect is given`);
+    if (scenario.unusedHostSettings.length > 0) printer.warning(`${scenario.unusedHostSettings.join(', ')}: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used`);
     timeline = runTimeline(proxy, printer, scenario.timeline);
   }
   let control: ControlServer | null = null;
