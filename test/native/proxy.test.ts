@@ -466,6 +466,28 @@ describe('enetsim proxy --control', () => {
     expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', network: { changes: { timeline: 0, control: 3 } } });
   });
 
+  test('hold keeps what the client sends, losing none, and release forwards it in order', { timeout: 20_000 }, async () => {
+    const server = await echoSocket();
+    const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, control: '127.0.0.1:0' });
+    const listening = await lineOf(proxy.lines, (line) => line.event === 'listening');
+    const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
+    const client = await rawSocket();
+    const held = await http('POST', `${base}hold?direction=up`);
+    expect(held).toMatchObject({ status: 200, json: { applied: 'hold client->server', network: { up: { held: true }, down: { held: false } } } });
+    for (const text of ['first', 'second', 'third']) client.socket.send(text, listening['port'] as number, '127.0.0.1');
+    expect(await eventuallyAsync(async () => ((await http('GET', `${base}summary`)).json['directions'] as Record<string, { datagramsIn: number }>)['up']!.datagramsIn === 3)).toBe(true);
+    expect(server.received).toEqual([]);
+    expect((await http('POST', `${base}release?direction=up`)).status).toBe(200);
+    expect(await eventually(() => client.received.length === 3)).toBe(true);
+    expect(server.received).toEqual(['first', 'second', 'third']);
+    expect(await proxy.stop()).toBe(0);
+    const summary = proxy.lines.at(-1)!;
+    const up = (summary['directions'] as Record<string, { datagramsOut: number; dropped: Record<string, number> }>)['up']!;
+    expect(up.datagramsOut).toBe(3);
+    expect(Object.values(up.dropped).reduce((sum, count) => sum + count, 0)).toBe(0);
+    expect(summary).toMatchObject({ network: { changes: { control: 2 }, up: { held: false } } });
+  });
+
   test('bad requests get 400 (or 404, 405) with a clear message and change nothing', { timeout: 20_000 }, async () => {
     const proxy = startProxyCommand({ to: '127.0.0.1:7777', control: '127.0.0.1:0' });
     const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
