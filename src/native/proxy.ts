@@ -5,17 +5,19 @@ import * as dgram from 'node:dgram';
 import { Command } from '../enet/constants.js';
 import { decodeDatagram } from '../enet/codec.js';
 import type { ResolvedLinkConfig } from '../sim/link-config.js';
-import { Link, type LinkDelivery, type LinkDropReason } from '../sim/link.js';
+import type { LinkDelivery, LinkDropReason } from '../sim/link.js';
 import { RandomStream } from '../sim/random.js';
+import { PROXY_DIRECTIONS, ProxyNetwork, type ProxyDirection, type ProxyDirectionState, type ProxyNetworkChange, type SessionLinks } from './proxy-network.js';
 import { addressFamily, bindSocket, isLoopbackAddress, type SocketAddress } from './udp.js';
 
-/** client→server is `up`, server→client is `down`. */
-export type ProxyDirection = 'up' | 'down';
-export const PROXY_DIRECTIONS: readonly ProxyDirection[] = ['up', 'down'];
+export { PROXY_DIRECTIONS, type ProxyDirection } from './proxy-network.js';
 
-/** Why the proxy did not forward a datagram: the link's rules, or one of the proxy's own bounds. */
-export type ProxyDropReason = LinkDropReason | 'proxyQueueFull' | 'clientLimit' | 'expired' | 'sendFailed';
-export const PROXY_DROP_REASONS: readonly ProxyDropReason[] = ['loss', 'mtu', 'queueFull', 'proxyQueueFull', 'clientLimit', 'expired', 'sendFailed'];
+/** Why the proxy did not forward a datagram: the link's rules, a partition, or one of the proxy's own bounds. */
+export type ProxyDropReason = LinkDropReason | 'partition' | 'proxyQueueFull' | 'clientLimit' | 'expired' | 'sendFailed';
+export const PROXY_DROP_REASONS: readonly ProxyDropReason[] = ['loss', 'mtu', 'queueFull', 'partition', 'proxyQueueFull', 'clientLimit', 'expired', 'sendFailed'];
+
+/** Who changed the network while the proxy ran: the scenario's timeline or the control API. */
+export type NetworkChangeSource = 'timeline' | 'control';
 
 /** How to open a {@link UdpProxy}. */
 export interface UdpProxyOptions {
@@ -23,10 +25,12 @@ export interface UdpProxyOptions {
   listen: { address?: string; port: number };
   /** The real ENet server: an IPv4 or IPv6 literal and a port. */
   target: SocketAddress;
-  /** The link client→server and server→client (resolved, see resolveLinkConfig). */
-  linkUp: ResolvedLinkConfig;
-  linkDown: ResolvedLinkConfig;
-  /** Seed of the link streams; each client gets its own pair, forked as `client-N/up` and `client-N/down`. */
+  /** The link client→server and server→client (resolved, see resolveLinkConfig); fixed unless changed through the proxy. Ignored when `network` is given. */
+  linkUp?: ResolvedLinkConfig;
+  linkDown?: ResolvedLinkConfig;
+  /** The links as a network that changes over time (a scenario's links and timeline, the control API); instead of linkUp/linkDown. */
+  network?: ProxyNetwork;
+  /** Seed of the link streams; each client gets its own pair, forked as `client-N/client->server` and `client-N/server->client`. */
   seed: number;
   /** A client silent this long (both ways) loses its mapping and upstream socket. Default 60 000. */
   idleMs?: number;
@@ -103,6 +107,8 @@ export interface ProxySummary {
   /** Actual send time minus intended forwarding time, over every forwarded datagram. */
   accuracy: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
   connections: { client: number; address: string; port: number; enet: EnetObservation }[];
+  /** Changes made to the network while running, by source, and what each direction is now. */
+  network: { changes: Record<NetworkChangeSource, number>; up: ProxyDirectionState; down: ProxyDirectionState };
 }
 
 function newDirectionStats(): ProxyDirectionStats {
@@ -301,7 +307,7 @@ interface Session {
   key: string;
   client: SocketAddress;
   upstream: dgram.Socket;
-  links: Record<ProxyDirection, Link>;
+  links: SessionLinks;
   /** Latest intended forwarding time per direction, so order the link kept is kept on the wire. */
   lastIntendedAtMs: Record<ProxyDirection, number>;
   lastDeliveryAtMs: Record<ProxyDirection, number>;
@@ -344,6 +350,8 @@ export class UdpProxy {
   private readonly idleMs: number;
   private readonly maxClients: number;
   private readonly maxQueuedBytes: number;
+  private readonly network: ProxyNetwork;
+  private readonly changes: Record<NetworkChangeSource, number> = { timeline: 0, control: 0 };
 
   private constructor(
     private readonly listenSocket: dgram.Socket,
@@ -354,6 +362,8 @@ export class UdpProxy {
     this.idleMs = options.idleMs ?? PROXY_DEFAULTS.idleMs;
     this.maxClients = options.maxClients ?? PROXY_DEFAULTS.maxClients;
     this.maxQueuedBytes = options.maxQueuedBytes ?? PROXY_DEFAULTS.maxQueuedBytes;
+    if (options.network === undefined && (options.linkUp === undefined || options.linkDown === undefined)) throw new Error('UdpProxy: give either network or both linkUp and linkDown');
+    this.network = options.network ?? ProxyNetwork.fixed(options.linkUp!, options.linkDown!);
   }
 
   /** Binds the listening socket and starts forwarding. Rejects when the address cannot be bound. */
@@ -418,10 +428,7 @@ export class UdpProxy {
       key,
       client,
       upstream,
-      links: {
-        up: new Link(this.options.linkUp, this.master.fork(`client-${index}/up`)),
-        down: new Link(this.options.linkDown, this.master.fork(`client-${index}/down`)),
-      },
+      links: this.network.openSession(this.master.fork(`client-${index}`)),
       lastIntendedAtMs: { up: Number.NEGATIVE_INFINITY, down: Number.NEGATIVE_INFINITY },
       lastDeliveryAtMs: { up: Number.NEGATIVE_INFINITY, down: Number.NEGATIVE_INFINITY },
       lastActiveAtMs: this.nowMs(),
@@ -455,9 +462,27 @@ export class UdpProxy {
     session.lastActiveAtMs = arrivedAtMs;
     this.countIn(direction, bytes.length);
     session.enet.handleIngress(direction, bytes, arrivedAtMs);
-    const virtualNowMs = Math.floor(arrivedAtMs);
-    const outcomes = session.links[direction].transmit(virtualNowMs, bytes);
+    this.putOnLink(session, direction, bytes, arrivedAtMs);
+    this.arm();
+  }
+
+  /** A datagram enters the link at `arrivedAtMs` (when it arrived, or when a hold let it go), as the simulator's transmit does. */
+  private putOnLink(session: Session, direction: ProxyDirection, bytes: Uint8Array, arrivedAtMs: number): void {
     const stats = this.stats[direction];
+    const virtualNowMs = Math.floor(arrivedAtMs);
+    if (session.links.isHeld(direction)) {
+      if (this.queuedBytes + bytes.length > this.maxQueuedBytes || !session.links.hold(direction, bytes, virtualNowMs)) {
+        stats.dropped.proxyQueueFull += 1;
+        return;
+      }
+      this.queuedBytes += bytes.length;
+      return;
+    }
+    if (session.links.isPartitioned(direction)) {
+      stats.dropped.partition += 1;
+      return;
+    }
+    const outcomes = session.links.transmit(direction, virtualNowMs, bytes);
     for (const outcome of outcomes) {
       if (outcome.kind === 'drop') {
         stats.dropped[outcome.reason] += 1;
@@ -478,7 +503,6 @@ export class UdpProxy {
       this.queuedBytes += outcome.bytes.length;
       this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes });
     }
-    this.arm();
   }
 
   /**
@@ -499,6 +523,11 @@ export class UdpProxy {
     const stats = this.stats[direction];
     if (session.closed) {
       stats.dropped.expired += 1;
+      return;
+    }
+    // A partition loses what is on the cable too, as in the simulator.
+    if (session.links.isPartitioned(direction)) {
+      stats.dropped.partition += 1;
       return;
     }
     const sentAtMs = this.nowMs();
@@ -558,7 +587,43 @@ export class UdpProxy {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.key);
+    // What a hold kept for this client goes with it (uncounted, as datagrams left in the heap at close).
+    for (const released of session.links.apply({ kind: 'release', directions: ['up', 'down'] }, Math.floor(this.nowMs()))) this.queuedBytes -= released.bytes.length;
     session.upstream.close();
+  }
+
+  /**
+   * Changes the network now, for every client (and for clients that appear later): at the whole ms
+   * since the start, as the simulator's timeline would. A release puts what the hold kept on the link
+   * now, in order. Returns the ms it applied at, or why it was refused (an invalid merged link, too
+   * many changes); a refused change changes nothing.
+   */
+  changeNetwork(change: ProxyNetworkChange, source: NetworkChangeSource): { ok: true; atMs: number } | { ok: false; reason: string } {
+    const nowMs = this.nowMs();
+    const atMs = Math.floor(nowMs);
+    const problem = this.network.check(change, atMs);
+    if (problem !== null) return { ok: false, reason: problem };
+    this.network.record(change, atMs);
+    this.changes[source] += 1;
+    for (const session of this.sessions.values()) {
+      for (const released of session.links.apply(change, atMs)) {
+        this.queuedBytes -= released.bytes.length;
+        this.putOnLink(session, released.direction, released.bytes, nowMs);
+      }
+    }
+    this.arm();
+    return { ok: true, atMs };
+  }
+
+  /** What each direction is now (configuration, partition, hold), for every client. */
+  networkState(): Record<ProxyDirection, ProxyDirectionState> {
+    const nowMs = Math.floor(this.nowMs());
+    return { up: this.network.state('up', nowMs), down: this.network.state('down', nowMs) };
+  }
+
+  /** The latency of `direction` now, ms (a lag spike adds to it). */
+  latencyMs(direction: ProxyDirection): number {
+    return this.network.latencyMs(direction, Math.floor(this.nowMs()));
   }
 
   /** Clients mapped now. */
@@ -577,6 +642,7 @@ export class UdpProxy {
       directions: { up: structuredClone(this.stats.up), down: structuredClone(this.stats.down) },
       accuracy: { count: this.accuracyCount, p50Ms: percentile(0.5), p99Ms: percentile(0.99), maxMs: this.accuracyCount === 0 ? null : round3(this.accuracyMaxMs) },
       connections: this.sessionsEver.map((session) => ({ client: session.index, address: session.client.address, port: session.client.port, enet: session.enet.observation() })),
+      network: { changes: { ...this.changes }, ...this.networkState() },
     };
   }
 

@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 import { CONNECT_DEFAULTS, connectCommand, type ConnectOptions } from '../../src/cli/commands/connect.js';
+import { PROXY_COMMAND_DEFAULTS, proxyCommand, type ProxyOptions } from '../../src/cli/commands/proxy.js';
+import { Defaults } from '../../src/enet/constants.js';
+import type { ProxySummary } from '../../src/native/proxy.js';
 import { PRINT_BYTES_MAX, SERVE_DEFAULTS, serveCommand, type NetworkIo } from '../../src/cli/commands/serve.js';
 import type { CompressionName } from '../../src/enet/compressors.js';
 import { describeWithGodot, freeUdpPort, startGodot } from '../support/godot.js';
@@ -513,6 +516,292 @@ describeWithGodot('enetsim against Godot 3', (binaryPath) => {
     } finally {
       await godot.stop();
     }
+  });
+});
+
+// ---- Godot 3 through enetsim proxy ------------------------------------------------------------------
+
+/** Reliable and unreliable packets each side sends once connected. */
+const PROXY_PACKETS_EACH = 20;
+
+/**
+ * One Godot 3 process holding both ends (NetworkedMultiplayerENet polled by hand, so it logs exactly
+ * what its ENet hands over): a server on `serverPort`, and a client of `proxyPort` (the proxy in front
+ * of that server). Once connected each side sends {@link PROXY_PACKETS_EACH} reliable (`r-N`) and as
+ * many unreliable (`u-N`) packets, prefixed `c` (client) or `s` (server), and prints every packet it
+ * gets. `exchange`: when both have every reliable packet, the client closes its connection and the
+ * process quits once the server saw it leave (or `leaveWaitMs` later: a lost DISCONNECT). `partition`:
+ * after the exchange it stays connected until ENet gives up on both sides, and quits.
+ */
+function godotPairScript(serverPort: number, proxyPort: number, mode: 'exchange' | 'partition', leaveWaitMs = 3000): string {
+  return `extends SceneTree
+var server
+var client
+var server_reliable = 0
+var client_reliable = 0
+var exchanged_at = -1
+var closed_at = -1
+var server_left = false
+var client_lost = false
+func _initialize():
+	server = NetworkedMultiplayerENet.new()
+	server.connect("peer_connected", self, "_on_server_peer_connected")
+	server.connect("peer_disconnected", self, "_on_server_peer_disconnected")
+	print("${MARKER}server ", server.create_server(${serverPort}, 4))
+	client = NetworkedMultiplayerENet.new()
+	client.connect("connection_succeeded", self, "_on_client_connected")
+	client.connect("connection_failed", self, "_on_client_failed")
+	client.connect("server_disconnected", self, "_on_client_server_disconnected")
+	print("${MARKER}client ", client.create_client("127.0.0.1", ${proxyPort}))
+func send_all(peer, target, prefix):
+	peer.set_target_peer(target)
+	for i in range(${PROXY_PACKETS_EACH}):
+		peer.set_transfer_mode(NetworkedMultiplayerPeer.TRANSFER_MODE_RELIABLE)
+		peer.put_packet((prefix + "r-" + str(i)).to_utf8())
+		peer.set_transfer_mode(NetworkedMultiplayerPeer.TRANSFER_MODE_UNRELIABLE)
+		peer.put_packet((prefix + "u-" + str(i)).to_utf8())
+func _on_server_peer_connected(id):
+	print("${MARKER}server peer_connected ", id)
+	send_all(server, id, "s")
+func _on_client_connected():
+	print("${MARKER}client connected ", client.get_unique_id())
+	send_all(client, 1, "c")
+func _on_client_failed():
+	print("${MARKER}client connection_failed")
+	quit(1)
+func _on_server_peer_disconnected(id):
+	print("${MARKER}server peer_disconnected ", id)
+	server_left = true
+func _on_client_server_disconnected():
+	print("${MARKER}client server_disconnected")
+	client_lost = true
+func read(peer, side):
+	while peer.get_available_packet_count() > 0:
+		var from = peer.get_packet_peer()
+		var text = peer.get_packet().get_string_from_utf8()
+		print("${MARKER}", side, " got ", from, " ", text)
+		if text.find("r-") == 1:
+			if side == "server":
+				server_reliable += 1
+			else:
+				client_reliable += 1
+func _idle(_delta):
+	server.poll()
+	read(server, "server")
+	if closed_at < 0 and not client_lost:
+		client.poll()
+		read(client, "client")
+	var now = OS.get_ticks_msec()
+	if exchanged_at < 0 and server_reliable == ${PROXY_PACKETS_EACH} and client_reliable == ${PROXY_PACKETS_EACH}:
+		exchanged_at = now
+		print("${MARKER}exchanged")
+	if "${mode}" == "exchange":
+		if exchanged_at >= 0 and closed_at < 0 and now - exchanged_at >= 300:
+			client.close_connection()
+			closed_at = now
+			print("${MARKER}client closed")
+		if closed_at >= 0 and (server_left or now - closed_at >= ${leaveWaitMs}):
+			print("${MARKER}done")
+			quit(0)
+	elif server_left and client_lost:
+		print("${MARKER}done")
+		quit(0)
+	return false
+`;
+}
+
+type ProxyJsonLine = Record<string, unknown> & { event: string };
+
+/** enetsim proxy run in-process with --json in front of `serverPort`; its lines, and its port once listening. */
+async function startProxyFor(serverPort: number, options: Partial<ProxyOptions>): Promise<{ port: number; lines: ProxyJsonLine[]; lineTimesMs: number[]; stop: () => Promise<number> }> {
+  const lines: ProxyJsonLine[] = [];
+  const lineTimesMs: number[] = [];
+  let pending = '';
+  const controller = new AbortController();
+  const io: NetworkIo = {
+    stdout: (text) => {
+      pending += text;
+      const complete = pending.split('\n');
+      pending = complete.pop()!;
+      for (const line of complete) {
+        if (line === '') continue;
+        lines.push(JSON.parse(line) as ProxyJsonLine);
+        lineTimesMs.push(performance.now());
+      }
+    },
+    stderr: (text) => {
+      throw new Error(`enetsim proxy wrote to stderr: ${text}`);
+    },
+  };
+  const running = proxyCommand({ ...PROXY_COMMAND_DEFAULTS, listen: '127.0.0.1:0', to: `127.0.0.1:${serverPort}`, json: true, ...options }, io, controller.signal);
+  for (let attempt = 0; attempt < 200 && lines.length === 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const listening = lines[0];
+  expect(listening).toMatchObject({ event: 'listening' });
+  return {
+    port: listening!['port'] as number,
+    lines,
+    lineTimesMs,
+    stop: async () => {
+      controller.abort();
+      return running;
+    },
+  };
+}
+
+/** What one side of the Godot pair got: [sender id, text] in arrival order. */
+function godotGot(lines: readonly string[], side: 'server' | 'client'): { from: number; text: string }[] {
+  return lines.flatMap((line) => {
+    const match = new RegExp(`^${side} got (\\d+) (.*)$`).exec(line);
+    return match === null ? [] : [{ from: Number(match[1]), text: match[2]! }];
+  });
+}
+
+function texts(prefix: string, kind: 'r' | 'u'): string[] {
+  return Array.from({ length: PROXY_PACKETS_EACH }, (_, index) => `${prefix}${kind}-${index}`);
+}
+
+function summaryOf(lines: readonly ProxyJsonLine[]): ProxySummary & { reason: string } {
+  const last = lines.at(-1)!;
+  expect(last.event).toBe('summary');
+  return last as unknown as ProxySummary & { reason: string };
+}
+
+describeWithGodot('Godot 3 through enetsim proxy', (binaryPath) => {
+  test('a clean link: reliable and unreliable packets cross both ways, and the proxy counts what Godot got and the disconnect it logged', { timeout: 60_000 }, async () => {
+    const serverPort = await freeUdpPort();
+    const proxy = await startProxyFor(serverPort, {});
+    const godot = startGodot(binaryPath, godotPairScript(serverPort, proxy.port, 'exchange'), 45_000);
+    let result;
+    try {
+      result = await godot.done;
+    } finally {
+      await godot.stop();
+    }
+    expect(await proxy.stop()).toBe(0);
+    expect(result.timedOut, result.stdout).toBe(false);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const lines = godot.marked(MARKER);
+    const clientId = Number(/^client connected (\d+)$/.exec(lines.find((line) => line.startsWith('client connected')) ?? '')?.[1]);
+    expect(lines).toContain(`server peer_connected ${clientId}`);
+    expect(lines).toContain(`server peer_disconnected ${clientId}`);
+    const serverGot = godotGot(lines, 'server');
+    const clientGot = godotGot(lines, 'client');
+    // A clean link loses nothing: every packet arrives, reliable ones in order, from the right peer.
+    expect(serverGot.filter((packet) => packet.text.startsWith('cr-')).map((packet) => packet.text)).toEqual(texts('c', 'r'));
+    expect(serverGot.filter((packet) => packet.text.startsWith('cu-')).map((packet) => packet.text).sort()).toEqual(texts('c', 'u').sort());
+    expect(clientGot.filter((packet) => packet.text.startsWith('sr-')).map((packet) => packet.text)).toEqual(texts('s', 'r'));
+    expect(clientGot.filter((packet) => packet.text.startsWith('su-')).map((packet) => packet.text).sort()).toEqual(texts('s', 'u').sort());
+    expect(new Set(serverGot.map((packet) => packet.from))).toEqual(new Set([clientId]));
+    expect(new Set(clientGot.map((packet) => packet.from))).toEqual(new Set([1]));
+
+    const summary = summaryOf(proxy.lines);
+    expect(summary.clients).toBe(1);
+    const enet = summary.connections[0]!.enet;
+    expect(enet.connectSeen && enet.verifyConnectSeen).toBe(true);
+    // Godot 3 sends unreliable packets unsequenced on its channel 2, never again: the proxy read
+    // exactly as many as the other side's Godot logged.
+    expect(enet.commands.up['SEND_UNSEQUENCED']?.['2']).toBe(serverGot.filter((packet) => packet.text.startsWith('cu-')).length);
+    expect(enet.commands.down['SEND_UNSEQUENCED']?.['2']).toBe(clientGot.filter((packet) => packet.text.startsWith('su-')).length);
+    // Reliable packets go on channel 1; the proxy sees each once, plus any copy ENet sent again.
+    const reliableUp = enet.commands.up['SEND_RELIABLE']?.['1'] ?? 0;
+    const reliableDown = enet.commands.down['SEND_RELIABLE']?.['1'] ?? 0;
+    expect(reliableUp).toBeGreaterThanOrEqual(PROXY_PACKETS_EACH);
+    expect(reliableUp - PROXY_PACKETS_EACH).toBeLessThanOrEqual(enet.retransmissions.up);
+    expect(reliableDown).toBeGreaterThanOrEqual(PROXY_PACKETS_EACH);
+    expect(reliableDown - PROXY_PACKETS_EACH).toBeLessThanOrEqual(enet.retransmissions.down);
+    // close_connection is a DISCONNECT with the client's id as data: the proxy saw the one Godot logged.
+    expect(enet.disconnects.map((disconnect) => [disconnect.direction, disconnect.data])).toEqual([['up', clientId]]);
+    for (const direction of ['up', 'down'] as const) {
+      expect(Object.values(summary.directions[direction].dropped).reduce((sum, count) => sum + count, 0)).toBe(0);
+      expect(summary.directions[direction].datagramsOut).toBe(summary.directions[direction].datagramsIn);
+    }
+  });
+
+  test('10 % loss each way: reliable packets still arrive in order, and the proxy counts the losses and the retransmissions', { timeout: 60_000 }, async () => {
+    const serverPort = await freeUdpPort();
+    const proxy = await startProxyFor(serverPort, { link: 'loss: 10%', seed: 5 });
+    const godot = startGodot(binaryPath, godotPairScript(serverPort, proxy.port, 'exchange', 1000), 45_000);
+    let result;
+    try {
+      result = await godot.done;
+    } finally {
+      await godot.stop();
+    }
+    expect(await proxy.stop()).toBe(0);
+    expect(result.timedOut, result.stdout).toBe(false);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const lines = godot.marked(MARKER);
+    const serverGot = godotGot(lines, 'server');
+    const clientGot = godotGot(lines, 'client');
+    expect(serverGot.filter((packet) => packet.text.startsWith('cr-')).map((packet) => packet.text)).toEqual(texts('c', 'r'));
+    expect(clientGot.filter((packet) => packet.text.startsWith('sr-')).map((packet) => packet.text)).toEqual(texts('s', 'r'));
+    const summary = summaryOf(proxy.lines);
+    const enet = summary.connections[0]!.enet;
+    expect(summary.directions.up.dropped.loss + summary.directions.down.dropped.loss).toBeGreaterThan(0);
+    expect(enet.retransmissions.up + enet.retransmissions.down).toBeGreaterThan(0);
+    // An unreliable packet is sent once: Godot got at most what the proxy read, and no more than the
+    // proxy let through (datagrams out, each holding at least one).
+    for (const [direction, got, prefix] of [['up', serverGot, 'cu-'], ['down', clientGot, 'su-']] as const) {
+      const unreliableGot = got.filter((packet) => packet.text.startsWith(prefix)).length;
+      expect(unreliableGot).toBeLessThanOrEqual(enet.commands[direction]['SEND_UNSEQUENCED']?.['2'] ?? 0);
+      expect(summary.directions[direction].datagramsOut).toBe(summary.directions[direction].datagramsIn - summary.directions[direction].dropped.loss);
+    }
+  });
+
+  // The window: ENet (Godot 3 keeps its defaults, src/enet/constants.ts Defaults) gives up on a peer
+  // when its oldest unacknowledged reliable command has waited peerTimeoutMinimumMs (5 s) and its
+  // retransmission timeout has backed off peerTimeoutLimit (32) times its first value, or at the latest
+  // peerTimeoutMaximumMs (30 s) (protocol.c enet_protocol_check_timeouts). With the link cut, the oldest
+  // such command is one sent at most a ping interval (peerPingIntervalMs, 500 ms: an idle peer pings)
+  // after the partition, or one sent just before it whose ACK the partition ate (one loopback round trip
+  // and a Godot frame, well under 250 ms). So each side reports the disconnect between
+  // 5000 − 250 ms and 500 + 30 000 ms after the partition, plus the time its line takes to reach us.
+  test('a partition from a --scenario timeline: both Godot ends report the disconnect within ENet\'s timeout window, and the proxy saw no DISCONNECT cross', { timeout: 60_000 }, async () => {
+    const serverPort = await freeUdpPort();
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-godot-proxy-'));
+    const file = path.join(directory, 'partition.yaml');
+    fs.writeFileSync(file, `name: partition behind the proxy
+duration: 50s
+hosts: { server: {}, client: {} }
+timeline:
+  - at: 3s
+    partition: { between: [client, server] }
+`);
+    const proxy = await startProxyFor(serverPort, { scenario: file });
+    const godot = startGodot(binaryPath, godotPairScript(serverPort, proxy.port, 'partition'), 50_000);
+    const seenAtMs: Record<string, number> = {};
+    try {
+      await godot.waitFor(/GODOT exchanged/, 15_000);
+      expect(proxy.lines.some((line) => line.event === 'network'), 'the exchange finished before the partition').toBe(false);
+      for (const [name, pattern] of [['server', /GODOT server peer_disconnected/], ['client', /GODOT client server_disconnected/]] as const) {
+        void godot.waitFor(pattern, 45_000).then(() => (seenAtMs[name] = performance.now()), () => undefined);
+      }
+      const result = await godot.done;
+      expect(result.timedOut, result.stdout).toBe(false);
+      expect(result.exitCode, result.stdout).toBe(0);
+    } finally {
+      await godot.stop();
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
+    expect(await proxy.stop()).toBe(0);
+    const partitionIndex = proxy.lines.findIndex((line) => line.event === 'network' && line['action'] === 'partition client<->server');
+    expect(partitionIndex).toBeGreaterThan(0);
+    const partitionAtMs = proxy.lineTimesMs[partitionIndex]!;
+    const earliestMs = Defaults.peerTimeoutMinimumMs - 250;
+    const latestMs = Defaults.peerPingIntervalMs + Defaults.peerTimeoutMaximumMs + 1000;
+    for (const side of ['server', 'client'] as const) {
+      const afterMs = seenAtMs[side]! - partitionAtMs;
+      expect(afterMs, `${side} reported the disconnect ${afterMs} ms after the partition`).toBeGreaterThanOrEqual(earliestMs);
+      expect(afterMs, `${side} reported the disconnect ${afterMs} ms after the partition`).toBeLessThanOrEqual(latestMs);
+    }
+    const summary = summaryOf(proxy.lines);
+    // A timeout sends nothing: Godot logged two disconnects, the proxy saw no DISCONNECT command, and
+    // every datagram either side sent into the cut was dropped as partition.
+    const enet = summary.connections[0]!.enet;
+    expect(enet.disconnects).toEqual([]);
+    expect(summary.directions.up.dropped.partition).toBeGreaterThan(0);
+    expect(summary.directions.down.dropped.partition).toBeGreaterThan(0);
+    expect(summary.network).toMatchObject({ changes: { timeline: 1, control: 0 }, up: { partitioned: true }, down: { partitioned: true } });
   });
 });
 

@@ -2,10 +2,12 @@
 // UdpProxy in-process; the command line is checked by spawning the built binary.
 import { spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 
-import { proxyLinks } from '../../src/cli/commands/proxy.js';
+import { PROXY_COMMAND_DEFAULTS, proxyCommand, proxyLinks, type ProxyOptions } from '../../src/cli/commands/proxy.js';
 import { PacketFlag } from '../../src/enet/constants.js';
 import type { Peer } from '../../src/enet/peer.js';
 import { TimerHeap, UdpProxy, type ProxyEvent, type ProxySummary } from '../../src/native/proxy.js';
@@ -159,7 +161,9 @@ describe('enetsim proxy on loopback', () => {
 
   test('loss 30% on reliable traffic: everything arrives in order, and the proxy counts drops and retransmissions', { timeout: 60_000 }, async () => {
     const server = await startEchoServer();
-    const proxy = await startProxy(server.udp.localAddress.port, { link: 'loss: 30%' }, 7);
+    // Seed 3 drops the second datagram client→server and the first server→client (streams client-1/client->server
+    // and client-1/server->client), so the few datagrams of this exchange always meet a loss.
+    const proxy = await startProxy(server.udp.localAddress.port, { link: 'loss: 30%' }, 3);
     const client = await connectClient(proxy);
     const texts = Array.from({ length: 30 }, (_, index) => `reliable ${index}`);
     for (const text of texts) client.udp.send(client.peer, 0, encode(text), PacketFlag.reliable);
@@ -270,5 +274,257 @@ describe('enetsim proxy command line', () => {
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ event: 'listening', address: '127.0.0.1', seed: 99 });
     expect(lines.at(-1)).toMatchObject({ event: 'summary', reason: 'interrupt', seed: 99, clients: 0 });
+  });
+});
+
+// ---- scenario timelines and live control, through the command in-process ------------------------------
+
+type JsonLine = Record<string, unknown> & { event: string };
+
+/** `enetsim proxy` run in-process with --json: its lines as they come, and a way to stop it as Ctrl-C does. */
+function startProxyCommand(options: Partial<ProxyOptions> & { to: string }): { lines: JsonLine[]; stderr: () => string; stop: () => Promise<number>; done: Promise<number> } {
+  const lines: JsonLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  const controller = new AbortController();
+  const io = {
+    stdout: (text: string) => {
+      stdout += text;
+      const complete = stdout.split('\n');
+      stdout = complete.pop()!;
+      for (const line of complete) if (line !== '') lines.push(JSON.parse(line) as JsonLine);
+    },
+    stderr: (text: string) => (stderr += text),
+  };
+  const done = proxyCommand({ ...PROXY_COMMAND_DEFAULTS, listen: '127.0.0.1:0', json: true, ...options }, io, controller.signal);
+  const stop = async (): Promise<number> => {
+    controller.abort();
+    return done;
+  };
+  cleanup.push(async () => void (await stop()));
+  return { lines, stderr: () => stderr, stop, done };
+}
+
+async function lineOf(lines: JsonLine[], predicate: (line: JsonLine) => boolean, timeoutMs = PATIENCE_MS): Promise<JsonLine> {
+  expect(await eventually(() => lines.some(predicate), timeoutMs)).toBe(true);
+  return lines.find(predicate)!;
+}
+
+/** A UDP server that echoes every datagram to its sender. */
+async function echoSocket(): Promise<{ port: number; received: string[] }> {
+  const server = await rawSocket();
+  const texts: string[] = [];
+  server.socket.on('message', (data, remote) => {
+    texts.push(data.toString());
+    server.socket.send(data, remote.port, remote.address);
+  });
+  return { port: server.port, received: texts };
+}
+
+function writeScenario(text: string): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'enetsim-proxy-'));
+  const file = path.join(directory, 'scenario.yaml');
+  fs.writeFileSync(file, text);
+  cleanup.push(async () => fs.rmSync(directory, { recursive: true, force: true }));
+  return file;
+}
+
+describe('enetsim proxy --scenario', () => {
+  // The window is wide (300 ms to 2.5 s) so that the datagrams sent when the partition is printed are
+  // sent well inside it; nothing here measures time.
+  test('a partition from the timeline drops traffic in its window, both ways, and the heal restores it', { timeout: 30_000 }, async () => {
+    const server = await echoSocket();
+    const file = writeScenario(`name: partition behind the proxy
+seed: 7
+duration: 20s
+hosts: { server: {}, client: {} }
+links:
+  client<->server: { latency: 0ms }
+timeline:
+  - at: 300ms
+    partition: { between: [client, server] }
+  - at: 2500ms
+    heal: { between: [client, server] }
+`);
+    const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, scenario: file });
+    const listening = await lineOf(proxy.lines, (line) => line.event === 'listening');
+    expect(listening).toMatchObject({ seed: 7, durationMs: 20_000, scenario: file });
+    const client = await rawSocket();
+    const send = (text: string) => client.socket.send(text, listening['port'] as number, '127.0.0.1');
+    send('before');
+    expect(await eventually(() => client.received.length === 1)).toBe(true);
+    const partition = await lineOf(proxy.lines, (line) => line.event === 'network' && line['action'] === 'partition client<->server');
+    for (let index = 0; index < 5; index += 1) send(`during ${index}`);
+    const heal = await lineOf(proxy.lines, (line) => line.event === 'network' && line['action'] === 'heal client<->server');
+    for (let index = 0; index < 5; index += 1) send(`after ${index}`);
+    expect(await eventually(() => client.received.length === 6)).toBe(true);
+    expect(await proxy.stop()).toBe(0);
+    expect(partition).toMatchObject({ source: 'timeline', dueAtMs: 300, where: `${file}:8:5`, change: { kind: 'partition', directions: ['up', 'down'] } });
+    expect(heal).toMatchObject({ source: 'timeline', dueAtMs: 2500, where: `${file}:10:5` });
+    expect(heal['atMs'] as number).toBeGreaterThanOrEqual(2500);
+    expect(server.received).toEqual(['before', 'after 0', 'after 1', 'after 2', 'after 3', 'after 4']);
+    expect(client.received.map((data) => data.toString())).toEqual(server.received);
+    const summary = proxy.lines.at(-1)!;
+    expect(summary).toMatchObject({ event: 'summary', reason: 'interrupt', seed: 7, network: { changes: { timeline: 2, control: 0 }, up: { partitioned: false }, down: { partitioned: false } } });
+    const directions = summary['directions'] as Record<'up' | 'down', { dropped: Record<string, number>; datagramsOut: number }>;
+    expect(directions.up.dropped['partition']).toBe(5);
+    expect(directions.up.datagramsOut).toBe(6);
+    expect(directions.down.datagramsOut).toBe(6);
+  });
+
+  test('--seed overrides the scenario seed, and the scenario duration stops the proxy', { timeout: 20_000 }, async () => {
+    const file = writeScenario('name: short\nseed: 7\nduration: 200ms\nhosts: { server: { checksum: true }, client: {} }\nexpect:\n  - delivery: { from: client, to: server, reliable: exactly_once_in_order }\n');
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', scenario: file, seed: 3 });
+    expect(await proxy.done).toBe(0);
+    expect(proxy.lines[0]).toMatchObject({ event: 'listening', seed: 3, durationMs: 200 });
+    expect(proxy.lines.filter((line) => line.event === 'warning').map((line) => line['message'])).toEqual([
+      "the scenario's expectation (expect:) is not checked unless --expect is given",
+      'hosts.server.checksum: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used',
+    ]);
+    expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', reason: 'duration', seed: 3 });
+  });
+
+  test("--link and --link-down apply over the scenario's links", { timeout: 20_000 }, async () => {
+    const file = writeScenario('name: lossy\nduration: 100ms\nhosts: { server: {}, client: {} }\nlinks:\n  client<->server: { latency: 20ms, loss: 10% }\n');
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', scenario: file, link: 'loss: 0%', linkDown: 'latency: 5ms' });
+    expect(await proxy.done).toBe(0);
+    expect(proxy.lines[0]).toMatchObject({ event: 'listening', linkUp: { latencyMs: 20, loss: { model: 'bernoulli', percent: 0 } }, linkDown: { latencyMs: 5, loss: { model: 'bernoulli', percent: 0 } } });
+  });
+
+  test('a scenario with an action the proxy cannot run exits 2 with its file:line:col, from the built command line', () => {
+    const file = writeScenario('name: bad\nduration: 5s\nhosts: { server: {}, client: {} }\ntimeline:\n  - at: 1s\n    crash: { host: server }\n');
+    const result = spawnSync(process.execPath, [CLI_PATH, 'proxy', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:7777', '--scenario', file], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(`${file}:6:5 'crash' acts on an ENet host, which the proxy does not run`);
+    expect(result.stderr).toContain('enetsim proxy: 1 problem in --scenario; nothing was run');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a scenario the loader refuses (a misspelled key) exits 2 with the loader\'s located message', async () => {
+    const file = writeScenario('name: typo\nduration: 5s\nhosts: { server: {}, client: {} }\nlinks:\n  client<->server: { latncy: 20ms }\n');
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', scenario: file });
+    expect(await proxy.done).toBe(2);
+    expect(proxy.stderr()).toContain(`${file}:5:22 unknown key 'latncy' (did you mean 'latency'?)`);
+    expect(proxy.lines).toEqual([]);
+  });
+});
+
+async function http(method: string, url: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, { method, ...(body !== undefined ? { body } : {}) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** Resolves once the asynchronous `predicate` holds, checking every 10 ms; false after `timeoutMs`. */
+async function eventuallyAsync(predicate: () => Promise<boolean>, timeoutMs = PATIENCE_MS): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+describe('enetsim proxy --control', () => {
+  test('the HTTP API partitions, heals and changes one direction while running; each change is printed and counted', { timeout: 30_000 }, async () => {
+    const server = await echoSocket();
+    const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, control: '127.0.0.1:0' });
+    const listening = await lineOf(proxy.lines, (line) => line.event === 'listening');
+    const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const client = await rawSocket();
+    const send = (text: string) => client.socket.send(text, listening['port'] as number, '127.0.0.1');
+    send('one');
+    expect(await eventually(() => client.received.length === 1)).toBe(true);
+
+    expect((await http('POST', `${base}partition`)).status).toBe(200);
+    send('cut');
+    const droppedBy = async (reason: string) => ((await http('GET', `${base}summary`)).json['directions'] as Record<string, { dropped: Record<string, number> }>)['up']!.dropped[reason];
+    expect(await eventuallyAsync(async () => (await droppedBy('partition')) === 1)).toBe(true);
+    const healed = await http('POST', `${base}heal`);
+    expect(healed.status).toBe(200);
+    expect(healed.json).toMatchObject({ applied: 'heal client<->server', network: { up: { partitioned: false }, down: { partitioned: false } } });
+    send('two');
+    expect(await eventually(() => client.received.length === 2)).toBe(true);
+
+    const lossUp = await http('POST', `${base}link/up`, 'loss: 100%');
+    expect(lossUp.status).toBe(200);
+    const network = (await http('GET', `${base}network`)).json as Record<'up' | 'down', { link: { loss?: unknown } }>;
+    expect(network.up.link.loss).toEqual({ model: 'bernoulli', percent: 100 });
+    expect(network.down.link.loss).toBeUndefined();
+    send('lost');
+    expect(await eventuallyAsync(async () => (await droppedBy('loss')) === 1)).toBe(true);
+    expect(server.received).toEqual(['one', 'two']);
+
+    expect(await proxy.stop()).toBe(0);
+    const printed = proxy.lines.filter((line) => line.event === 'network').map((line) => [line['source'], line['action']]);
+    expect(printed).toEqual([
+      ['control', 'partition client<->server'],
+      ['control', 'heal client<->server'],
+      ['control', 'link client->server loss: 100%'],
+    ]);
+    expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', network: { changes: { timeline: 0, control: 3 } } });
+  });
+
+  test('hold keeps what the client sends, losing none, and release forwards it in order', { timeout: 20_000 }, async () => {
+    const server = await echoSocket();
+    const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, control: '127.0.0.1:0' });
+    const listening = await lineOf(proxy.lines, (line) => line.event === 'listening');
+    const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
+    const client = await rawSocket();
+    const held = await http('POST', `${base}hold?direction=up`);
+    expect(held).toMatchObject({ status: 200, json: { applied: 'hold client->server', network: { up: { held: true }, down: { held: false } } } });
+    for (const text of ['first', 'second', 'third']) client.socket.send(text, listening['port'] as number, '127.0.0.1');
+    expect(await eventuallyAsync(async () => ((await http('GET', `${base}summary`)).json['directions'] as Record<string, { datagramsIn: number }>)['up']!.datagramsIn === 3)).toBe(true);
+    expect(server.received).toEqual([]);
+    expect((await http('POST', `${base}release?direction=up`)).status).toBe(200);
+    expect(await eventually(() => client.received.length === 3)).toBe(true);
+    expect(server.received).toEqual(['first', 'second', 'third']);
+    expect(await proxy.stop()).toBe(0);
+    const summary = proxy.lines.at(-1)!;
+    const up = (summary['directions'] as Record<string, { datagramsOut: number; dropped: Record<string, number> }>)['up']!;
+    expect(up.datagramsOut).toBe(3);
+    expect(Object.values(up.dropped).reduce((sum, count) => sum + count, 0)).toBe(0);
+    expect(summary).toMatchObject({ network: { changes: { control: 2 }, up: { held: false } } });
+  });
+
+  test('bad requests get 400 (or 404, 405) with a clear message and change nothing', { timeout: 20_000 }, async () => {
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', control: '127.0.0.1:0' });
+    const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
+    const noUnit = await http('POST', `${base}link`, 'latency: 80');
+    expect(noUnit.status).toBe(400);
+    expect(noUnit.json['error']).toContain('write "80ms"');
+    expect(await http('POST', `${base}link`, '')).toMatchObject({ status: 400, json: { error: expect.stringContaining('the body is empty') } });
+    expect(await http('POST', `${base}link?ramp=soon`, 'latency: 80ms')).toMatchObject({ status: 400, json: { error: expect.stringContaining('ramp:') } });
+    expect(await http('POST', `${base}partition?direction=left`)).toMatchObject({ status: 400, json: { error: "direction must be up (client→server), down (server→client) or both, got 'left'" } });
+    expect(await http('GET', `${base}partition`)).toMatchObject({ status: 405 });
+    expect(await http('GET', `${base}nowhere`)).toMatchObject({ status: 404, json: { error: expect.stringContaining('GET / lists them') } });
+    expect((await http('GET', base)).json['endpoints']).toHaveProperty(['POST /link']);
+    expect(await proxy.stop()).toBe(0);
+    expect(proxy.lines.filter((line) => line.event === 'network')).toEqual([]);
+    expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', network: { changes: { timeline: 0, control: 0 } } });
+  });
+
+  test('--control on an address beyond loopback is refused unless --control-allow-remote', async () => {
+    const proxy = startProxyCommand({ to: '127.0.0.1:7777', control: '0.0.0.0:0' });
+    expect(await proxy.done).toBe(2);
+    expect(proxy.stderr()).toContain('--control 0.0.0.0:0 is not a loopback address');
+    expect(proxy.stderr()).toContain('--control-allow-remote');
+    expect(proxy.lines).toEqual([]);
+  });
+});
+
+describe('Ctrl-C', () => {
+  test('SIGINT to the built command prints the session summary (with the scenario changes so far) and exits 0', { timeout: 20_000 }, async () => {
+    const file = writeScenario('name: cut at once\nduration: 60s\nhosts: { server: {}, client: {} }\ntimeline:\n  - at: 0s\n    partition: { from: client, to: server }\n');
+    const child = spawn(process.execPath, [CLI_PATH, 'proxy', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:7777', '--scenario', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(await eventually(() => /timeline \d+ ms {2}partition client->server/.test(stdout), 10_000)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/\nsummary \(interrupt\): \d+ ms, 0 clients, seed 1\n/);
+    expect(stdout).toContain('  network changes: timeline 1, control 0; partitioned at the end: client→server\n');
   });
 });

@@ -3,10 +3,15 @@ import type { Argv } from 'yargs';
 
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../../sim/link-config.js';
 import { mergeLinkConfig } from '../../sim/network.js';
-import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
+import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type NetworkChangeSource, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
+import { ProxyNetwork, type ProxyLinkSetting, type ProxyNetworkChange } from '../../native/proxy-network.js';
+import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
+import { startControlServer, type ControlServer } from './proxy-control.js';
+import { loadProxyScenario, type ProxyScenario } from './proxy-scenario.js';
 import { addressFamily, isLoopbackAddress, parseHostPort, resolveHostAddress, type SocketAddress } from '../../native/udp.js';
 import { loadLinkFlag } from '../../scenario/load.js';
 import { findPreset, LINK_PRESETS } from '../../scenario/presets.js';
+import type { InputProblem } from '../../scenario/problem.js';
 import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
@@ -24,9 +29,16 @@ export interface ProxyOptions {
   linkDown: string | null;
   /** A named preset under everything else; null = a perfect link. */
   preset: string | null;
-  seed: number;
-  /** Stop after this long ('60s'); null = until Ctrl-C. */
+  /** Seed of the link decisions; null = the scenario's, or 1. */
+  seed: number | null;
+  /** Stop after this long ('60s'); null = the scenario's duration, or until Ctrl-C. */
   duration: string | null;
+  /** A scenario file whose links and network timeline run on the wall clock; null = none. */
+  scenario: string | null;
+  /** HOST:PORT of the HTTP control API; null = none. */
+  control: string | null;
+  /** Let --control listen beyond loopback. */
+  controlAllowRemote: boolean;
   json: boolean;
   idleMs: number;
   maxClients: number;
@@ -38,8 +50,11 @@ export const PROXY_COMMAND_DEFAULTS: Omit<ProxyOptions, 'listen' | 'to'> = {
   linkUp: null,
   linkDown: null,
   preset: null,
-  seed: 1,
+  seed: null,
   duration: null,
+  scenario: null,
+  control: null,
+  controlAllowRemote: false,
   json: false,
   idleMs: PROXY_DEFAULTS.idleMs,
   maxClients: PROXY_DEFAULTS.maxClients,
@@ -53,6 +68,25 @@ function linkFlag(flag: string, text: string | null): Checked<LinkConfig> {
   const loaded = loadLinkFlag(flag, text);
   if (!loaded.ok) return { ok: false, message: loaded.problems.map(formatProblem).join('\n') };
   return { ok: true, value: loaded.config };
+}
+
+/**
+ * The flags as changes at 0 ms, merged over both directions (and over a scenario's links): the preset,
+ * then --link, then --link-up / --link-down over their direction.
+ */
+export function proxyLinkChanges(options: Pick<ProxyOptions, 'link' | 'linkUp' | 'linkDown' | 'preset'>): Checked<ProxyNetworkChange[]> {
+  const settings: ProxyLinkSetting[] = [];
+  if (options.preset !== null) {
+    const preset = findPreset(options.preset);
+    if (preset !== undefined) settings.push({ target: 'both', config: structuredClone(preset.config) });
+  }
+  for (const [target, flag, text] of [['both', '--link', options.link], ['up', '--link-up', options.linkUp], ['down', '--link-down', options.linkDown]] as const) {
+    if (text === null) continue;
+    const loaded = linkFlag(flag, text);
+    if (!loaded.ok) return loaded;
+    settings.push({ target, config: loaded.value });
+  }
+  return { ok: true, value: settings.length === 0 ? [] : [{ kind: 'link', settings, rampMs: 0 }] };
 }
 
 /** The two resolved directions: preset, then --link, then --link-up / --link-down. */
@@ -146,6 +180,12 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   }
   const accuracy = summary.accuracy;
   lines.push(accuracy.count === 0 ? '  accuracy: no datagram forwarded' : `  accuracy (send time − intended time, ${accuracy.count} datagrams): p50 ${accuracy.p50Ms} ms, p99 ${accuracy.p99Ms} ms, max ${accuracy.maxMs} ms`);
+  const changes = summary.network.changes;
+  if (changes.timeline + changes.control > 0) {
+    const cut = PROXY_DIRECTIONS.filter((direction) => summary.network[direction].partitioned).map((direction) => (direction === 'up' ? 'client→server' : 'server→client'));
+    const held = PROXY_DIRECTIONS.filter((direction) => summary.network[direction].held).map((direction) => (direction === 'up' ? 'client→server' : 'server→client'));
+    lines.push(`  network changes: timeline ${changes.timeline}, control ${changes.control}${cut.length > 0 ? `; partitioned at the end: ${cut.join(', ')}` : ''}${held.length > 0 ? `; held at the end: ${held.join(', ')}` : ''}`);
+  }
   for (const connection of summary.connections) {
     const enet = connection.enet;
     const handshake = enet.connectSeen ? (enet.verifyConnectSeen ? 'CONNECT and VERIFY_CONNECT seen' : 'CONNECT seen, no VERIFY_CONNECT') : 'no CONNECT seen';
@@ -162,29 +202,78 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   io.stdout(`${lines.join('\n')}\n`);
 }
 
+/** A timeline or control change as printed: text, or a `network` JSON line. */
+function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: unknown }): void {
+  const where = extra.where !== undefined && extra.where !== null ? `  (${extra.where})` : '';
+  printer.line('network', { source, atMs, ...(extra.dueAtMs !== undefined ? { dueAtMs: extra.dueAtMs } : {}), action: label, ...(extra.where !== undefined ? { where: extra.where } : {}), change: extra.change }, `${source} ${atMs} ms  ${label}${where}`);
+}
+
+function printScenarioProblems(io: NetworkIo, problems: readonly InputProblem[]): number {
+  for (const problem of problems) io.stderr(`${formatProblem(problem)}\n`);
+  io.stderr(`enetsim proxy: ${problems.length} problem${problems.length === 1 ? '' : 's'} in --scenario; nothing was run\n`);
+  return NetworkExitCode.invalidInput;
+}
+
+/** The control address: an IP literal and a port (0 = any free one), loopback unless allowed. */
+function parseControl(options: ProxyOptions): Checked<SocketAddress> | null {
+  if (options.control === null) return null;
+  const parsed = parseListen(options.control);
+  if (!parsed.ok) return { ok: false, message: parsed.message.replace(/^--listen/, '--control') };
+  if (!isLoopbackAddress(parsed.value.address) && !options.controlAllowRemote) {
+    return { ok: false, message: `--control ${options.control} is not a loopback address: anyone who reaches it could change the network; add --control-allow-remote if you mean it` };
+  }
+  return parsed;
+}
+
+/** Checks every flag and the scenario; the network to run, or why not (a message for usageError, or printed problems). */
+function prepare(options: ProxyOptions, io: NetworkIo): { ok: true; scenario: ProxyScenario | null; network: ProxyNetwork; seed: number; durationMs: number | null; control: SocketAddress | null } | { ok: false; code: number } {
+  const fail = (message: string) => ({ ok: false as const, code: usageError(io, 'proxy', message) });
+  const links = proxyLinks(options);
+  if (!links.ok) return fail(links.message);
+  for (const [flag, value] of [['idle-ms', options.idleMs], ['max-clients', options.maxClients], ['max-queued-bytes', options.maxQueuedBytes]] as const) {
+    const problem = positiveInteger(flag, value);
+    if (problem !== null) return fail(problem);
+  }
+  if (options.seed !== null && (!Number.isSafeInteger(options.seed) || options.seed < 0)) return fail(`--seed must be a whole number ≥ 0, got ${options.seed}`);
+  let durationMs: number | null = null;
+  if (options.duration !== null) {
+    const parsed = parseUnit('duration', options.duration);
+    if (!parsed.ok) return fail(`--duration: ${parsed.message}`);
+    durationMs = parsed.value;
+  }
+  const control = parseControl(options);
+  if (control !== null && !control.ok) return fail(control.message);
+  let scenario: ProxyScenario | null = null;
+  if (options.scenario !== null) {
+    const loaded = loadProxyScenario(options.scenario);
+    if (!loaded.ok) return { ok: false, code: printScenarioProblems(io, loaded.problems) };
+    scenario = loaded.scenario;
+  }
+  const flagChanges = proxyLinkChanges(options);
+  if (!flagChanges.ok) return fail(flagChanges.message);
+  let network: ProxyNetwork;
+  try {
+    network = new ProxyNetwork([...(scenario?.initial ?? []), ...flagChanges.value], scenario?.linkDraws);
+  } catch (error) {
+    return fail(`--link over the scenario's links: ${(error as Error).message}`);
+  }
+  return { ok: true, scenario, network, seed: options.seed ?? scenario?.seed ?? 1, durationMs: durationMs ?? scenario?.durationMs ?? null, control: control?.value ?? null };
+}
+
 /**
- * Runs `enetsim proxy` until `signal` aborts (Ctrl-C, SIGTERM) or `--duration` passes, then prints the
- * summary and returns 0. Returns 2 with a message naming the flag for bad input, 1 when a socket
- * cannot be bound or the target cannot be resolved.
+ * Runs `enetsim proxy` until `signal` aborts (Ctrl-C, SIGTERM) or the duration (--duration, else the
+ * scenario's) passes, then prints the summary and returns 0. Returns 2 with a message naming the flag
+ * or the scenario's file:line:col for bad input, 1 when a socket cannot be bound or the target cannot
+ * be resolved.
  */
 export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
   const listen = parseListen(options.listen);
   if (!listen.ok) return usageError(io, 'proxy', listen.message);
   const to = parseHostPort(options.to);
   if (!to.ok) return usageError(io, 'proxy', `--to: ${to.reason}`);
-  const links = proxyLinks(options);
-  if (!links.ok) return usageError(io, 'proxy', links.message);
-  for (const [flag, value] of [['idle-ms', options.idleMs], ['max-clients', options.maxClients], ['max-queued-bytes', options.maxQueuedBytes]] as const) {
-    const problem = positiveInteger(flag, value);
-    if (problem !== null) return usageError(io, 'proxy', problem);
-  }
-  if (!Number.isSafeInteger(options.seed) || options.seed < 0) return usageError(io, 'proxy', `--seed must be a whole number ≥ 0, got ${options.seed}`);
-  let durationMs: number | null = null;
-  if (options.duration !== null) {
-    const parsed = parseUnit('duration', options.duration);
-    if (!parsed.ok) return usageError(io, 'proxy', `--duration: ${parsed.message}`);
-    durationMs = parsed.value;
-  }
+  const prepared = prepare(options, io);
+  if (!prepared.ok) return prepared.code;
+  const { scenario, network, seed, durationMs } = prepared;
   const target = await resolveHostAddress(to.host);
   if (!target.ok) {
     if (target.notFound) return usageError(io, 'proxy', `--to: ${target.reason}`);
@@ -197,9 +286,8 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     proxy = await UdpProxy.open({
       listen: listen.value,
       target: { address: target.address, port: to.port },
-      linkUp: links.value.up,
-      linkDown: links.value.down,
-      seed: options.seed,
+      network,
+      seed,
       idleMs: options.idleMs,
       maxClients: options.maxClients,
       maxQueuedBytes: options.maxQueuedBytes,
@@ -211,21 +299,64 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   }
   const local = proxy.localAddress;
   const targetAddress = { address: target.address, port: to.port };
+  const state = proxy.networkState();
+  const linkUp = resolveLinkConfig(state.up.link);
+  const linkDown = resolveLinkConfig(state.down.link);
+  if (!linkUp.ok || !linkDown.ok) throw new Error('proxy: the checked network does not resolve');
   printer.line(
     'listening',
-    { address: local.address, port: local.port, to: targetAddress, seed: options.seed, linkUp: links.value.up, linkDown: links.value.down, idleMs: options.idleMs, maxClients: options.maxClients, maxQueuedBytes: options.maxQueuedBytes },
-    `proxy listening on ${formatEndpoint(local)} → ${formatEndpoint(targetAddress)} (seed ${options.seed})\n  client→server: ${describeLink(links.value.up)}\n  server→client: ${describeLink(links.value.down)}`,
+    { address: local.address, port: local.port, to: targetAddress, seed, linkUp: linkUp.value, linkDown: linkDown.value, idleMs: options.idleMs, maxClients: options.maxClients, maxQueuedBytes: options.maxQueuedBytes, ...(scenario !== null ? { scenario: scenario.file } : {}), durationMs },
+    `proxy listening on ${formatEndpoint(local)} → ${formatEndpoint(targetAddress)} (seed ${seed})\n  client→server: ${describeLink(linkUp.value)}\n  server→client: ${describeLink(linkDown.value)}`,
   );
   if (!isLoopbackAddress(local.address)) printer.warning('listening beyond loopback: anyone who can reach this address can use the proxy');
+  let timeline: WallClockTimeline | null = null;
+  if (scenario !== null) {
+    printer.line(
+      'scenario',
+      { file: scenario.file, name: scenario.name, clientHost: scenario.clientHost, actions: scenario.timeline.length, durationMs: scenario.durationMs },
+      `scenario ${scenario.file} '${scenario.name}': ${scenario.timeline.length} network action${scenario.timeline.length === 1 ? '' : 's'} on the wall clock; host '${scenario.clientHost}' stands for every client, 'server' is ${formatEndpoint(targetAddress)}`,
+    );
+    const count = scenario.expectationCount;
+    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked unless --expect is given`);
+    if (scenario.unusedHostSettings.length > 0) printer.warning(`${scenario.unusedHostSettings.join(', ')}: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used`);
+    timeline = runTimeline(proxy, printer, scenario.timeline);
+  }
+  let control: ControlServer | null = null;
+  if (prepared.control !== null) {
+    try {
+      control = await startControlServer(prepared.control.address, prepared.control.port, proxy, (change) => printChange(printer, 'control', change.atMs, change.label, { change: change.change }));
+    } catch (error) {
+      timeline?.stop();
+      await proxy.close();
+      io.stderr(`enetsim proxy: --control ${options.control}: ${(error as Error).message}\n`);
+      return NetworkExitCode.failed;
+    }
+    printer.line('control', { url: control.url }, `control ${control.url}`);
+  }
   let reason = 'interrupt';
   let timer: NodeJS.Timeout | null = null;
   const finished = durationMs === null ? null : new Promise<void>((resolve) => (timer = setTimeout(() => { reason = 'duration'; resolve(); }, durationMs)));
   await Promise.race([aborted(signal), ...(finished === null ? [] : [finished])]);
   if (timer !== null) clearTimeout(timer);
+  timeline?.stop();
+  await control?.close();
   const summary = proxy.summary();
   await proxy.close();
   printSummary(io, printer, options.json, reason, summary);
   return NetworkExitCode.ok;
+}
+
+/** Starts the scenario's network timeline on the proxy's clock, printing each action as it runs. */
+function runTimeline(proxy: UdpProxy, printer: EventPrinter, entries: readonly ProxyTimelineEntry[]): WallClockTimeline {
+  const timeline = new WallClockTimeline(nodeTimelineClock(() => proxy.nowMs()), (entry, running) => {
+    const outcomes = performTimelineEntry(proxy, entry, running);
+    const applied = outcomes.find((outcome) => outcome.ok);
+    for (const outcome of outcomes) if (!outcome.ok) printer.warning(`${entry.where ?? 'timeline'}: ${entry.label} not applied: ${outcome.reason}`);
+    if (applied !== undefined && applied.ok) printChange(printer, 'timeline', applied.atMs, entry.label, { dueAtMs: Math.round(entry.atMs), where: entry.where, change: entry.action });
+  });
+  for (const entry of entries) timeline.add(entry);
+  timeline.start();
+  return timeline;
 }
 
 /** Adds `proxy` to a yargs parser. */
@@ -242,8 +373,11 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('link-up', { type: 'string', describe: 'client→server only, over --link' })
         .option('link-down', { type: 'string', describe: 'server→client only, over --link' })
         .option('preset', { type: 'string', describe: 'start from a named preset (enetsim presets), under --link' })
-        .option('seed', { type: 'number', default: d.seed, describe: 'seed of the link decisions (printed; same seed and same arrivals, same fates)' })
-        .option('duration', { type: 'string', describe: "stop after this long ('60s'); default: until Ctrl-C" })
+        .option('seed', { type: 'number', describe: "seed of the link decisions (default: the scenario's, else 1; printed; same seed and same arrivals, same fates)" })
+        .option('duration', { type: 'string', describe: "stop after this long ('60s'); default: the scenario's duration, else until Ctrl-C" })
+        .option('scenario', { type: 'string', describe: "a scenario file: its links and its timeline's network actions (link, partition, heal, hold, release, lag_spike) run on the wall clock; host 'server' is --to, the other host every client" })
+        .option('control', { type: 'string', describe: 'HOST:PORT of an HTTP API to change the network while running (port 0 = any free one; loopback only unless --control-allow-remote); its URL is printed' })
+        .option('control-allow-remote', { type: 'boolean', default: d.controlAllowRemote, describe: 'let --control listen on an address beyond loopback' })
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
         .option('idle-ms', { type: 'number', default: d.idleMs, describe: 'forget a client silent this long (both ways)' })
         .option('max-clients', { type: 'number', default: d.maxClients, describe: 'clients mapped at once; datagrams from more are dropped' })
@@ -259,8 +393,11 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
           linkUp: args['link-up'] ?? null,
           linkDown: args['link-down'] ?? null,
           preset: args.preset ?? null,
-          seed: args.seed,
+          seed: args.seed ?? null,
           duration: args.duration ?? null,
+          scenario: args.scenario ?? null,
+          control: args.control ?? null,
+          controlAllowRemote: args['control-allow-remote'],
           json: args.json,
           idleMs: args['idle-ms'],
           maxClients: args['max-clients'],
