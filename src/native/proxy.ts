@@ -36,7 +36,20 @@ export interface UdpProxyOptions {
   maxQueuedBytes?: number;
   /** Called for each notable happening (a new client, an expired one, a refused one, ENet handshake and disconnect). */
   onEvent?: (event: ProxyEvent) => void;
+  /** Called at each step of each datagram (arrived, dropped, forwarded): what a session trace is written from (proxy-trace.ts). */
+  onDatagram?: (event: ProxyDatagramEvent) => void;
 }
+
+/**
+ * One step of one datagram through the proxy. `id` numbers datagrams in arrival order from 0; a copy
+ * the link made (duplicate) keeps its original's id. `client` is null for a datagram from a client
+ * refused by --max-clients. `atMs` is ms since the proxy started (fractional). The bytes are the
+ * proxy's own buffers: copy them to keep them.
+ */
+export type ProxyDatagramEvent =
+  | { phase: 'sent'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array }
+  | { phase: 'dropped'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; sizeBytes: number; reason: ProxyDropReason }
+  | { phase: 'delivered'; atMs: number; id: number; client: number; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array; duplicate: boolean; corrupted: boolean };
 
 export const PROXY_DEFAULTS = { idleMs: 60_000, maxClients: 64, maxQueuedBytes: 16 * 1024 * 1024 } as const;
 
@@ -310,11 +323,19 @@ interface Session {
   closed: boolean;
 }
 
+/** A copy on its way out: which datagram it is and what the link did to it (for onDatagram). */
+interface Copy {
+  id: number;
+  duplicate: boolean;
+  corrupted: boolean;
+}
+
 interface Scheduled {
   dueAtMs: number;
   session: Session;
   direction: ProxyDirection;
   bytes: Uint8Array;
+  copy: Copy;
 }
 
 /**
@@ -334,6 +355,7 @@ export class UdpProxy {
   /** Every client session opened, expired ones included, for the summary. */
   private readonly sessionsEver: Session[] = [];
   private clientCount = 0;
+  private nextDatagramId = 0;
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAtMs: number | null = null;
@@ -397,6 +419,13 @@ export class UdpProxy {
       if (this.sessions.size >= this.maxClients) {
         this.countIn('up', data.length);
         this.stats.up.dropped.clientLimit += 1;
+        if (this.options.onDatagram !== undefined) {
+          const id = this.nextDatagramId++;
+          const atMs = this.nowMs();
+          const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+          this.options.onDatagram({ phase: 'sent', atMs, id, client: null, address: client, direction: 'up', bytes });
+          this.options.onDatagram({ phase: 'dropped', atMs, id, client: null, address: client, direction: 'up', sizeBytes: data.length, reason: 'clientLimit' });
+        }
         if (!this.refusedWarned) {
           this.refusedWarned = true;
           this.options.onEvent?.({ type: 'refused', atMs: round3(this.nowMs()), address: client, maxClients: this.maxClients });
@@ -455,28 +484,34 @@ export class UdpProxy {
     session.lastActiveAtMs = arrivedAtMs;
     this.countIn(direction, bytes.length);
     session.enet.handleIngress(direction, bytes, arrivedAtMs);
+    const id = this.nextDatagramId++;
+    const onDatagram = this.options.onDatagram;
+    onDatagram?.({ phase: 'sent', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, bytes });
     const virtualNowMs = Math.floor(arrivedAtMs);
     const outcomes = session.links[direction].transmit(virtualNowMs, bytes);
     const stats = this.stats[direction];
     for (const outcome of outcomes) {
       if (outcome.kind === 'drop') {
         stats.dropped[outcome.reason] += 1;
+        onDatagram?.({ phase: 'dropped', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, sizeBytes: bytes.length, reason: outcome.reason });
         continue;
       }
       if (outcome.duplicate) stats.duplicated += 1;
       if (outcome.corrupted) stats.corrupted += 1;
+      const copy: Copy = { id, duplicate: outcome.duplicate, corrupted: outcome.corrupted };
       const dueAtMs = this.intendedAtMs(session, direction, outcome, arrivedAtMs, virtualNowMs);
       if (dueAtMs <= arrivedAtMs) {
-        this.forward(session, direction, outcome.bytes, dueAtMs);
+        this.forward(session, direction, outcome.bytes, dueAtMs, copy);
         continue;
       }
       if (this.queuedBytes + outcome.bytes.length > this.maxQueuedBytes) {
         stats.dropped.proxyQueueFull += 1;
+        onDatagram?.({ phase: 'dropped', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, sizeBytes: outcome.bytes.length, reason: 'proxyQueueFull' });
         continue;
       }
       stats.delayed += 1;
       this.queuedBytes += outcome.bytes.length;
-      this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes });
+      this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes, copy });
     }
     this.arm();
   }
@@ -495,24 +530,25 @@ export class UdpProxy {
     return dueAtMs;
   }
 
-  private forward(session: Session, direction: ProxyDirection, bytes: Uint8Array, intendedAtMs: number): void {
+  private forward(session: Session, direction: ProxyDirection, bytes: Uint8Array, intendedAtMs: number, copy: Copy): void {
     const stats = this.stats[direction];
-    if (session.closed) {
-      stats.dropped.expired += 1;
-      return;
-    }
+    const notForwarded = (reason: 'expired' | 'sendFailed'): void => {
+      stats.dropped[reason] += 1;
+      this.options.onDatagram?.({ phase: 'dropped', atMs: this.nowMs(), id: copy.id, client: session.index, address: session.client, direction, sizeBytes: bytes.length, reason });
+    };
+    if (session.closed) return notForwarded('expired');
     const sentAtMs = this.nowMs();
     try {
       if (direction === 'up') session.upstream.send(bytes, this.options.target.port, this.options.target.address);
       else this.listenSocket.send(bytes, session.client.port, session.client.address);
     } catch {
-      stats.dropped.sendFailed += 1;
-      return;
+      return notForwarded('sendFailed');
     }
     stats.datagramsOut += 1;
     stats.bytesOut += bytes.length;
     this.recordAccuracy(sentAtMs - intendedAtMs);
     session.enet.handleEgress(direction, bytes, sentAtMs);
+    this.options.onDatagram?.({ phase: 'delivered', atMs: sentAtMs, id: copy.id, client: session.index, address: session.client, direction, bytes, duplicate: copy.duplicate, corrupted: copy.corrupted });
   }
 
   private recordAccuracy(errorMs: number): void {
@@ -540,7 +576,7 @@ export class UdpProxy {
       if (next === undefined || next.dueAtMs > nowMs) break;
       this.heap.pop();
       this.queuedBytes -= next.bytes.length;
-      this.forward(next.session, next.direction, next.bytes, next.dueAtMs);
+      this.forward(next.session, next.direction, next.bytes, next.dueAtMs, next.copy);
     }
     this.arm();
   }
