@@ -82,6 +82,8 @@ export class ProxyTraceRecorder {
    */
   readonly wireEvents: HostTraceEvent[] = [];
   private readonly connections = new Map<number, Connection>();
+  /** The latest `atMs` recorded: a trace's events are in time order, and callbacks that read the clock late (a socket's bind) never go back. */
+  private lastAtMs = 0;
 
   /** @param keepDatagramBytes - keep each datagram's bytes beside the trace (needed for --pcap). */
   constructor(keepDatagramBytes: boolean, eventsMax = PROXY_TRACE_EVENTS_MAX) {
@@ -94,7 +96,7 @@ export class ProxyTraceRecorder {
 
   /** An action (a link setting, a link change, a client mapped...), at ms since the proxy started. */
   recordAction(atMs: number, action: string, detail?: Record<string, unknown>, host?: string): void {
-    this.trace.record({ kind: 'action', atMs: traceMs(atMs), ...(host !== undefined ? { host } : {}), action, ...(detail !== undefined ? { detail } : {}) });
+    this.trace.record({ kind: 'action', atMs: this.at(atMs), ...(host !== undefined ? { host } : {}), action, ...(detail !== undefined ? { detail } : {}) });
   }
 
   handleEvent(event: ProxyEvent): void {
@@ -115,7 +117,7 @@ export class ProxyTraceRecorder {
   }
 
   handleDatagram(event: ProxyDatagramEvent): void {
-    const atMs = traceMs(event.atMs);
+    const atMs = this.at(event.atMs);
     const clientName = event.client === null ? addressName(event.address) : proxyClientName(event.client);
     const [from, to] = event.direction === 'up' ? [clientName, PROXY_SERVER_NAME] : [PROXY_SERVER_NAME, clientName];
     switch (event.phase) {
@@ -136,6 +138,11 @@ export class ProxyTraceRecorder {
         break;
       }
     }
+  }
+
+  private at(atMs: number): number {
+    this.lastAtMs = Math.max(this.lastAtMs, traceMs(atMs));
+    return this.lastAtMs;
   }
 
   private connection(client: number): Connection {

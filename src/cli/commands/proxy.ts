@@ -11,9 +11,10 @@ import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
 import { PROXY_COMMAND, PROXY_DESCRIPTION } from './network-commands.js';
+import { prepareProxyOutputs, PROXY_OUTPUT_DEFAULTS, type ProxyOutputFlags } from './proxy-outputs.js';
 
 /** Options of `enetsim proxy`, as given on the command line (links still text). */
-export interface ProxyOptions {
+export interface ProxyOptions extends Partial<ProxyOutputFlags> {
   /** HOST:PORT to listen on; an IP literal (port 0 = any free one). */
   listen: string;
   /** HOST:PORT of the real server: IP literal or host name. */
@@ -185,6 +186,9 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     if (!parsed.ok) return usageError(io, 'proxy', `--duration: ${parsed.message}`);
     durationMs = parsed.value;
   }
+  const prepared = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY);
+  if (!prepared.ok) return usageError(io, 'proxy', prepared.message);
+  const outputs = prepared.outputs;
   const target = await resolveHostAddress(to.host);
   if (!target.ok) {
     if (target.notFound) return usageError(io, 'proxy', `--to: ${target.reason}`);
@@ -203,7 +207,11 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
       idleMs: options.idleMs,
       maxClients: options.maxClients,
       maxQueuedBytes: options.maxQueuedBytes,
-      onEvent: (event) => printEvent(printer, event),
+      onEvent: (event) => {
+        outputs?.onEvent(event);
+        printEvent(printer, event);
+      },
+      ...(outputs !== null ? { onDatagram: outputs.onDatagram } : {}),
     });
   } catch (error) {
     io.stderr(`enetsim proxy: ${(error as Error).message}\n`);
@@ -211,6 +219,8 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   }
   const local = proxy.localAddress;
   const targetAddress = { address: target.address, port: to.port };
+  const session = { listen: formatEndpoint(local), to: formatEndpoint(targetAddress), seed: options.seed, linkUp: describeLink(links.value.up), linkDown: describeLink(links.value.down), target: targetAddress };
+  outputs?.recordLinks(session);
   printer.line(
     'listening',
     { address: local.address, port: local.port, to: targetAddress, seed: options.seed, linkUp: links.value.up, linkDown: links.value.down, idleMs: options.idleMs, maxClients: options.maxClients, maxQueuedBytes: options.maxQueuedBytes },
@@ -225,7 +235,12 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const summary = proxy.summary();
   await proxy.close();
   printSummary(io, printer, options.json, reason, summary);
-  return NetworkExitCode.ok;
+  return outputs === null ? NetworkExitCode.ok : outputs.finish(summary, session, io, options.json);
+}
+
+/** The output flags given (undefined ones fall back to their defaults). */
+function definedOutputFlags(options: Partial<ProxyOutputFlags>): Partial<ProxyOutputFlags> {
+  return Object.fromEntries(Object.entries({ trace: options.trace, html: options.html, pcap: options.pcap, explain: options.explain, expect: options.expect }).filter(([, value]) => value !== undefined));
 }
 
 /** Adds `proxy` to a yargs parser. */
@@ -247,7 +262,12 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
         .option('idle-ms', { type: 'number', default: d.idleMs, describe: 'forget a client silent this long (both ways)' })
         .option('max-clients', { type: 'number', default: d.maxClients, describe: 'clients mapped at once; datagrams from more are dropped' })
-        .option('max-queued-bytes', { type: 'number', default: d.maxQueuedBytes, describe: 'bytes held for delay at once; more are dropped' }),
+        .option('max-queued-bytes', { type: 'number', default: d.maxQueuedBytes, describe: 'bytes held for delay at once; more are dropped' })
+        .option('trace', { type: 'string', describe: 'write the session as a JSON Lines trace (the format of run --trace; enetsim report draws it)' })
+        .option('html', { type: 'string', describe: 'write the session as the HTML run report' })
+        .option('pcap', { type: 'string', describe: 'write every datagram as pcapng (as run --pcap)' })
+        .option('explain', { type: 'boolean', default: false, describe: 'narrate the session after the summary' })
+        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();
@@ -265,6 +285,11 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
           idleMs: args['idle-ms'],
           maxClients: args['max-clients'],
           maxQueuedBytes: args['max-queued-bytes'],
+          trace: args.trace ?? null,
+          html: args.html ?? null,
+          pcap: args.pcap ?? null,
+          explain: args.explain,
+          expect: args.expect ?? null,
         },
         context.io,
         signal,
