@@ -89,9 +89,11 @@ export function loadPassiveChecks(file: string, text: string, durationMs: number
   const problems: InputProblem[] = [];
   const checks: (PassiveCheck | null)[] = [];
   const standard: { index: number; entry: Record<string, unknown> }[] = [];
+  const written = (data as { expect: Record<string, unknown>[] }).expect;
   validated.data.expect.forEach((raw, index) => {
     const entry = raw as Record<string, unknown>;
-    const kinds = Object.keys(entry).filter((key) => key !== 'name');
+    // In the order the user wrote them (the schema's output orders keys its own way).
+    const kinds = Object.keys(written[index]!).filter((key) => key !== 'name');
     const passiveKind = PASSIVE_NAMES.find((name) => kinds.includes(name));
     if (passiveKind !== undefined && kinds.length > 1) {
       problems.push(source.problemAt(['expect', index], `an expectation has exactly one kind, got ${kinds.join(', ')}`));
@@ -111,8 +113,8 @@ export function loadPassiveChecks(file: string, text: string, durationMs: number
   built.expectations.forEach((located, position) => {
     checks[standard[position]!.index] = { kind: 'scenario', located };
   });
-  const judgeable = passiveScenarioChecks(built.expectations, (located) => standard[built.expectations.indexOf(located)]!.index, source);
-  problems.push(...judgeable.problems);
+  // Whether a passive observer can judge an expectation is asked of expectations that mean something (a host the checks do not have is reported once).
+  if (built.problems.length === 0) problems.push(...passiveScenarioChecks(built.expectations, (located) => standard[built.expectations.indexOf(located)]!.index, source).problems);
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems) };
   return { ok: true, name: validated.data.name ?? null, checks: checks as PassiveCheck[] };
 }
@@ -133,7 +135,8 @@ export function passiveScenarioChecks(located: readonly LocatedExpectation[], in
     }
     const index = indexOf?.(item);
     const path: PathKey[] = index === undefined ? [] : ['expect', index, item.expectation.kind, ...refusal.key];
-    const position = source !== undefined && index !== undefined ? source.positionOf(path, refusal.key.length > 0 ? 'key' : 'value') : item.position;
+    // A refusal of the whole kind points at the entry (as its verdict would); one of a key, at the key.
+    const position = source !== undefined && index !== undefined && refusal.key.length > 0 ? source.positionOf(path, refusal.at ?? 'key') : item.position;
     const problem = source !== undefined ? source.problem(position, refusal.message) : { position, message: refusal.message };
     problems.push(problem);
   }
@@ -143,13 +146,13 @@ export function passiveScenarioChecks(located: readonly LocatedExpectation[], in
 const STATE_REFUSAL = `a passive observer infers only ${INFERRED_STATES.join(', ')} (from CONNECT, VERIFY_CONNECT, DISCONNECT and their ACKs)`;
 
 /** Why a passive observer cannot judge this expectation (and the key inside it to point at), or null when it can. */
-function refusalOf(expectation: Expectation): { key: PathKey[]; message: string } | null {
+function refusalOf(expectation: Expectation): { key: PathKey[]; at?: 'key' | 'value'; message: string } | null {
   const hosts = hostsOf(expectation);
   const unknown = hosts.find((host) => !(PASSIVE_HOSTS as readonly string[]).includes(host));
   if (unknown !== undefined) return { key: [], message: `unknown host '${unknown}' for a live session: its hosts are client (the first client the proxy sees) and server` };
   switch (expectation.kind) {
     case 'state':
-      return INFERRED_STATES.includes(expectation.state) ? null : { key: [expectation.mode], message: `${expectation.state} cannot be judged on a live session: ${STATE_REFUSAL}` };
+      return INFERRED_STATES.includes(expectation.state) ? null : { key: [expectation.mode], at: 'value', message: `${expectation.state} cannot be judged on a live session: ${STATE_REFUSAL}` };
     case 'sequence':
       return { key: [], message: `sequence cannot be judged on a live session: it needs every state change, and ${STATE_REFUSAL}; use state: reaches, never or is` };
     case 'event':
