@@ -51,19 +51,25 @@ export interface ProxySessionDescription {
 
 type Prepared = { ok: true; outputs: ProxyOutputs | null } | { ok: false; message: string };
 
-/** Where the trace files are read and opened: the real file system (the proxy is a command of real sockets). */
-const files = nodeFileIo as unknown as CliIo;
+/** What reading the checks and opening the outputs needs of the CLI's io. */
+export type ProxyFileIo = Pick<CliIo, 'readFile' | 'statPath' | 'openOutput'>;
+
+/** The CLI's own file access when the command was given one (in-process runs, tests), else the real file system. */
+export function proxyFileIo(io: object): ProxyFileIo {
+  const candidate = io as Partial<ProxyFileIo>;
+  return candidate.readFile !== undefined && candidate.statPath !== undefined && candidate.openOutput !== undefined ? (candidate as ProxyFileIo) : nodeFileIo;
+}
 
 /**
  * Reads the checks and opens the outputs before any socket is bound, so a bad file costs nothing
  * (exit 2). Null outputs when no flag of this file was given: the proxy then records nothing.
  * `durationMs` is --duration (Infinity without it): windows must end by then.
  */
-export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number): Prepared {
+export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number, files: ProxyFileIo = nodeFileIo): Prepared {
   if (flags.trace === null && flags.html === null && flags.pcap === null && !flags.explain && flags.expect === null) return { ok: true, outputs: null };
   let checks: { name: string | null; checks: PassiveCheck[] } | null = null;
   if (flags.expect !== null) {
-    const loaded = readChecks(flags.expect, durationMs);
+    const loaded = readChecks(flags.expect, durationMs, files);
     if (!loaded.ok) return loaded;
     checks = loaded.value;
   }
@@ -74,7 +80,7 @@ export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number)
   const opened: Partial<Record<'--trace' | '--html' | '--pcap', Output>> = {};
   for (const [flag, path] of named) {
     if (path === null) continue;
-    const result = openOutput(flag, path, files);
+    const result = openOutput(flag, path, files as CliIo);
     if (!result.ok) {
       for (const output of Object.values(opened)) output.file.close();
       return { ok: false, message: result.message };
@@ -84,7 +90,7 @@ export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number)
   return { ok: true, outputs: new ProxyOutputs(flags, checks, opened) };
 }
 
-function readChecks(path: string, durationMs: number): { ok: true; value: { name: string | null; checks: PassiveCheck[] } } | { ok: false; message: string } {
+function readChecks(path: string, durationMs: number, files: ProxyFileIo): { ok: true; value: { name: string | null; checks: PassiveCheck[] } } | { ok: false; message: string } {
   const info = files.statPath(path);
   if (info.kind === 'missing') return { ok: false, message: `--expect ${path}: no such file` };
   if (info.kind !== 'file') return { ok: false, message: `--expect ${path}: not a regular file; give a .yaml file with an expect: list` };

@@ -11,7 +11,7 @@ import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
 import { PROXY_COMMAND, PROXY_DESCRIPTION } from './network-commands.js';
-import { prepareProxyOutputs, PROXY_OUTPUT_DEFAULTS, type ProxyOutputFlags } from './proxy-outputs.js';
+import { prepareProxyOutputs, proxyFileIo, PROXY_OUTPUT_DEFAULTS, type ProxyOutputFlags } from './proxy-outputs.js';
 
 /** Options of `enetsim proxy`, as given on the command line (links still text). */
 export interface ProxyOptions extends Partial<ProxyOutputFlags> {
@@ -186,7 +186,7 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     if (!parsed.ok) return usageError(io, 'proxy', `--duration: ${parsed.message}`);
     durationMs = parsed.value;
   }
-  const prepared = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY);
+  const prepared = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io));
   if (!prepared.ok) return usageError(io, 'proxy', prepared.message);
   const outputs = prepared.outputs;
   const target = await resolveHostAddress(to.host);
