@@ -165,8 +165,10 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
 
 /**
  * Runs `enetsim proxy` until `signal` aborts (Ctrl-C, SIGTERM) or `--duration` passes, then prints the
- * summary and returns 0. Returns 2 with a message naming the flag for bad input, 1 when a socket
- * cannot be bound or the target cannot be resolved.
+ * summary, writes --trace / --html / --pcap, narrates (--explain) and judges --expect (proxy-outputs.ts),
+ * and returns 0, or 1 when a check failed. Returns 2 with a message naming the flag (or the checks
+ * file's line and column) for bad input, or when an output cannot be written; 1 when a socket cannot be
+ * bound or the target cannot be resolved.
  */
 export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
   const listen = parseListen(options.listen);
