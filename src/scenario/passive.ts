@@ -266,6 +266,11 @@ export interface PassiveObservation {
   rtt: { up: PassiveRtt; down: PassiveRtt } | null;
   /** How long the session lasted, ms. */
   durationMs: number;
+  /**
+   * When each timeline id of a scenario ran, ms since the session started, for windows `after:` an id
+   * (a checks file has no timeline; an id missing here never ran, and a check after it fails saying so).
+   */
+  idTimesMs?: ReadonlyMap<string, number>;
 }
 
 /** One check's verdict, as `run` reports an assertion. */
@@ -279,7 +284,7 @@ export interface PassiveVerdict {
 /** Judges every check against the session. */
 export function judgePassive(checks: readonly PassiveCheck[], observation: PassiveObservation): PassiveVerdict[] {
   const events = [...observation.events, ...observation.wireEvents].sort((a, b) => a.atMs - b.atMs);
-  const run: RunData = { events, packets: [], idTimesMs: new Map(), durationMs: observation.durationMs };
+  const run: RunData = { events, packets: [], idTimesMs: observation.idTimesMs ?? new Map(), durationMs: observation.durationMs };
   return checks.map((item) => {
     switch (item.kind) {
       case 'scenario': {
