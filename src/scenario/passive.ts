@@ -86,6 +86,8 @@ export function loadPassiveChecks(file: string, text: string, durationMs: number
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: [source.problemAt([], 'a checks file is a YAML mapping with an `expect:` list (and an optional `name:`)')] };
   const validated = checksFileSchema.safeParse(data);
   if (!validated.success) return { ok: false, problems: sortProblems(validated.error.issues.flatMap((issue) => problemsOfIssue(issue, source, checksFileSchema, data))) };
+  // A checks file that checks nothing would pass every session: say so instead.
+  if (validated.data.expect.length === 0) return { ok: false, problems: [source.problemAt(['expect'], 'expect: is empty: give at least one check')] };
   const problems: InputProblem[] = [];
   const checks: (PassiveCheck | null)[] = [];
   const standard: { index: number; entry: Record<string, unknown> }[] = [];

@@ -105,6 +105,10 @@ describe('passive checks: loading', () => {
     expect(schema[0]).toMatch(/^checks\.yaml:2:34 unknown key 'belw' \(did you mean 'below'\?\)/);
   });
 
+  test('an empty expect: list is refused: it would pass every session', () => {
+    expect(problemsOf('expect: []\n')[0]).toMatch(/^checks\.yaml:1:9 expect: is empty/);
+  });
+
   test('a passive kind beside another kind in one entry is refused, not half-read', () => {
     const problems = problemsOf('expect:\n  - rtt: { peer: client->server, below: 1s }\n    timeout: { peer: client->server }\n');
     expect(problems[0]).toMatch(/^checks\.yaml:2:5 an expectation has exactly one kind, got rtt, timeout/);
