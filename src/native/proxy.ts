@@ -40,7 +40,20 @@ export interface UdpProxyOptions {
   maxQueuedBytes?: number;
   /** Called for each notable happening (a new client, an expired one, a refused one, ENet handshake and disconnect). */
   onEvent?: (event: ProxyEvent) => void;
+  /** Called at each step of each datagram (arrived, dropped, forwarded): what a session trace is written from (proxy-trace.ts). */
+  onDatagram?: (event: ProxyDatagramEvent) => void;
 }
+
+/**
+ * One step of one datagram through the proxy. `id` numbers datagrams in arrival order from 0; a copy
+ * the link made (duplicate) keeps its original's id. `client` is null for a datagram from a client
+ * refused by --max-clients. `atMs` is ms since the proxy started (fractional). The bytes are the
+ * proxy's own buffers: copy them to keep them.
+ */
+export type ProxyDatagramEvent =
+  | { phase: 'sent'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array }
+  | { phase: 'dropped'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; sizeBytes: number; reason: ProxyDropReason }
+  | { phase: 'delivered'; atMs: number; id: number; client: number; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array; duplicate: boolean; corrupted: boolean };
 
 export const PROXY_DEFAULTS = { idleMs: 60_000, maxClients: 64, maxQueuedBytes: 16 * 1024 * 1024 } as const;
 
@@ -316,11 +329,19 @@ interface Session {
   closed: boolean;
 }
 
+/** A copy on its way out: which datagram it is and what the link did to it (for onDatagram). */
+interface Copy {
+  id: number;
+  duplicate: boolean;
+  corrupted: boolean;
+}
+
 interface Scheduled {
   dueAtMs: number;
   session: Session;
   direction: ProxyDirection;
   bytes: Uint8Array;
+  copy: Copy;
 }
 
 /**
@@ -340,6 +361,9 @@ export class UdpProxy {
   /** Every client session opened, expired ones included, for the summary. */
   private readonly sessionsEver: Session[] = [];
   private clientCount = 0;
+  private nextDatagramId = 0;
+  /** The arrival number of each datagram a hold keeps, so its steps keep one id when a release lets it go. */
+  private readonly heldIds = new WeakMap<Uint8Array, number>();
   private queuedBytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAtMs: number | null = null;
@@ -407,6 +431,13 @@ export class UdpProxy {
       if (this.sessions.size >= this.maxClients) {
         this.countIn('up', data.length);
         this.stats.up.dropped.clientLimit += 1;
+        if (this.options.onDatagram !== undefined) {
+          const id = this.nextDatagramId++;
+          const atMs = this.nowMs();
+          const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+          this.options.onDatagram({ phase: 'sent', atMs, id, client: null, address: client, direction: 'up', bytes });
+          this.options.onDatagram({ phase: 'dropped', atMs, id, client: null, address: client, direction: 'up', sizeBytes: data.length, reason: 'clientLimit' });
+        }
         if (!this.refusedWarned) {
           this.refusedWarned = true;
           this.options.onEvent?.({ type: 'refused', atMs: round3(this.nowMs()), address: client, maxClients: this.maxClients });
@@ -462,46 +493,59 @@ export class UdpProxy {
     session.lastActiveAtMs = arrivedAtMs;
     this.countIn(direction, bytes.length);
     session.enet.handleIngress(direction, bytes, arrivedAtMs);
-    this.putOnLink(session, direction, bytes, arrivedAtMs);
+    const id = this.nextDatagramId++;
+    this.options.onDatagram?.({ phase: 'sent', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, bytes });
+    this.putOnLink(session, direction, bytes, arrivedAtMs, id);
     this.arm();
   }
 
-  /** A datagram enters the link at `arrivedAtMs` (when it arrived, or when a hold let it go), as the simulator's transmit does. */
-  private putOnLink(session: Session, direction: ProxyDirection, bytes: Uint8Array, arrivedAtMs: number): void {
+  /** Counts a datagram the proxy did not forward and reports the step. */
+  private drop(session: Session, direction: ProxyDirection, id: number, atMs: number, sizeBytes: number, reason: ProxyDropReason): void {
+    this.stats[direction].dropped[reason] += 1;
+    this.options.onDatagram?.({ phase: 'dropped', atMs, id, client: session.index, address: session.client, direction, sizeBytes, reason });
+  }
+
+  /**
+   * A datagram enters the link at `arrivedAtMs` (when it arrived, or when a hold let it go), as the
+   * simulator's transmit does. `id` is its number in arrival order (a held datagram keeps its own).
+   */
+  private putOnLink(session: Session, direction: ProxyDirection, bytes: Uint8Array, arrivedAtMs: number, id: number): void {
     const stats = this.stats[direction];
     const virtualNowMs = Math.floor(arrivedAtMs);
     if (session.links.isHeld(direction)) {
       if (this.queuedBytes + bytes.length > this.maxQueuedBytes || !session.links.hold(direction, bytes, virtualNowMs)) {
-        stats.dropped.proxyQueueFull += 1;
+        this.drop(session, direction, id, arrivedAtMs, bytes.length, 'proxyQueueFull');
         return;
       }
+      this.heldIds.set(bytes, id);
       this.queuedBytes += bytes.length;
       return;
     }
     if (session.links.isPartitioned(direction)) {
-      stats.dropped.partition += 1;
+      this.drop(session, direction, id, arrivedAtMs, bytes.length, 'partition');
       return;
     }
     const outcomes = session.links.transmit(direction, virtualNowMs, bytes);
     for (const outcome of outcomes) {
       if (outcome.kind === 'drop') {
-        stats.dropped[outcome.reason] += 1;
+        this.drop(session, direction, id, arrivedAtMs, bytes.length, outcome.reason);
         continue;
       }
       if (outcome.duplicate) stats.duplicated += 1;
       if (outcome.corrupted) stats.corrupted += 1;
+      const copy: Copy = { id, duplicate: outcome.duplicate, corrupted: outcome.corrupted };
       const dueAtMs = this.intendedAtMs(session, direction, outcome, arrivedAtMs, virtualNowMs);
       if (dueAtMs <= arrivedAtMs) {
-        this.forward(session, direction, outcome.bytes, dueAtMs);
+        this.forward(session, direction, outcome.bytes, dueAtMs, copy);
         continue;
       }
       if (this.queuedBytes + outcome.bytes.length > this.maxQueuedBytes) {
-        stats.dropped.proxyQueueFull += 1;
+        this.drop(session, direction, id, arrivedAtMs, outcome.bytes.length, 'proxyQueueFull');
         continue;
       }
       stats.delayed += 1;
       this.queuedBytes += outcome.bytes.length;
-      this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes });
+      this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes, copy });
     }
   }
 
@@ -519,29 +563,24 @@ export class UdpProxy {
     return dueAtMs;
   }
 
-  private forward(session: Session, direction: ProxyDirection, bytes: Uint8Array, intendedAtMs: number): void {
+  private forward(session: Session, direction: ProxyDirection, bytes: Uint8Array, intendedAtMs: number, copy: Copy): void {
     const stats = this.stats[direction];
-    if (session.closed) {
-      stats.dropped.expired += 1;
-      return;
-    }
+    const notForwarded = (reason: 'expired' | 'partition' | 'sendFailed'): void => this.drop(session, direction, copy.id, this.nowMs(), bytes.length, reason);
+    if (session.closed) return notForwarded('expired');
     // A partition loses what is on the cable too, as in the simulator.
-    if (session.links.isPartitioned(direction)) {
-      stats.dropped.partition += 1;
-      return;
-    }
+    if (session.links.isPartitioned(direction)) return notForwarded('partition');
     const sentAtMs = this.nowMs();
     try {
       if (direction === 'up') session.upstream.send(bytes, this.options.target.port, this.options.target.address);
       else this.listenSocket.send(bytes, session.client.port, session.client.address);
     } catch {
-      stats.dropped.sendFailed += 1;
-      return;
+      return notForwarded('sendFailed');
     }
     stats.datagramsOut += 1;
     stats.bytesOut += bytes.length;
     this.recordAccuracy(sentAtMs - intendedAtMs);
     session.enet.handleEgress(direction, bytes, sentAtMs);
+    this.options.onDatagram?.({ phase: 'delivered', atMs: sentAtMs, id: copy.id, client: session.index, address: session.client, direction, bytes, duplicate: copy.duplicate, corrupted: copy.corrupted });
   }
 
   private recordAccuracy(errorMs: number): void {
@@ -569,7 +608,7 @@ export class UdpProxy {
       if (next === undefined || next.dueAtMs > nowMs) break;
       this.heap.pop();
       this.queuedBytes -= next.bytes.length;
-      this.forward(next.session, next.direction, next.bytes, next.dueAtMs);
+      this.forward(next.session, next.direction, next.bytes, next.dueAtMs, next.copy);
     }
     this.arm();
   }
@@ -608,7 +647,7 @@ export class UdpProxy {
     for (const session of this.sessions.values()) {
       for (const released of session.links.apply(change, atMs)) {
         this.queuedBytes -= released.bytes.length;
-        this.putOnLink(session, released.direction, released.bytes, nowMs);
+        this.putOnLink(session, released.direction, released.bytes, nowMs, this.heldIds.get(released.bytes) ?? this.nextDatagramId++);
       }
     }
     this.arm();

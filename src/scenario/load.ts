@@ -1142,3 +1142,16 @@ function linkReferenceOf(target: LinkTarget): string {
   if (target.kind === 'default') return 'default';
   return target.kind === 'direction' ? `${target.from}->${target.to}` : `${target.a}<->${target.b}`;
 }
+
+/**
+ * Builds `expect:` entries that live outside a scenario (a live proxy session's checks file): the same
+ * meaning checks as in a scenario, against the host names given, with no timeline (so no `after:`) and
+ * windows bounded by `durationMs` (Infinity when the session has no set end). `entries` are the entries
+ * already valid against the expectation schema, with their index in the file's `expect:` list.
+ */
+export function buildExpectationsOutsideScenario(source: ScenarioSource, entries: readonly { index: number; entry: Record<string, unknown> }[], hostNames: readonly string[], durationMs: number): { expectations: LocatedExpectation[]; problems: InputProblem[] } {
+  const checker = new Checker(source, { hosts: Object.fromEntries(hostNames.map((name) => [name, {}])) } as unknown as Parsed);
+  const context: ExpectationContext = { idTimesMs: new Map(), durationMs, timeline: [] };
+  const expectations = entries.map(({ index, entry }) => buildExpectation(checker, entry, index, context));
+  return { expectations, problems: checker.problems };
+}

@@ -16,9 +16,10 @@ import { formatProblem } from '../../scenario/source.js';
 import { didYouMean, parseUnit } from '../../scenario/units.js';
 import { EventPrinter, NetworkExitCode, aborted, formatEndpoint, usageError, type NetworkCommandContext, type NetworkIo } from './serve.js';
 import { PROXY_COMMAND, PROXY_DESCRIPTION } from './network-commands.js';
+import { prepareProxyOutputs, proxyFileIo, PROXY_OUTPUT_DEFAULTS, type ProxyOutputFlags, type ProxyOutputs } from './proxy-outputs.js';
 
 /** Options of `enetsim proxy`, as given on the command line (links still text). */
-export interface ProxyOptions {
+export interface ProxyOptions extends Partial<ProxyOutputFlags> {
   /** HOST:PORT to listen on; an IP literal (port 0 = any free one). */
   listen: string;
   /** HOST:PORT of the real server: IP literal or host name. */
@@ -203,7 +204,9 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
 }
 
 /** A timeline or control change as printed: text, or a `network` JSON line. */
-function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: unknown }): void {
+function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: unknown }, outputs: ProxyOutputs | null): void {
+  const kind = (extra.change as { kind?: unknown } | null)?.kind;
+  outputs?.recorder.recordAction(atMs, typeof kind === 'string' ? kind : 'network', { source, label, ...(extra.where !== undefined && extra.where !== null ? { where: extra.where } : {}) });
   const where = extra.where !== undefined && extra.where !== null ? `  (${extra.where})` : '';
   printer.line('network', { source, atMs, ...(extra.dueAtMs !== undefined ? { dueAtMs: extra.dueAtMs } : {}), action: label, ...(extra.where !== undefined ? { where: extra.where } : {}), change: extra.change }, `${source} ${atMs} ms  ${label}${where}`);
 }
@@ -262,9 +265,10 @@ function prepare(options: ProxyOptions, io: NetworkIo): { ok: true; scenario: Pr
 
 /**
  * Runs `enetsim proxy` until `signal` aborts (Ctrl-C, SIGTERM) or the duration (--duration, else the
- * scenario's) passes, then prints the summary and returns 0. Returns 2 with a message naming the flag
- * or the scenario's file:line:col for bad input, 1 when a socket cannot be bound or the target cannot
- * be resolved.
+ * scenario's) passes, then prints the summary, writes --trace / --html / --pcap, narrates (--explain)
+ * and judges --expect (proxy-outputs.ts), and returns 0, or 1 when a check failed. Returns 2 with a
+ * message naming the flag (or the scenario's or checks file's line and column) for bad input, or when
+ * an output cannot be written; 1 when a socket cannot be bound or the target cannot be resolved.
  */
 export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal: AbortSignal): Promise<number> {
   const listen = parseListen(options.listen);
@@ -274,6 +278,9 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const prepared = prepare(options, io);
   if (!prepared.ok) return prepared.code;
   const { scenario, network, seed, durationMs } = prepared;
+  const preparedOutputs = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io));
+  if (!preparedOutputs.ok) return usageError(io, 'proxy', preparedOutputs.message);
+  const outputs = preparedOutputs.outputs;
   const target = await resolveHostAddress(to.host);
   if (!target.ok) {
     if (target.notFound) return usageError(io, 'proxy', `--to: ${target.reason}`);
@@ -291,7 +298,11 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
       idleMs: options.idleMs,
       maxClients: options.maxClients,
       maxQueuedBytes: options.maxQueuedBytes,
-      onEvent: (event) => printEvent(printer, event),
+      onEvent: (event) => {
+        outputs?.onEvent(event);
+        printEvent(printer, event);
+      },
+      ...(outputs !== null ? { onDatagram: outputs.onDatagram } : {}),
     });
   } catch (error) {
     io.stderr(`enetsim proxy: ${(error as Error).message}\n`);
@@ -303,6 +314,8 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const linkUp = resolveLinkConfig(state.up.link);
   const linkDown = resolveLinkConfig(state.down.link);
   if (!linkUp.ok || !linkDown.ok) throw new Error('proxy: the checked network does not resolve');
+  const session = { listen: formatEndpoint(local), to: formatEndpoint(targetAddress), seed, linkUp: describeLink(linkUp.value), linkDown: describeLink(linkDown.value), target: targetAddress };
+  outputs?.recordLinks(session);
   printer.line(
     'listening',
     { address: local.address, port: local.port, to: targetAddress, seed, linkUp: linkUp.value, linkDown: linkDown.value, idleMs: options.idleMs, maxClients: options.maxClients, maxQueuedBytes: options.maxQueuedBytes, ...(scenario !== null ? { scenario: scenario.file } : {}), durationMs },
@@ -319,12 +332,12 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     const count = scenario.expectationCount;
     if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked unless --expect is given`);
     if (scenario.unusedHostSettings.length > 0) printer.warning(`${scenario.unusedHostSettings.join(', ')}: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used`);
-    timeline = runTimeline(proxy, printer, scenario.timeline);
+    timeline = runTimeline(proxy, printer, scenario.timeline, outputs);
   }
   let control: ControlServer | null = null;
   if (prepared.control !== null) {
     try {
-      control = await startControlServer(prepared.control.address, prepared.control.port, proxy, (change) => printChange(printer, 'control', change.atMs, change.label, { change: change.change }));
+      control = await startControlServer(prepared.control.address, prepared.control.port, proxy, (change) => printChange(printer, 'control', change.atMs, change.label, { change: change.change }, outputs));
     } catch (error) {
       timeline?.stop();
       await proxy.close();
@@ -343,16 +356,21 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const summary = proxy.summary();
   await proxy.close();
   printSummary(io, printer, options.json, reason, summary);
-  return NetworkExitCode.ok;
+  return outputs === null ? NetworkExitCode.ok : outputs.finish(summary, session, io, options.json);
+}
+
+/** The output flags given (undefined ones fall back to their defaults). */
+function definedOutputFlags(options: Partial<ProxyOutputFlags>): Partial<ProxyOutputFlags> {
+  return Object.fromEntries(Object.entries({ trace: options.trace, html: options.html, pcap: options.pcap, explain: options.explain, expect: options.expect }).filter(([, value]) => value !== undefined));
 }
 
 /** Starts the scenario's network timeline on the proxy's clock, printing each action as it runs. */
-function runTimeline(proxy: UdpProxy, printer: EventPrinter, entries: readonly ProxyTimelineEntry[]): WallClockTimeline {
+function runTimeline(proxy: UdpProxy, printer: EventPrinter, entries: readonly ProxyTimelineEntry[], outputs: ProxyOutputs | null): WallClockTimeline {
   const timeline = new WallClockTimeline(nodeTimelineClock(() => proxy.nowMs()), (entry, running) => {
     const outcomes = performTimelineEntry(proxy, entry, running);
     const applied = outcomes.find((outcome) => outcome.ok);
     for (const outcome of outcomes) if (!outcome.ok) printer.warning(`${entry.where ?? 'timeline'}: ${entry.label} not applied: ${outcome.reason}`);
-    if (applied !== undefined && applied.ok) printChange(printer, 'timeline', applied.atMs, entry.label, { dueAtMs: Math.round(entry.atMs), where: entry.where, change: entry.action });
+    if (applied !== undefined && applied.ok) printChange(printer, 'timeline', applied.atMs, entry.label, { dueAtMs: Math.round(entry.atMs), where: entry.where, change: entry.action }, outputs);
   });
   for (const entry of entries) timeline.add(entry);
   timeline.start();
@@ -381,7 +399,12 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('json', { type: 'boolean', default: d.json, describe: 'print JSON lines instead of text' })
         .option('idle-ms', { type: 'number', default: d.idleMs, describe: 'forget a client silent this long (both ways)' })
         .option('max-clients', { type: 'number', default: d.maxClients, describe: 'clients mapped at once; datagrams from more are dropped' })
-        .option('max-queued-bytes', { type: 'number', default: d.maxQueuedBytes, describe: 'bytes held for delay at once; more are dropped' }),
+        .option('max-queued-bytes', { type: 'number', default: d.maxQueuedBytes, describe: 'bytes held for delay at once; more are dropped' })
+        .option('trace', { type: 'string', describe: 'write the session as a JSON Lines trace (the format of run --trace; enetsim report draws it)' })
+        .option('html', { type: 'string', describe: 'write the session as the HTML run report' })
+        .option('pcap', { type: 'string', describe: 'write every datagram as pcapng (as run --pcap)' })
+        .option('explain', { type: 'boolean', default: false, describe: 'narrate the session after the summary' })
+        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();
@@ -402,6 +425,11 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
           idleMs: args['idle-ms'],
           maxClients: args['max-clients'],
           maxQueuedBytes: args['max-queued-bytes'],
+          trace: args.trace ?? null,
+          html: args.html ?? null,
+          pcap: args.pcap ?? null,
+          explain: args.explain,
+          expect: args.expect ?? null,
         },
         context.io,
         signal,
