@@ -3,8 +3,8 @@
 //   npm run bench:proxy -- [--rates 1000,10000] [--clients 100] [--seconds 10] [--warmup-seconds 2]
 //                          [--link 'latency: 20ms, jitter: 5ms'] [--json FILE]
 //
-// For each rate, a fresh proxy process (bench/proxy-load-child.ts: one in-process UdpProxy and nothing
-// else, spawned with tsx) forwards to a sink socket in this process, and this process is the load
+// For each rate, a fresh proxy process (bench/proxy-load-child.mjs: one UdpProxy from the built dist/,
+// plain Node, nothing else; run `npm run build` first) forwards to a sink socket in this process, and this process is the load
 // generator: `--clients` UDP sockets, each a separate client of the proxy, send 110-byte ENet datagrams
 // (one SEND_UNRELIABLE command with 100 bytes, so the proxy's passive decoding runs as on real traffic)
 // round-robin at `rate` datagrams per second in total, client→server only. Figures:
@@ -25,9 +25,35 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import type { ProxyMark, ProxyReady, ProxyStopped } from './proxy-load-child.js';
+import type { ProxySummary } from '../src/native/proxy.js';
 
-const childPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'proxy-load-child.ts');
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const childPath = path.join(projectRoot, 'bench/proxy-load-child.mjs');
+
+/** What the proxy process (bench/proxy-load-child.mjs) reports. */
+interface ProxyReady {
+  type: 'ready';
+  port: number;
+}
+
+interface ProxyMark {
+  type: 'mark';
+  /** process.cpuUsage() (user + system, µs) before and after taking the summary, whose sorting is not forwarding work. */
+  cpuBeforeMicros: number;
+  cpuAfterMicros: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Peak RSS of the process so far (getrusage maxRSS). */
+  peakRssBytes: number;
+  datagramsIn: number;
+  datagramsOut: number;
+  clientsMapped: number;
+}
+
+interface ProxyStopped {
+  type: 'stopped';
+  summary: Omit<ProxySummary, 'connections'>;
+}
 const PAYLOAD_BYTES = 100;
 /** The generator's tick: it sends what is due every tick, so its bursts are at most rate × tick. */
 const TICK_MS = 2;
@@ -47,7 +73,11 @@ export interface ProxyLoadResult {
   link: string;
   windowMs: number;
   sentInWindow: number;
+  /** Datagrams the proxy read in the window (fewer than sent: the kernel dropped them at its socket). */
+  readInWindow: number;
   forwardedInWindow: number;
+  /** Over the whole run: sent by the generator, read by the proxy, forwarded, received at the sink. */
+  totals: { sent: number; read: number; forwarded: number; sinkReceived: number };
   forwardingErrorMs: { count: number; p50: number | null; p99: number | null; max: number | null };
   proxyCpuMicrosPerDatagram: number;
   proxyCpuShare: number;
@@ -59,7 +89,6 @@ export interface ProxyLoadResult {
   idleHeapUsedBytes: number;
   generatorCpuMicrosPerDatagram: number;
   droppedByProxy: Record<string, number>;
-  sinkReceived: number;
   loadAverageBefore: number[];
   loadAverageAfter: number[];
 }
@@ -118,12 +147,12 @@ async function runRate(options: Options, rate: number): Promise<ProxyLoadResult>
   sink.on('message', () => (sinkReceived += 1));
   const sinkPort = await bound(sink);
 
-  const child = fork(childPath, ['--to', String(sinkPort), '--link', options.link, '--max-clients', String(options.clients + 16)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(childPath, ['--to', String(sinkPort), '--link', options.link, '--max-clients', String(options.clients + 16)], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<string, (message: unknown) => void>();
   child.on('message', (message: { type: string }) => waiting.get(message.type)?.(message));
   const next = <T>(type: string): Promise<T> => new Promise((resolve) => waiting.set(type, (message) => resolve(message as T)));
   const ready = await next<ProxyReady>('ready');
-  // The proxy process before any traffic: Node, tsx and the modules loaded; the figures under load are beside it.
+  // The proxy process before any traffic: Node and the modules loaded; the figures under load are beside it.
   child.send({ type: 'mark' });
   const idle = await next<ProxyMark>('mark');
 
@@ -176,7 +205,9 @@ async function runRate(options: Options, rate: number): Promise<ProxyLoadResult>
     link: options.link,
     windowMs: Math.round(windowMs),
     sentInWindow: sentB - sentA,
+    readInWindow: markB.datagramsIn - markA.datagramsIn,
     forwardedInWindow,
+    totals: { sent, read: stopped.summary.directions.up.datagramsIn, forwarded: stopped.summary.directions.up.datagramsOut, sinkReceived },
     forwardingErrorMs: { count: accuracy.count, p50: accuracy.p50Ms, p99: accuracy.p99Ms, max: accuracy.maxMs },
     proxyCpuMicrosPerDatagram: round(proxyCpuMicros / Math.max(1, forwardedInWindow), 2),
     proxyCpuShare: round(proxyCpuMicros / 1000 / windowMs, 3),
@@ -187,7 +218,6 @@ async function runRate(options: Options, rate: number): Promise<ProxyLoadResult>
     idleHeapUsedBytes: idle.heapUsedBytes,
     generatorCpuMicrosPerDatagram: round((generatorCpuB - generatorCpuA) / Math.max(1, sentB - sentA), 2),
     droppedByProxy: Object.fromEntries(Object.entries(stopped.summary.directions.up.dropped).filter(([, count]) => count > 0)),
-    sinkReceived,
     loadAverageBefore: loadAverageBefore.map((value) => round(value, 2)),
     loadAverageAfter: loadAverageAfter.map((value) => round(value, 2)),
   };
@@ -206,7 +236,8 @@ function render(result: ProxyLoadResult): string {
   const error = result.forwardingErrorMs;
   return [
     `rate ${result.rateDatagramsPerSecond}/s, ${result.clients} clients, link '${result.link}', window ${result.windowMs} ms (load average ${result.loadAverageBefore[0]} → ${result.loadAverageAfter[0]})`,
-    `  forwarded in window ${result.forwardedInWindow} of ${result.sentInWindow} sent; dropped by the proxy: ${JSON.stringify(result.droppedByProxy)}`,
+    `  in the window: sent ${result.sentInWindow}, read by the proxy ${result.readInWindow}, forwarded ${result.forwardedInWindow}; dropped by the proxy: ${JSON.stringify(result.droppedByProxy)}`,
+    `  whole run: sent ${result.totals.sent}, read ${result.totals.read}, forwarded ${result.totals.forwarded}, received at the sink ${result.totals.sinkReceived}`,
     `  forwarding error (${error.count} datagrams): p50 ${error.p50} ms, p99 ${error.p99} ms, max ${error.max} ms`,
     `  proxy CPU: ${result.proxyCpuMicrosPerDatagram} µs per forwarded datagram (${(result.proxyCpuShare * 100).toFixed(1)}% of one core)`,
     `  proxy memory: RSS ${mib(result.proxyRssBytes)}, heap used ${mib(result.proxyHeapUsedBytes)}, peak RSS ${mib(result.proxyPeakRssBytes)} (before traffic: RSS ${mib(result.idleRssBytes)}, heap used ${mib(result.idleHeapUsedBytes)})`,
@@ -215,6 +246,7 @@ function render(result: ProxyLoadResult): string {
 }
 
 const options = parseOptions();
+if (!fs.existsSync(path.join(projectRoot, 'dist/native/proxy.js'))) fail('dist/ is missing: run `npm run build` first (the proxy process runs the built code)');
 process.stdout.write(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}\n`);
 const results: ProxyLoadResult[] = [];
 for (const rate of options.rates) {

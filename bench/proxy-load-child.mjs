@@ -1,36 +1,13 @@
-// The proxy process of `npm run bench:proxy` (bench/proxy-load.ts spawns it with an IPC channel): one
-// UdpProxy, nothing else, so that its CPU and memory are the proxy's (plus Node's own event loop and
-// garbage collector, which a proxy process pays too). Messages from the parent:
-//   {type:'mark'}  → replies {type:'mark', cpu, memory, summary counters} at that moment
-//   {type:'stop'}  → replies {type:'stopped', summary} and exits
+// The proxy process of `npm run bench:proxy` (bench/proxy-load.ts forks it with an IPC channel): one
+// UdpProxy from the built dist/ (plain Node, no TypeScript loader, as a user runs it), nothing else, so
+// that its CPU and memory are the proxy's plus Node's own event loop and garbage collector, which a
+// proxy process pays too. Messages from the parent (shapes: ProxyMark and ProxyStopped in proxy-load.ts):
+//   {type:'mark'}  → replies {type:'mark', CPU before and after taking the summary, memory, counters}
+//   {type:'stop'}  → replies {type:'stopped', summary without connections}, closes and disconnects
 import { parseArgs } from 'node:util';
 
-import { proxyLinks } from '../src/cli/commands/proxy.js';
-import { UdpProxy, type ProxySummary } from '../src/native/proxy.js';
-
-export interface ProxyMark {
-  type: 'mark';
-  /** process.cpuUsage() (user + system, µs) before and after taking the summary, whose sorting is not forwarding work. */
-  cpuBeforeMicros: number;
-  cpuAfterMicros: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  /** Peak RSS of the process so far (getrusage maxRSS). */
-  peakRssBytes: number;
-  datagramsIn: number;
-  datagramsOut: number;
-  clientsMapped: number;
-}
-
-export interface ProxyStopped {
-  type: 'stopped';
-  summary: Omit<ProxySummary, 'connections'>;
-}
-
-export interface ProxyReady {
-  type: 'ready';
-  port: number;
-}
+import { proxyLinks } from '../dist/cli/commands/proxy.js';
+import { UdpProxy } from '../dist/native/proxy.js';
 
 const { values } = parseArgs({ options: { to: { type: 'string' }, link: { type: 'string' }, 'max-clients': { type: 'string', default: '128' } } });
 const links = proxyLinks({ link: values.link ?? null, linkUp: null, linkDown: null, preset: null });
@@ -44,17 +21,14 @@ const proxy = await UdpProxy.open({
   maxClients: Number(values['max-clients']),
 });
 
-function send(message: ProxyReady | ProxyMark | ProxyStopped): void {
-  process.send!(message);
-}
-
-process.on('message', (message: { type: string }) => {
+process.on('message', (message) => {
   if (message.type === 'mark') {
+    // The summary sorts the accuracy samples: not forwarding work, so its CPU is left out of the window.
     const before = process.cpuUsage();
     const memory = process.memoryUsage();
     const summary = proxy.summary();
     const after = process.cpuUsage();
-    send({
+    process.send({
       type: 'mark',
       cpuBeforeMicros: before.user + before.system,
       cpuAfterMicros: after.user + after.system,
@@ -68,10 +42,10 @@ process.on('message', (message: { type: string }) => {
   } else if (message.type === 'stop') {
     const { connections: _connections, ...summary } = proxy.summary();
     void proxy.close().then(() => {
-      send({ type: 'stopped', summary });
+      process.send({ type: 'stopped', summary });
       process.disconnect();
     });
   }
 });
 
-send({ type: 'ready', port: proxy.localAddress.port });
+process.send({ type: 'ready', port: proxy.localAddress.port });
