@@ -5,10 +5,13 @@
 // (PEER_ROUND_TRIP_TIME) within bounds derived in test/support/rtt-bounds.ts and docs/proxy.md.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 
 import { proxyLinks } from '../../src/cli/commands/proxy.js';
 import { PacketFlag } from '../../src/enet/constants.js';
+import { Host } from '../../src/enet/host.js';
+import { updateRoundTripTime } from '../../src/enet/protocol-receive.js';
 import { UdpProxy, type ProxySummary } from '../../src/native/proxy.js';
 import { UdpPeerProcess, scriptArgument, type ScriptEntry, type UdpPeerLine } from '../../src/native/udp-peer.js';
 import { ProxyCli } from '../support/proxy-cli.js';
@@ -22,8 +25,8 @@ const LATENCY_MS = 40;
 /**
  * Time inside libenet's RTT sample but outside the proxy's interval: two loopback hops, the proxy's event
  * loop reading a datagram late, the C peer noticing the ACK late (it services with 2 ms waits that wake
- * on a datagram). Measured here well under 1 ms on average; 10 ms leaves room for a process descheduled
- * on a shared machine. The only allowance not derived from ENet's arithmetic.
+ * on a datagram). Not measured apart; 10 ms leaves room for a process descheduled on a shared machine.
+ * The only allowance not derived from ENet's arithmetic.
  */
 const OUTSIDE_ALLOWANCE_MS = 10;
 const TIMEOUT_MS = 30_000;
@@ -88,6 +91,38 @@ function checkThroughProxy(summary: ProxySummary, result: UdpPeerLine, server: U
   expect(serverRttMs, serverReport).toBeLessThanOrEqual(serverBounds.highMs);
   console.info(`[proxy-interop] ${clientReport}\n[proxy-interop] ${serverReport}`);
 }
+
+describe('the RTT bounds', () => {
+  // The derivation, checked against ENet's own smoothing (the port's updateRoundTripTime): the sender's
+  // sample for a command the proxy timed at p ms is floor(f + p + h) with f ∈ [0, 1) its clock's phase
+  // and h ∈ [0, allowance] the time outside the proxy's interval.
+  const sample = fc.record({ proxyMs: fc.double({ min: 1, max: 400, noNaN: true }), outsideMs: fc.double({ min: 0, max: OUTSIDE_ALLOWANCE_MS, noNaN: true }), phase: fc.double({ min: 0, max: 0.999, noNaN: true }) });
+  for (const startRttMs of [null, ENET_1_3_5_START_RTT_MS]) {
+    test(`ENet's smoothed RTT stays within the bounds for any samples (${startRttMs === null ? 'libenet 1.3.17: the first sample replaces the start' : 'ENet 1.3.5: smoothing from 500 ms'})`, () => {
+      fc.assert(
+        fc.property(fc.array(sample, { minLength: 1, maxLength: 300 }), (samples) => {
+          const peer = new Host({ peerCount: 1, randomSeed: 1, profile: '1.3.17' }).peers[0]!;
+          if (startRttMs !== null) {
+            peer.roundTripTime = startRttMs;
+            peer.lastReceiveTime = 1;
+          }
+          samples.forEach((entry, index) => updateRoundTripTime(peer, Math.max(1, Math.floor(entry.phase + entry.proxyMs + entry.outsideMs)), 1000 + index));
+          const proxyMs = samples.map((entry) => entry.proxyMs);
+          const summary = { count: samples.length, meanMs: null, minMs: Math.min(...proxyMs), maxMs: Math.max(...proxyMs) };
+          const bounds = enetRttBounds(summary, { startRttMs, samplesAtLeast: samples.length, outsideAllowanceMs: OUTSIDE_ALLOWANCE_MS });
+          return peer.roundTripTime >= bounds.lowMs && peer.roundTripTime <= bounds.highMs;
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  }
+
+  test('the bounds are tight enough to catch a proxy that timed one way instead of the round trip', () => {
+    // Samples of 80 ms timed by a proxy that saw only 40: ENet's RTT of 80 is above the upper bound.
+    const bounds = enetRttBounds({ count: 60, meanMs: 40, minMs: 39, maxMs: 42 }, { startRttMs: null, samplesAtLeast: 0, outsideAllowanceMs: OUTSIDE_ALLOWANCE_MS });
+    expect(bounds.highMs).toBeLessThan(80);
+  });
+});
 
 describeWithUdpPeer('libenet peers through enetsim proxy', (binaryPath) => {
   test(`through the built command line, latency ${LATENCY_MS} ms each way: every echo arrives and libenet's own RTT agrees with the proxy's within the derived bounds`, { timeout: TIMEOUT_MS + 10_000 }, async () => {
