@@ -104,7 +104,7 @@ export interface ProxySummary {
   directions: Record<ProxyDirection, ProxyDirectionStats>;
   /** Actual send time minus intended forwarding time, over every forwarded datagram. */
   accuracy: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
-  /** Open connections, then the most recent {@link CLOSED_CONNECTIONS_KEPT_MAX} closed ones, by client number. */
+  /** The open connections and the most recent {@link CLOSED_CONNECTIONS_KEPT_MAX} closed ones, in client order. */
   connections: ProxyConnection[];
   /** Closed connections left out of `connections` (older than the kept ones): counted, not described. */
   connectionsOmitted: number;
