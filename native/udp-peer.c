@@ -11,14 +11,20 @@
  *     disconnects a peer (enet_peer_disconnect_later, data D) once N reliable packets came from it.
  *
  *   udp-peer client --port P [--host 127.0.0.1] [--channels 4] [--connect-data D] [--disconnect-data D]
- *                   [--checksum] [--compress] [--script LIST] [--expect-kick] [--timeout-ms 20000] [--grace-ms 200]
- *     Connects, sends the script, waits for every echo that must come (those delivered reliably),
+ *                   [--checksum] [--compress] [--script LIST] [--send-interval-ms 0] [--expect-kick] [--timeout-ms 20000]
+ *                   [--grace-ms 200]
+ *     Connects, sends the script (all at once, or one packet every --send-interval-ms while servicing
+ *     the host), waits for every echo that must come (those delivered reliably),
  *     waits --grace-ms for the others, then disconnects with --disconnect-data (or, with
  *     --expect-kick, waits for the server to disconnect it). Exit 0 when every reliable echo came
  *     back intact, once and in order per channel, and nothing arrived corrupt or twice; 1 otherwise.
  *
  * LIST is "channel:flags:size,..." (flags = ENET_PACKET_FLAG_* bits). Packet k of the script holds
  * byte j = (151 k + 7 j + 13 (j >> 8) + 1) mod 256, the formula src/native/udp-peer.ts uses.
+ *
+ * RTT: the server's receive lines and the client's result line carry libenet's own view of the
+ * round-trip time (peer -> roundTripTime, its smoothed RTT in ms; the client's is read just before it
+ * disconnects, since a disconnect resets the peer).
  *
  * Output: one JSON object per line on stdout (the shapes are documented in src/native/udp-peer.ts);
  * usage errors on stderr with exit 2.
@@ -160,6 +166,7 @@ typedef struct
     int expectKick;
     unsigned timeoutMs;
     unsigned graceMs;
+    unsigned sendIntervalMs;
     ScriptEntry script [MAX_SCRIPT_ENTRIES];
     size_t scriptCount;
 } Options;
@@ -234,6 +241,7 @@ parse_options (Options * options, int argc, char ** argv)
         else if (strcmp (name, "--disconnect-data") == 0) { TAKE_VALUE (); options -> disconnectData = (enet_uint32) parse_number (value, 0xFFFFFFFFul, name); }
         else if (strcmp (name, "--timeout-ms") == 0) { TAKE_VALUE (); options -> timeoutMs = (unsigned) parse_number (value, MAX_DURATION_MS, name); }
         else if (strcmp (name, "--grace-ms") == 0) { TAKE_VALUE (); options -> graceMs = (unsigned) parse_number (value, MAX_DURATION_MS, name); }
+        else if (strcmp (name, "--send-interval-ms") == 0) { TAKE_VALUE (); options -> sendIntervalMs = (unsigned) parse_number (value, MAX_DURATION_MS, name); }
         else if (strcmp (name, "--script") == 0) { TAKE_VALUE (); parse_script (options, value); }
         else usage_error ("unknown option", name);
 #undef TAKE_VALUE
@@ -337,9 +345,10 @@ run_server (const Options * options)
         {
             ENetPacket * packet = event.packet;
             unsigned flags = packet -> flags & (ENET_PACKET_FLAG_RELIABLE | ENET_PACKET_FLAG_UNSEQUENCED | ENET_PACKET_FLAG_UNRELIABLE_FRAGMENT);
-            printf ("{\"event\":\"receive\",\"peer\":%u,\"channel\":%u,\"flags\":%u,\"size\":%zu,\"crc32\":\"%08x\",\"packetThrottle\":%u}\n",
+            printf ("{\"event\":\"receive\",\"peer\":%u,\"channel\":%u,\"flags\":%u,\"size\":%zu,\"crc32\":\"%08x\",\"packetThrottle\":%u,"
+                    "\"roundTripTime\":%u,\"roundTripTimeVariance\":%u}\n",
                     peerIndex, event.channelID, flags, packet -> dataLength, payload_crc32 (packet -> data, packet -> dataLength),
-                    event.peer -> packetThrottle);
+                    event.peer -> packetThrottle, event.peer -> roundTripTime, event.peer -> roundTripTimeVariance);
             fflush (stdout);
             if (options -> echo)
             {
@@ -548,7 +557,7 @@ run_client (Options * options)
     if (payload == NULL)
       usage_error ("out of memory for the script payload", NULL);
     size_t sendFailures = 0;
-    for (size_t k = 0; k < options -> scriptCount; ++ k)
+    for (size_t k = 0; k < options -> scriptCount && ! disconnected; ++ k)
     {
         const ScriptEntry * entry = & options -> script [k];
         fill_payload (payload, entry -> size, (unsigned) k);
@@ -558,15 +567,21 @@ run_client (Options * options)
             enet_packet_destroy (packet);
             sendFailures ++;
         }
+        if (options -> sendIntervalMs != 0)
+          disconnected = service_client (host, options, & check, never_done, options -> sendIntervalMs, & disconnectData);
     }
     free (payload);
     printf ("{\"event\":\"sent\",\"count\":%zu,\"failures\":%zu,\"reliableExpected\":%zu,\"othersExpected\":%zu}\n",
             options -> scriptCount, sendFailures, check.reliableExpected, check.othersExpected);
     fflush (stdout);
 
-    disconnected = service_client (host, options, & check, all_reliable_echoed, options -> timeoutMs, & disconnectData);
+    if (! disconnected)
+      disconnected = service_client (host, options, & check, all_reliable_echoed, options -> timeoutMs, & disconnectData);
     if (! disconnected)
       disconnected = service_client (host, options, & check, never_done, options -> graceMs, & disconnectData);
+    /* Read before disconnecting: libenet resets the peer (and its RTT) when the disconnect completes. */
+    enet_uint32 roundTripTime = peer -> roundTripTime, roundTripTimeVariance = peer -> roundTripTimeVariance;
+    enet_uint32 lowestRoundTripTime = peer -> lowestRoundTripTime;
     if (! disconnected && options -> expectKick)
       disconnected = service_client (host, options, & check, never_done, options -> timeoutMs, & disconnectData);
     else if (! disconnected)
@@ -578,10 +593,11 @@ run_client (Options * options)
     int ok = sendFailures == 0 && check.reliableReceived == check.reliableExpected && check.inOrder &&
              check.corrupt == 0 && check.duplicates == 0 && disconnected;
     printf ("{\"event\":\"result\",\"ok\":%s,\"reliableExpected\":%zu,\"reliableReceived\":%zu,\"othersExpected\":%zu,"
-            "\"othersReceived\":%zu,\"corrupt\":%zu,\"duplicates\":%zu,\"inOrder\":%s,\"disconnected\":%s,\"disconnectData\":%u,\"packetThrottleMin\":%u}\n",
+            "\"othersReceived\":%zu,\"corrupt\":%zu,\"duplicates\":%zu,\"inOrder\":%s,\"disconnected\":%s,\"disconnectData\":%u,\"packetThrottleMin\":%u,"
+            "\"roundTripTime\":%u,\"roundTripTimeVariance\":%u,\"lowestRoundTripTime\":%u}\n",
             ok ? "true" : "false", check.reliableExpected, check.reliableReceived, check.othersExpected, check.othersReceived,
             check.corrupt, check.duplicates, check.inOrder ? "true" : "false", disconnected ? "true" : "false", disconnectData,
-            check.packetThrottleMin);
+            check.packetThrottleMin, roundTripTime, roundTripTimeVariance, lowestRoundTripTime);
     fflush (stdout);
     for (size_t channel = 0; channel < 256; ++ channel)
       free (check.reliableOrder [channel]);

@@ -63,6 +63,8 @@ export const ACCURACY_SAMPLES_MAX = 1_000_000;
 export const PENDING_RELIABLE_MAX = 4096;
 /** DISCONNECT commands remembered per client. */
 export const DISCONNECTS_KEPT_MAX = 16;
+/** Closed (expired) connections whose ENet reading the summary keeps, the most recent; older ones are only counted. */
+export const CLOSED_CONNECTIONS_KEPT_MAX = 1024;
 
 export type ProxyEvent =
   | { type: 'client'; atMs: number; client: number; address: SocketAddress; upstreamPort: number }
@@ -119,9 +121,20 @@ export interface ProxySummary {
   directions: Record<ProxyDirection, ProxyDirectionStats>;
   /** Actual send time minus intended forwarding time, over every forwarded datagram. */
   accuracy: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
-  connections: { client: number; address: string; port: number; enet: EnetObservation }[];
+  /** The open connections and the most recent {@link CLOSED_CONNECTIONS_KEPT_MAX} closed ones, in client order. */
+  connections: ProxyConnection[];
+  /** Closed connections left out of `connections` (older than the kept ones): counted, not described. */
+  connectionsOmitted: number;
   /** Changes made to the network while running, by source, and what each direction is now. */
   network: { changes: Record<NetworkChangeSource, number>; up: ProxyDirectionState; down: ProxyDirectionState };
+}
+
+/** One client's connection as the summary shows it. */
+export interface ProxyConnection {
+  client: number;
+  address: string;
+  port: number;
+  enet: EnetObservation;
 }
 
 function newDirectionStats(): ProxyDirectionStats {
@@ -315,6 +328,10 @@ function sortedCommands(commands: Record<string, Record<string, number>>): Recor
 
 // ---- the proxy --------------------------------------------------------------------------------------
 
+function describeConnection(session: Session): ProxyConnection {
+  return { client: session.index, address: session.client.address, port: session.client.port, enet: session.enet.observation() };
+}
+
 interface Session {
   index: number;
   key: string;
@@ -358,8 +375,12 @@ export class UdpProxy {
   private readonly accuracySamplesMs: number[] = [];
   private accuracyCount = 0;
   private accuracyMaxMs = Number.NEGATIVE_INFINITY;
-  /** Every client session opened, expired ones included, for the summary. */
-  private readonly sessionsEver: Session[] = [];
+  /**
+   * What closed sessions saw, the most recent last; bounded (a flood of short-lived clients must not
+   * grow it): trimmed to CLOSED_CONNECTIONS_KEPT_MAX, the rest only counted.
+   */
+  private closedConnections: ProxyConnection[] = [];
+  private closedConnectionsOmitted = 0;
   private clientCount = 0;
   private nextDatagramId = 0;
   /** The arrival number of each datagram a hold keeps, so its steps keep one id when a release lets it go. */
@@ -470,7 +491,6 @@ export class UdpProxy {
       closed: false,
     };
     this.sessions.set(key, session);
-    this.sessionsEver.push(session);
     upstream.on('message', (data, remote) => {
       if (session.closed || remote.port !== this.options.target.port || remote.address !== this.options.target.address) return;
       this.handleDatagram(session, 'down', new Uint8Array(data.buffer, data.byteOffset, data.length));
@@ -629,6 +649,13 @@ export class UdpProxy {
     // What a hold kept for this client goes with it (uncounted, as datagrams left in the heap at close).
     for (const released of session.links.apply({ kind: 'release', directions: ['up', 'down'] }, Math.floor(this.nowMs()))) this.queuedBytes -= released.bytes.length;
     session.upstream.close();
+    this.closedConnections.push(describeConnection(session));
+    // Trimmed in batches so that keeping the newest costs O(1) per closed session.
+    if (this.closedConnections.length >= 2 * CLOSED_CONNECTIONS_KEPT_MAX) {
+      const excess = this.closedConnections.length - CLOSED_CONNECTIONS_KEPT_MAX;
+      this.closedConnections = this.closedConnections.slice(excess);
+      this.closedConnectionsOmitted += excess;
+    }
   }
 
   /**
@@ -673,6 +700,8 @@ export class UdpProxy {
   /** Counters, accuracy and what each connection's ENet said, so far. */
   summary(): ProxySummary {
     const sorted = [...this.accuracySamplesMs].sort((a, b) => a - b);
+    const omittedNow = Math.max(0, this.closedConnections.length - CLOSED_CONNECTIONS_KEPT_MAX);
+    const kept = this.closedConnections.slice(omittedNow);
     const percentile = (fraction: number): number | null => (sorted.length === 0 ? null : round3(sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!));
     return {
       seed: this.options.seed,
@@ -680,7 +709,8 @@ export class UdpProxy {
       clients: this.clientCount,
       directions: { up: structuredClone(this.stats.up), down: structuredClone(this.stats.down) },
       accuracy: { count: this.accuracyCount, p50Ms: percentile(0.5), p99Ms: percentile(0.99), maxMs: this.accuracyCount === 0 ? null : round3(this.accuracyMaxMs) },
-      connections: this.sessionsEver.map((session) => ({ client: session.index, address: session.client.address, port: session.client.port, enet: session.enet.observation() })),
+      connections: [...kept, ...[...this.sessions.values()].map(describeConnection)].sort((a, b) => a.client - b.client),
+      connectionsOmitted: this.closedConnectionsOmitted + omittedNow,
       network: { changes: { ...this.changes }, ...this.networkState() },
     };
   }

@@ -121,12 +121,13 @@ export function deliveredFlags(flags: number, sizeBytes: number, fragmentLength:
  * - `{event:'listening'|'bound', port, version}` first, with the bound port and the libenet version;
  * - `{event:'connect', peer, port, data, channels, mtu, fragmentLength}`;
  * - `{event:'receive', peer?, channel, flags, size, crc32, packetThrottle?, index?, intact?, duplicate?}`
- *   (server lines carry the peer's packetThrottle, 0..32, when it echoes; client lines the script
- *   index the echo matched, -1 for none);
+ *   (server lines carry the peer's packetThrottle, 0..32, and libenet's smoothed roundTripTime and
+ *   roundTripTimeVariance in ms, when it echoes; client lines the script index the echo matched, -1 for none);
  * - `{event:'disconnect', peer, data}`; `{event:'kick', peer, data}`; `{event:'echoFailed', peer, channel}`;
  * - client: `{event:'sent', count, failures, reliableExpected, othersExpected}` and at the end
  *   `{event:'result', ok, reliableExpected, reliableReceived, othersExpected, othersReceived, corrupt,
- *   duplicates, inOrder, disconnected, disconnectData, packetThrottleMin}` (or `{event:'result', ok:false, error}`);
+ *   duplicates, inOrder, disconnected, disconnectData, packetThrottleMin, roundTripTime, roundTripTimeVariance,
+ *   lowestRoundTripTime}` (the RTTs read just before disconnecting; or `{event:'result', ok:false, error}`);
  * - server: `{event:'exit', reason}` last.
  */
 export interface UdpPeerLine {

@@ -200,6 +200,7 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
     }
     for (const disconnect of enet.disconnects) lines.push(`    DISCONNECT ${disconnect.direction === 'up' ? 'client→server' : 'server→client'} data ${disconnect.data} at ${disconnect.atMs} ms`);
   }
+  if (summary.connectionsOmitted > 0) lines.push(`  ${summary.connectionsOmitted} older closed connections not described (the summary keeps the open ones and the latest closed ones)`);
   io.stdout(`${lines.join('\n')}\n`);
 }
 
