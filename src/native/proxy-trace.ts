@@ -12,9 +12,9 @@
 //   disconnect events the endpoints' ENet most likely raised are kept apart (`wireEvents`) for the
 //   expectations, and are not part of the trace.
 import { Command } from '../enet/constants.js';
-import { decodeDatagram, type DecodedCommand } from '../enet/codec.js';
-import { describeCommands } from '../sim/simulation.js';
+import type { DecodedCommand } from '../enet/codec.js';
 import { hashBytes, Trace, type HostTraceEvent, type TraceEvent } from '../trace/trace.js';
+import type { WireReadResult } from './wire-reader.js';
 import type { ProxyDatagramEvent, ProxyDirection, ProxyEvent } from './proxy.js';
 import type { SocketAddress } from './udp.js';
 
@@ -122,8 +122,8 @@ export class ProxyTraceRecorder {
     const [from, to] = event.direction === 'up' ? [clientName, PROXY_SERVER_NAME] : [PROXY_SERVER_NAME, clientName];
     switch (event.phase) {
       case 'sent':
-        this.trace.recordDatagram({ kind: 'datagram', atMs, phase: 'sent', id: event.id, from, to, sizeBytes: event.bytes.length, bytesHash: hashBytes(event.bytes), commands: describeCommands(event.bytes, false) }, event.bytes);
-        if (event.client !== null) this.readSent(this.connection(event.client), event.direction, event.bytes, atMs);
+        this.trace.recordDatagram({ kind: 'datagram', atMs, phase: 'sent', id: event.id, from, to, sizeBytes: event.bytes.length, bytesHash: hashBytes(event.bytes), commands: describeRead(event.read) }, event.bytes);
+        if (event.client !== null) this.readSent(this.connection(event.client), event.direction, event.read, atMs);
         break;
       case 'dropped':
         this.trace.record({ kind: 'datagram', atMs, phase: 'dropped', id: event.id, from, to, sizeBytes: event.sizeBytes, reason: event.reason });
@@ -134,7 +134,7 @@ export class ProxyTraceRecorder {
         if (event.corrupted) this.trace.recordDatagram(delivered, event.bytes);
         else this.trace.record(delivered);
         // A corrupted copy is read as its receiver reads it: whatever its bytes now say.
-        this.readDelivered(this.connection(event.client), event.direction, event.bytes, atMs);
+        this.readDelivered(this.connection(event.client), event.direction, event.read, atMs);
         break;
       }
     }
@@ -178,9 +178,9 @@ export class ProxyTraceRecorder {
   }
 
   /** A datagram that reached the proxy from its sender: what the sender did. */
-  private readSent(connection: Connection, direction: ProxyDirection, bytes: Uint8Array, atMs: number): void {
+  private readSent(connection: Connection, direction: ProxyDirection, read: WireReadResult, atMs: number): void {
     const sender = senderOf(direction);
-    for (const command of decodedCommands(bytes)) {
+    for (const command of commandsOf(read)) {
       if (command.command === Command.connect && sender === 'client') {
         connection.connectData = command.fields['data'] ?? 0;
         if (connection.state.client === 'STATE_DISCONNECTED') this.transition(connection, 'client', 'STATE_CONNECTING', atMs, 'CONNECT left the client');
@@ -199,9 +199,9 @@ export class ProxyTraceRecorder {
   }
 
   /** A datagram the proxy forwarded to its receiver: what the receiver's ENet got. */
-  private readDelivered(connection: Connection, direction: ProxyDirection, bytes: Uint8Array, atMs: number): void {
+  private readDelivered(connection: Connection, direction: ProxyDirection, read: WireReadResult, atMs: number): void {
     const receiver = otherSide(senderOf(direction));
-    for (const command of decodedCommands(bytes)) {
+    for (const command of commandsOf(read)) {
       if (command.command === Command.connect && receiver === 'server') {
         if (connection.state.server === 'STATE_DISCONNECTED') this.transition(connection, 'server', 'STATE_ACKNOWLEDGING_CONNECT', atMs, 'CONNECT reached the server');
       } else if (command.command === Command.verifyConnect && receiver === 'client') {
@@ -233,7 +233,15 @@ function isConnectedOrConnecting(state: string): boolean {
   return state === 'STATE_CONNECTED' || state === 'STATE_CONNECTING' || state === 'STATE_ACKNOWLEDGING_CONNECT';
 }
 
-function decodedCommands(bytes: Uint8Array): DecodedCommand[] {
-  const decoded = decodeDatagram(bytes, { checksum: false });
-  return decoded.ok ? decoded.commands : [];
+function commandsOf(read: WireReadResult): readonly DecodedCommand[] {
+  return read.ok ? read.commands : [];
+}
+
+/**
+ * The `commands` of a sent datagram as the simulator writes them ("SEND_RELIABLE ch0 #3"), from the
+ * proxy's reading: a compressed or checksummed datagram is listed too, since the reader learned the
+ * framing; one it could not read is listed by the reason.
+ */
+function describeRead(read: WireReadResult): string[] {
+  return read.ok ? read.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`) : [read.reason];
 }

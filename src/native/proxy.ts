@@ -3,12 +3,12 @@
 import * as dgram from 'node:dgram';
 
 import { Command } from '../enet/constants.js';
-import { decodeDatagram } from '../enet/codec.js';
 import type { ResolvedLinkConfig } from '../sim/link-config.js';
 import type { LinkDelivery, LinkDropReason } from '../sim/link.js';
 import { RandomStream } from '../sim/random.js';
 import { PROXY_DIRECTIONS, ProxyNetwork, type ProxyDirection, type ProxyDirectionState, type ProxyNetworkChange, type SessionLinks } from './proxy-network.js';
 import { addressFamily, bindSocket, isLoopbackAddress, type SocketAddress } from './udp.js';
+import { ConnectionWireReader, type WireFraming, type WireReadFailure, type WireReadResult } from './wire-reader.js';
 
 export { PROXY_DIRECTIONS, type ProxyDirection } from './proxy-network.js';
 
@@ -51,9 +51,9 @@ export interface UdpProxyOptions {
  * proxy's own buffers: copy them to keep them.
  */
 export type ProxyDatagramEvent =
-  | { phase: 'sent'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array }
+  | { phase: 'sent'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array; read: WireReadResult }
   | { phase: 'dropped'; atMs: number; id: number; client: number | null; address: SocketAddress; direction: ProxyDirection; sizeBytes: number; reason: ProxyDropReason }
-  | { phase: 'delivered'; atMs: number; id: number; client: number; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array; duplicate: boolean; corrupted: boolean };
+  | { phase: 'delivered'; atMs: number; id: number; client: number; address: SocketAddress; direction: ProxyDirection; bytes: Uint8Array; read: WireReadResult; duplicate: boolean; corrupted: boolean };
 
 export const PROXY_DEFAULTS = { idleMs: 60_000, maxClients: 64, maxQueuedBytes: 16 * 1024 * 1024 } as const;
 
@@ -109,8 +109,16 @@ export interface EnetObservation {
    * Retransmitted commands are left out (Karn's rule: which copy was acknowledged is unknown).
    */
   rtt: Record<ProxyDirection, MsSummary>;
-  /** Datagrams not read: compressed, truncated header. */
+  /** Datagrams that arrived and could not be read as ENet (all reasons). */
   undecoded: number;
+  /** The same by reason: `checksumMismatch` is a datagram its receiver's ENet drops too. */
+  undecodedByReason: Partial<Record<WireReadFailure, number>>;
+  /**
+   * Each side's framing as learned from its datagrams: whether they carry ENet's checksum, and which
+   * of Godot's compressors wrote the compressed ones (null: none seen yet). Two sides that differ
+   * cannot talk: that is the mismatch `serve` and `connect` report from inside.
+   */
+  framing: Record<ProxyDirection, WireFraming>;
 }
 
 /** The whole session so far. */
@@ -237,14 +245,16 @@ interface PendingReliable {
 }
 
 /**
- * Reads one client's datagrams as ENet without taking part: uncompressed datagrams without ENet's
- * checksum only (a checksummed or compressed session is counted as undecoded or misread).
+ * Reads one client's datagrams as ENet without taking part. Its {@link ConnectionWireReader} learns
+ * each side's framing (checksum slot, compressor) from the datagrams; the proxy reads each datagram
+ * with it once as it arrives and once as it leaves, and hands the readings here.
  */
 export class EnetObserver {
   connectSeen = false;
   verifyConnectSeen = false;
-  undecoded = 0;
+  readonly wire = new ConnectionWireReader();
   readonly disconnects: EnetObservation['disconnects'] = [];
+  private readonly undecoded: Partial<Record<WireReadFailure, number>> = {};
   private readonly commands: EnetObservation['commands'] = { up: {}, down: {} };
   private readonly retransmissions: Record<ProxyDirection, number> = { up: 0, down: 0 };
   private readonly pending: Record<ProxyDirection, Map<number, PendingReliable>> = { up: new Map(), down: new Map() };
@@ -252,14 +262,13 @@ export class EnetObserver {
 
   constructor(private readonly onHandshake: (command: 'CONNECT' | 'VERIFY_CONNECT') => void, private readonly onDisconnect: (direction: ProxyDirection, data: number) => void) {}
 
-  /** A datagram the proxy received from its sender (before the link). */
-  handleIngress(direction: ProxyDirection, bytes: Uint8Array, atMs: number): void {
-    const decoded = decodeDatagram(bytes, { checksum: false });
-    if (!decoded.ok) {
-      this.undecoded += 1;
+  /** A datagram the proxy received from its sender (before the link), as read. */
+  handleIngress(direction: ProxyDirection, read: WireReadResult, atMs: number): void {
+    if (!read.ok) {
+      this.undecoded[read.reason] = (this.undecoded[read.reason] ?? 0) + 1;
       return;
     }
-    for (const command of decoded.commands) {
+    for (const command of read.commands) {
       const byChannel = (this.commands[direction][command.name] ??= {});
       byChannel[String(command.channelID)] = (byChannel[String(command.channelID)] ?? 0) + 1;
       if (command.command === Command.connect && !this.connectSeen) {
@@ -277,13 +286,12 @@ export class EnetObserver {
     }
   }
 
-  /** A datagram the proxy forwarded (after the link, at the moment it left). */
-  handleEgress(direction: ProxyDirection, bytes: Uint8Array, atMs: number): void {
-    const decoded = decodeDatagram(bytes, { checksum: false });
-    if (!decoded.ok) return;
+  /** A datagram the proxy forwarded (after the link, at the moment it left), as read. */
+  handleEgress(direction: ProxyDirection, read: WireReadResult, atMs: number): void {
+    if (!read.ok) return;
     // An ACK going `direction` acknowledges a reliable command that travelled the other way.
     const pending = this.pending[other(direction)];
-    for (const command of decoded.commands) {
+    for (const command of read.commands) {
       if (command.command !== Command.acknowledge) continue;
       const key = command.channelID * 65536 + (command.fields['receivedReliableSequenceNumber'] ?? 0);
       const entry = pending.get(key);
@@ -312,7 +320,9 @@ export class EnetObserver {
       commands: { up: sortedCommands(this.commands.up), down: sortedCommands(this.commands.down) },
       retransmissions: { ...this.retransmissions },
       rtt: { up: this.rtt.up.summary(), down: this.rtt.down.summary() },
-      undecoded: this.undecoded,
+      undecoded: Object.values(this.undecoded).reduce((sum, count) => sum + count, 0),
+      undecodedByReason: Object.fromEntries(Object.entries(this.undecoded).sort(([a], [b]) => a.localeCompare(b))),
+      framing: { up: { ...this.wire.up.framing }, down: { ...this.wire.down.framing } },
     };
   }
 }
@@ -456,7 +466,7 @@ export class UdpProxy {
           const id = this.nextDatagramId++;
           const atMs = this.nowMs();
           const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
-          this.options.onDatagram({ phase: 'sent', atMs, id, client: null, address: client, direction: 'up', bytes });
+          this.options.onDatagram({ phase: 'sent', atMs, id, client: null, address: client, direction: 'up', bytes, read: new ConnectionWireReader().read('up', bytes) });
           this.options.onDatagram({ phase: 'dropped', atMs, id, client: null, address: client, direction: 'up', sizeBytes: data.length, reason: 'clientLimit' });
         }
         if (!this.refusedWarned) {
@@ -512,9 +522,10 @@ export class UdpProxy {
     const arrivedAtMs = this.nowMs();
     session.lastActiveAtMs = arrivedAtMs;
     this.countIn(direction, bytes.length);
-    session.enet.handleIngress(direction, bytes, arrivedAtMs);
+    const read = session.enet.wire.read(direction, bytes);
+    session.enet.handleIngress(direction, read, arrivedAtMs);
     const id = this.nextDatagramId++;
-    this.options.onDatagram?.({ phase: 'sent', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, bytes });
+    this.options.onDatagram?.({ phase: 'sent', atMs: arrivedAtMs, id, client: session.index, address: session.client, direction, bytes, read });
     this.putOnLink(session, direction, bytes, arrivedAtMs, id);
     this.arm();
   }
@@ -599,8 +610,10 @@ export class UdpProxy {
     stats.datagramsOut += 1;
     stats.bytesOut += bytes.length;
     this.recordAccuracy(sentAtMs - intendedAtMs);
-    session.enet.handleEgress(direction, bytes, sentAtMs);
-    this.options.onDatagram?.({ phase: 'delivered', atMs: sentAtMs, id: copy.id, client: session.index, address: session.client, direction, bytes, duplicate: copy.duplicate, corrupted: copy.corrupted });
+    // Read again as it leaves: a corrupted copy reads as its receiver will read it.
+    const read = session.enet.wire.read(direction, bytes);
+    session.enet.handleEgress(direction, read, sentAtMs);
+    this.options.onDatagram?.({ phase: 'delivered', atMs: sentAtMs, id: copy.id, client: session.index, address: session.client, direction, bytes, read, duplicate: copy.duplicate, corrupted: copy.corrupted });
   }
 
   private recordAccuracy(errorMs: number): void {

@@ -418,8 +418,8 @@ function addressText(address: WireAddress): string {
   return `${address.host & 0xff}.${(address.host >>> 8) & 0xff}.${(address.host >>> 16) & 0xff}.${address.host >>> 24}:${address.port}`;
 }
 
-/** "SEND_RELIABLE ch0 #3" for each command of a datagram (compressed ones are not decoded); the proxy's trace names commands the same way. */
-export function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
+/** "SEND_RELIABLE ch0 #3" for each command of a datagram (compressed ones are not decoded). */
+function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
   const decoded = decodeDatagram(bytes, { checksum });
   if (!decoded.ok) return [decoded.reason];
   return decoded.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`);

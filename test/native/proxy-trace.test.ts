@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { ProxyTraceRecorder } from '../../src/native/proxy-trace.js';
 import type { ProxyDatagramEvent } from '../../src/native/proxy.js';
+import { ConnectionWireReader } from '../../src/native/wire-reader.js';
 import { INFERRED_STATES } from '../../src/scenario/passive.js';
 import { compileScenario } from '../../src/scenario/compile.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -21,6 +22,8 @@ function replay(yaml: string): { simulated: readonly TraceEvent[]; recorder: Pro
   sim.destroy();
   const recorder = new ProxyTraceRecorder(true);
   const sentBytes = new Map<number, Uint8Array>();
+  // As the proxy does: one reader per connection reads each datagram as it arrives and as it leaves.
+  const wire = new ConnectionWireReader();
   for (const event of sim.trace.events) {
     if (event.kind !== 'datagram') continue;
     const direction = event.from === 'client' ? 'up' : 'down';
@@ -29,11 +32,12 @@ function replay(yaml: string): { simulated: readonly TraceEvent[]; recorder: Pro
     if (event.phase === 'sent') {
       const bytes = sim.trace.bytesOf(event)!;
       sentBytes.set(event.id, bytes);
-      step = { ...common, phase: 'sent', bytes };
+      step = { ...common, phase: 'sent', bytes, read: wire.read(direction, bytes) };
     } else if (event.phase === 'dropped') {
       step = { ...common, phase: 'dropped', sizeBytes: event.sizeBytes, reason: event.reason as 'loss' };
     } else {
-      step = { ...common, phase: 'delivered', bytes: event.corrupted === true ? sim.trace.bytesOf(event)! : sentBytes.get(event.id)!, duplicate: event.duplicate === true, corrupted: event.corrupted === true };
+      const bytes = event.corrupted === true ? sim.trace.bytesOf(event)! : sentBytes.get(event.id)!;
+      step = { ...common, phase: 'delivered', bytes, read: wire.read(direction, bytes), duplicate: event.duplicate === true, corrupted: event.corrupted === true };
     }
     recorder.handleDatagram(step);
   }
@@ -81,6 +85,10 @@ const CASES: { name: string; yaml: string }[] = [
     name: 'a lossy link with copies: retransmitted and duplicated handshake commands change nothing',
     yaml: `name: d\nseed: 4\nduration: 8s\n${HOSTS}\nlinks: { default: { latency: 30ms, loss: 20%, duplicate: 20% } }\ntimeline:\n  - { at: 0s, connect: { from: client, to: server, data: 1 } }\n  - { at: 4s, peer_disconnect: { peer: client->server, data: 2 } }\n`,
   },
+  {
+    name: 'both hosts compress with zstd and checksum their datagrams: the reader learns the framing and reads the handshake and the disconnect',
+    yaml: `name: e\nduration: 3s\nhosts: { server: { service: 60Hz, compress: zstd, checksum: true }, client: { service: 60Hz, compress: zstd, checksum: true } }\nlinks: { default: { latency: 40ms } }\ntimeline:\n  - { at: 0s, connect: { from: client, to: server, data: 9 } }\n  - { at: 0.5s, send: { from: client, to: server, size: 2000B, flags: [reliable] } }\n  - { at: 1s, peer_disconnect: { peer: client->server, data: 7 } }\n`,
+  },
 ];
 
 describe('proxy trace: states and events inferred from the wire match the simulated ENet', () => {
@@ -109,7 +117,7 @@ describe('proxy trace: datagrams', () => {
   test('proxy trace: a refused client is named by its address, fractional clock readings become whole ms, and an action read late never goes back in time', () => {
     const recorder = new ProxyTraceRecorder(false);
     const bytes = new Uint8Array([0, 0]);
-    recorder.handleDatagram({ phase: 'sent', atMs: 12.9, id: 0, client: null, address: { address: '::1', port: 5000 }, direction: 'up', bytes });
+    recorder.handleDatagram({ phase: 'sent', atMs: 12.9, id: 0, client: null, address: { address: '::1', port: 5000 }, direction: 'up', bytes, read: new ConnectionWireReader().read('up', bytes) });
     recorder.handleDatagram({ phase: 'dropped', atMs: 12.9, id: 0, client: null, address: { address: '::1', port: 5000 }, direction: 'up', sizeBytes: 2, reason: 'clientLimit' });
     recorder.handleEvent({ type: 'client', atMs: 3.2, client: 1, address: CLIENT_ADDRESS, upstreamPort: 5001 });
     expect(recorder.events.map((event) => [event.kind, event.atMs, event.kind === 'datagram' ? `${event.from} ${event.phase} ${event.reason ?? ''}` : event.kind === 'action' ? event.action : ''])).toEqual([

@@ -126,9 +126,14 @@ describe('enetsim proxy on loopback', () => {
     expect(enet.connectSeen).toBe(true);
     expect(enet.verifyConnectSeen).toBe(true);
     expect(enet.disconnects).toEqual([{ direction: 'up', data: 42, atMs: expect.any(Number) }]);
-    expect(enet.commands.up['SEND_RELIABLE']).toEqual({ '0': 5, '1': 5 });
-    expect(enet.commands.down['SEND_RELIABLE']).toEqual({ '0': 5, '1': 5 });
-    expect(enet.retransmissions).toEqual({ up: 0, down: 0 });
+    // Five packets each way on each channel; a loaded machine can delay an ACK past ENet's timeout on a
+    // clean link too, so a command may cross twice: every extra copy is a counted retransmission.
+    for (const direction of ['up', 'down'] as const) {
+      const sent = enet.commands[direction]['SEND_RELIABLE']!;
+      expect(sent['0']).toBeGreaterThanOrEqual(5);
+      expect(sent['1']).toBeGreaterThanOrEqual(5);
+      expect(sent['0']! + sent['1']! - 10).toBeLessThanOrEqual(enet.retransmissions[direction]);
+    }
   });
 
   // Tolerance of the passive RTT: it starts when a reliable command reaches the proxy and ends when the

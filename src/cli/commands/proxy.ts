@@ -3,6 +3,8 @@ import type { Argv } from 'yargs';
 
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../../sim/link-config.js';
 import { mergeLinkConfig } from '../../sim/network.js';
+import { GODOT_COMPRESSION_MODE_NAMES } from '../../enet/compressors.js';
+import type { WireFraming } from '../../native/wire-reader.js';
 import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type NetworkChangeSource, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
 import { ProxyNetwork, type ProxyLinkSetting, type ProxyNetworkChange } from '../../native/proxy-network.js';
 import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
@@ -190,7 +192,11 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   for (const connection of summary.connections) {
     const enet = connection.enet;
     const handshake = enet.connectSeen ? (enet.verifyConnectSeen ? 'CONNECT and VERIFY_CONNECT seen' : 'CONNECT seen, no VERIFY_CONNECT') : 'no CONNECT seen';
-    lines.push(`  client ${connection.client} ${formatEndpoint(connection)}: ${handshake}; retransmissions up ${enet.retransmissions.up}, down ${enet.retransmissions.down}${enet.undecoded > 0 ? `; ${enet.undecoded} datagrams not decoded` : ''}`);
+    const undecoded = Object.entries(enet.undecodedByReason).map(([reason, count]) => `${reason} ${count}`).join(', ');
+    lines.push(`  client ${connection.client} ${formatEndpoint(connection)}: ${handshake}; retransmissions up ${enet.retransmissions.up}, down ${enet.retransmissions.down}${enet.undecoded > 0 ? `; ${enet.undecoded} datagrams not read as ENet (${undecoded})` : ''}`);
+    lines.push(`    framing: client ${describeFraming(enet.framing.up)}; server ${describeFraming(enet.framing.down)}`);
+    const mismatch = framingMismatch(enet.framing, enet.verifyConnectSeen);
+    if (mismatch !== null) lines.push(`    hint: ${mismatch}`);
     for (const direction of PROXY_DIRECTIONS) {
       const rtt = enet.rtt[direction];
       const who = direction === 'up' ? 'client' : 'server';
@@ -202,6 +208,34 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   }
   if (summary.connectionsOmitted > 0) lines.push(`  ${summary.connectionsOmitted} older closed connections not described (the summary keeps the open ones and the latest closed ones)`);
   io.stdout(`${lines.join('\n')}\n`);
+}
+
+/** `checksum, zstd-compressed` / `no checksum, uncompressed so far` / `nothing read`. */
+function describeFraming(framing: WireFraming): string {
+  if (framing.checksum === null) return 'nothing read';
+  return `${framing.checksum ? 'checksum' : 'no checksum'}, ${framing.compressor === null ? 'no compressed datagram seen' : `${framing.compressor}-compressed (Godot: ${GODOT_COMPRESSION_MODE_NAMES[framing.compressor]})`}`;
+}
+
+/**
+ * What the two sides' framings say when they cannot both be right: ENet has no wire flag for either
+ * setting, so each side drops what the other frames differently (checksumMismatch,
+ * compressionUnsupported or decompressionFailed inside its ENet), and nothing says so on the wire.
+ */
+export function framingMismatch(framing: Record<'up' | 'down', WireFraming>, verifyConnectSeen: boolean): string | null {
+  const { up, down } = framing;
+  if (up.checksum !== null && down.checksum !== null && up.checksum !== down.checksum) {
+    return `the ${up.checksum ? 'client' : 'server'} checksums its datagrams and the ${up.checksum ? 'server' : 'client'} does not: each drops the other's (both must set ENet's checksum, or neither)`;
+  }
+  if (up.compressor !== null && down.compressor !== null && up.compressor !== down.compressor) {
+    return `the client compresses with ${up.compressor} and the server with ${down.compressor}: each fails to inflate the other's (both must use the same compression mode)`;
+  }
+  if (up.compressor !== null && !verifyConnectSeen) {
+    return `the client compresses with ${up.compressor} (Godot: ${GODOT_COMPRESSION_MODE_NAMES[up.compressor]}) and the server never answered its CONNECT: a server without the same compression drops every compressed datagram`;
+  }
+  if (up.checksum === true && !verifyConnectSeen) {
+    return "the client checksums its datagrams and the server never answered its CONNECT: a server without ENet's checksum reads the checksum as a command and drops the datagram";
+  }
+  return null;
 }
 
 /** A timeline or control change as printed: text, or a `network` JSON line. */
