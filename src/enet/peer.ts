@@ -16,11 +16,16 @@ import {
   type ProtocolProfile,
 } from './constants.js';
 import { Field, newCommand, writeU16, writeU32 } from './codec.js';
+import { allocateBytes } from './byte-slab.js';
 import { List, ListNode, listInsert, listMove, listRemove } from './list.js';
 import { transition, type TransitionCause, type TransitionHost } from './peer-state.js';
 import type { ProfileBehaviour } from './profile.js';
 
-/** An ENet packet: the bytes the application sent or received, with its ENET_PACKET_FLAG_* flags. */
+/**
+ * An ENet packet: the bytes the application sent or received, with its ENET_PACKET_FLAG_* flags.
+ * The core's copies are cut from shared slabs (byte-slab.ts): `data` is the packet's own region, but
+ * `data.buffer` is shared, so read it through `data.byteOffset`.
+ */
 export class Packet {
   constructor(
     readonly data: Uint8Array,
@@ -113,7 +118,10 @@ export interface PeerHost extends TransitionHost {
 }
 
 /** Result of an application send (enet_peer_send). */
-export type SendResult = { ok: true } | { ok: false; reason: 'notConnected' | 'badChannel' | 'tooLarge' | 'tooManyFragments' };
+export type SendResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'notConnected' | 'badChannel' | 'tooLarge' | 'tooManyFragments' };
+
+/** The one success result, shared: a send allocates no result. */
+const SEND_OK: SendResult = Object.freeze({ ok: true });
 
 /**
  * One peer slot of a host (ENetPeer). Field names are ENet's; all times are ENet clock values
@@ -228,7 +236,7 @@ export class Peer extends ListNode {
       writeU16(command, Field.unreliableDataLength, packet.data.length);
     }
     this.queueOutgoingCommand(command, packet, 0, packet.data.length);
-    return { ok: true };
+    return SEND_OK;
   }
 
   private sendFragments(channel: Channel, channelID: number, packet: Packet, fragmentLengthMax: number): SendResult {
@@ -258,7 +266,7 @@ export class Peer extends ListNode {
       writeU32(command, Field.fragmentOffset, fragmentOffset);
       this.setupOutgoingCommand(new OutgoingCommand(command, packet, fragmentOffset, fragmentLength));
     }
-    return { ok: true };
+    return SEND_OK;
   }
 
   // ENet: peer.c enet_peer_queue_outgoing_command
@@ -656,7 +664,7 @@ export class Peer extends ListNode {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
-    const packet = new Packet(data === null ? new Uint8Array(dataLength) : data, flags);
+    const packet = new Packet(data === null ? allocateBytes(dataLength) : data, flags);
     const incomingCommand = new IncomingCommand(
       commandNumber,
       channelID,

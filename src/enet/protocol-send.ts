@@ -17,6 +17,7 @@ import {
 } from './constants.js';
 import { Field, writeU16, writeU32, writeU32Native } from './codec.js';
 import { crc32Finish, crc32Update } from './crc32.js';
+import { allocateBytes, copyBytes } from './byte-slab.js';
 import { EventType, type HostEvent } from './events.js';
 import type { Host } from './host.js';
 import { List, ListNode, listInsert, listRemove } from './list.js';
@@ -546,12 +547,12 @@ function transmit(host: Host, peer: Peer, builder: DatagramBuilder): void {
     const crc = crc32Update(0xffffffff, buffer.subarray(start, BODY_START_BYTES + bodySize));
     writeU32(buffer, start + headerSize, crc32Finish(crc));
   }
-  // The datagram leaves the core (the simulator and its trace keep it): a fresh array of its size.
+  // The datagram leaves the core (the simulator and its trace may keep it): an array of its own.
   let datagram: Uint8Array;
   if (compressed === null) {
-    datagram = buffer.slice(start, BODY_START_BYTES + bodySize);
+    datagram = copyBytes(buffer, start, BODY_START_BYTES + bodySize);
   } else {
-    datagram = new Uint8Array(BODY_START_BYTES - start + compressed.length);
+    datagram = allocateBytes(BODY_START_BYTES - start + compressed.length);
     datagram.set(buffer.subarray(start, BODY_START_BYTES));
     datagram.set(compressed, BODY_START_BYTES - start);
   }

@@ -4,6 +4,7 @@ import { Host } from '../enet/host.js';
 import type { List, ListNode } from '../enet/list.js';
 import { Packet, type Acknowledgement, type IncomingCommand, type OutgoingCommand, type Peer } from '../enet/peer.js';
 import { createCompressor } from '../enet/compressors.js';
+import { copyBytes } from '../enet/byte-slab.js';
 import { PeerState, type ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostDump, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
 import type { HostEvent } from '../enet/events.js';
@@ -100,7 +101,7 @@ export class TsHost implements HostLike {
   }
 
   broadcast(channelID: number, flags: number, data: Uint8Array): void {
-    this.core.broadcast(channelID, new Packet(data.slice(), flags));
+    this.core.broadcast(channelID, new Packet(copyBytes(data, 0, data.length), flags));
   }
 
   bandwidthLimit(incomingBandwidth: number, outgoingBandwidth: number): void {
@@ -112,7 +113,7 @@ export class TsHost implements HostLike {
   }
 
   peerSend(peerIndex: number, channelID: number, flags: number, data: Uint8Array): number {
-    return this.core.peers[peerIndex]!.send(channelID, new Packet(data.slice(), flags)).ok ? 0 : -1;
+    return this.core.peers[peerIndex]!.send(channelID, new Packet(copyBytes(data, 0, data.length), flags)).ok ? 0 : -1;
   }
 
   peerDisconnect(peerIndex: number, data: number, nowMs: number): void {
