@@ -7,9 +7,11 @@ import { createCompressor } from '../enet/compressors.js';
 import { copyBytes } from '../enet/byte-slab.js';
 import { PeerState, type ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostDump, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
-import type { HostEvent } from '../enet/events.js';
+import { EventType, clearEvent, noEvent, type HostEvent } from '../enet/events.js';
 
 const NOTHING_SENT: SentDatagram[] = Object.freeze([]) as unknown as SentDatagram[];
+/** What service() and checkEvents() return when nothing happened (most calls): one shared, frozen value. */
+const NOTHING_HAPPENED: { result: number; event: HostEventLike } = Object.freeze({ result: 0, event: Object.freeze({ type: 'none' }) as HostEventLike });
 
 /**
  * The TypeScript core as a HostLike: a class (methods on the prototype), since a simulation holds
@@ -25,6 +27,8 @@ export class TsHost implements HostLike {
   /** Observations are rebuilt only after a state change; between changes the last one is returned. */
   private changed = true;
   private lastObservation: PeerObservation = { states: [], causes: [] };
+  /** The event each service() call fills, reused: only a call that returns an event allocates. */
+  private readonly event: HostEvent = noEvent();
 
   constructor(config: HostConfigLike, profile: ProtocolProfile) {
     const host = new Host({
@@ -78,12 +82,18 @@ export class TsHost implements HostLike {
   }
 
   service(nowMs: number): { result: number; event: HostEventLike } {
-    const { result, event } = this.core.service(nowMs);
+    const event = this.event;
+    clearEvent(event);
+    const result = this.core.serviceInto(nowMs, event);
+    if (result === 0 && event.type === EventType.EVENT_NONE) return NOTHING_HAPPENED;
     return { result, event: toLike(event) };
   }
 
   checkEvents(): { result: number; event: HostEventLike } {
-    const { result, event } = this.core.checkEvents();
+    const event = this.event;
+    clearEvent(event);
+    const result = this.core.checkEventsInto(event);
+    if (result === 0 && event.type === EventType.EVENT_NONE) return NOTHING_HAPPENED;
     return { result, event: toLike(event) };
   }
 
