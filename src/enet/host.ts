@@ -178,6 +178,11 @@ export class Host implements PeerHost {
     return this.receiveQueue.length - this.receiveQueueHead;
   }
 
+  /** Datagrams sent and not yet taken by pollDatagrams. */
+  get sentDatagramCount(): number {
+    return this.outbox.length;
+  }
+
   /** Takes every datagram the host sent since the last call, in send order. */
   pollDatagrams(): Datagram[] {
     const sent = this.outbox;
