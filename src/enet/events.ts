@@ -24,6 +24,15 @@ export function noEvent(): HostEvent {
   return { type: EventType.EVENT_NONE, peer: null, channelID: 0, data: 0, packet: null };
 }
 
+/** Makes `event` blank again, as noEvent() makes a new one. */
+export function clearEvent(event: HostEvent): void {
+  event.type = EventType.EVENT_NONE;
+  event.peer = null;
+  event.channelID = 0;
+  event.data = 0;
+  event.packet = null;
+}
+
 /** The result of enet_host_service / enet_host_check_events: 1 event, 0 none, -1 error. */
 export interface ServiceResult {
   result: 1 | 0 | -1;

@@ -1,6 +1,7 @@
 // Godot 4's ENet API (modules/enet: ENetConnection, ENetPacketPeer) over the sans-IO core, with
 // Godot's names in camelCase and Godot's enum values unchanged. The clock is injected: the
 // simulator passes its virtual clock, a real-socket adapter a monotonic one.
+import { copyBytes } from './byte-slab.js';
 import { Defaults, PacketFlag, PeerState } from './constants.js';
 import { EventType } from './events.js';
 import { Host, type Datagram, type WireAddress } from './host.js';
@@ -254,7 +255,7 @@ export class ENetConnection {
   broadcast(channel: number, packet: Uint8Array, flags: number): void {
     const host = this.host;
     if (host === null || channel < 0 || channel > host.channelLimit || flags & ~FLAG_ALLOWED) return;
-    host.broadcast(channel, new Packet(packet.slice(), flags));
+    host.broadcast(channel, new Packet(copyBytes(packet, 0, packet.length), flags));
   }
 
   /** Sets the host's bandwidths in bytes/s (0 = unlimited); peers are told at the next 1-s tick. */
@@ -428,7 +429,7 @@ export class ENetPacketPeer {
     if (peer === null) return GodotError.ERR_UNCONFIGURED;
     if (channel < 0 || channel > peer.channelCount || flags & ~FLAG_ALLOWED) return GodotError.ERR_INVALID_PARAMETER;
     if (channel >= peer.channelCount) return GodotError.FAILED;
-    return peer.send(channel, new Packet(packet.slice(), flags)).ok ? GodotError.OK : GodotError.FAILED;
+    return peer.send(channel, new Packet(copyBytes(packet, 0, packet.length), flags)).ok ? GodotError.OK : GodotError.FAILED;
   }
 
   /**
@@ -526,7 +527,7 @@ export class ENetPacketPeer {
   /** Sends `packet` reliably on channel 0. */
   putPacket(packet: Uint8Array): GodotError {
     if (this.peer === null) return GodotError.ERR_UNCONFIGURED;
-    return this.peer.send(0, new Packet(packet.slice(), FLAG_RELIABLE)).ok ? GodotError.OK : GodotError.FAILED;
+    return this.peer.send(0, new Packet(copyBytes(packet, 0, packet.length), FLAG_RELIABLE)).ok ? GodotError.OK : GodotError.FAILED;
   }
 
   getAvailablePacketCount(): number {

@@ -178,6 +178,11 @@ export class Host implements PeerHost {
     return this.receiveQueue.length - this.receiveQueueHead;
   }
 
+  /** Datagrams sent and not yet taken by pollDatagrams. */
+  get sentDatagramCount(): number {
+    return this.outbox.length;
+  }
+
   /** Takes every datagram the host sent since the last call, in send order. */
   pollDatagrams(): Datagram[] {
     const sent = this.outbox;
@@ -214,17 +219,25 @@ export class Host implements PeerHost {
    */
   service(nowMs: number): ServiceResult {
     const event = noEvent();
-    if (this.dispatchIncomingCommands(event)) return { result: 1, event };
+    return { result: this.serviceInto(nowMs, event), event };
+  }
+
+  /**
+   * `service` filling a caller's event, which must be blank (EVENT_NONE, as noEvent() makes it), and
+   * returning only the result: a driver that reuses one event allocates nothing per call.
+   */
+  serviceInto(nowMs: number, event: HostEvent): 1 | 0 | -1 {
+    if (this.dispatchIncomingCommands(event)) return 1;
     this.serviceTime = nowMs >>> 0;
     if (timeDifferenceMs(this.serviceTime, this.bandwidthThrottleEpoch) >= Defaults.hostBandwidthThrottleIntervalMs) {
       this.bandwidthThrottle();
     }
-    if (sendOutgoingCommands(this, event, true)) return { result: 1, event };
+    if (sendOutgoingCommands(this, event, true)) return 1;
     const received = this.receiveIncomingCommands(event);
-    if (received !== 0) return { result: received, event };
-    if (sendOutgoingCommands(this, event, true)) return { result: 1, event };
-    if (this.dispatchIncomingCommands(event)) return { result: 1, event };
-    return { result: 0, event };
+    if (received !== 0) return received;
+    if (sendOutgoingCommands(this, event, true)) return 1;
+    if (this.dispatchIncomingCommands(event)) return 1;
+    return 0;
   }
 
   // ENet: protocol.c enet_host_flush
@@ -238,7 +251,12 @@ export class Host implements PeerHost {
   /** Hands out one queued event without any network work. */
   checkEvents(): ServiceResult {
     const event = noEvent();
-    return { result: this.dispatchIncomingCommands(event) ? 1 : 0, event };
+    return { result: this.checkEventsInto(event), event };
+  }
+
+  /** `checkEvents` filling a caller's blank event (see serviceInto). */
+  checkEventsInto(event: HostEvent): 1 | 0 {
+    return this.dispatchIncomingCommands(event) ? 1 : 0;
   }
 
   // ENet: protocol.c enet_protocol_receive_incoming_commands

@@ -3,8 +3,14 @@
 // big-transfer paths need (a 64 MiB packet is ~49 000 queued fragments).
 
 export class ListNode {
-  prev: ListNode = this;
-  next: ListNode = this;
+  // Declared, not initialised as class fields: every node kind (commands, acknowledgements, peers,
+  // sentinels) then sets them by plain assignment in this one constructor, one shape per kind.
+  declare prev: ListNode;
+  declare next: ListNode;
+  constructor() {
+    this.prev = this;
+    this.next = this;
+  }
 }
 
 export class List<T extends ListNode> {

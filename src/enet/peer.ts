@@ -16,59 +16,83 @@ import {
   type ProtocolProfile,
 } from './constants.js';
 import { Field, newCommand, writeU16, writeU32 } from './codec.js';
+import { allocateBytes } from './byte-slab.js';
 import { List, ListNode, listInsert, listMove, listRemove } from './list.js';
 import { transition, type TransitionCause, type TransitionHost } from './peer-state.js';
 import type { ProfileBehaviour } from './profile.js';
 
-/** An ENet packet: the bytes the application sent or received, with its ENET_PACKET_FLAG_* flags. */
+/**
+ * An ENet packet: the bytes the application sent or received, with its ENET_PACKET_FLAG_* flags.
+ * The core's copies are cut from shared slabs (byte-slab.ts): `data` is the packet's own region, but
+ * `data.buffer` is shared, so read it through `data.byteOffset`.
+ */
 export class Packet {
-  constructor(
-    readonly data: Uint8Array,
-    public flags: number,
-  ) {}
+  declare readonly data: Uint8Array;
+  declare flags: number;
+  constructor(data: Uint8Array, flags: number) {
+    this.data = data;
+    this.flags = flags;
+  }
 }
 
 /** A command waiting to be sent, or sent and waiting for its acknowledgement (ENetOutgoingCommand). */
+// The hot records below declare their fields and set every one in their constructor, by plain
+// assignment (class-field initialisers would define each field first, in a separate function).
 export class OutgoingCommand extends ListNode {
-  reliableSequenceNumber = 0;
-  unreliableSequenceNumber = 0;
-  sentTime = 0;
-  roundTripTimeout = 0;
+  /** The command's fixed part, in wire format (sequence numbers are filled in when queued). */
+  declare readonly command: Uint8Array;
+  declare readonly packet: Packet | null;
+  declare readonly fragmentOffset: number;
+  declare readonly fragmentLength: number;
+  declare reliableSequenceNumber: number;
+  declare unreliableSequenceNumber: number;
+  declare sentTime: number;
+  declare roundTripTimeout: number;
   /** 1.3.17 only: timeoutLimit × the first RTO, compared against the doubled RTO. */
-  roundTripTimeoutLimit = 0;
+  declare roundTripTimeoutLimit: number;
   /** 1.3.18 only: the host-wide enqueue counter that merges the two outgoing queues. */
-  queueTime = 0;
-  sendAttempts = 0;
+  declare queueTime: number;
+  declare sendAttempts: number;
   /**
    * A reliable command that carries a packet: the only kind the 1.3.17 send walk skips once the
    * reliable window is exceeded. Every other queued command is sent, dropped or ends the walk.
    */
-  readonly waitsForReliableWindow: boolean;
-  constructor(
-    /** The command's fixed part, in wire format (sequence numbers are filled in when queued). */
-    readonly command: Uint8Array,
-    readonly packet: Packet | null,
-    readonly fragmentOffset: number,
-    readonly fragmentLength: number,
-  ) {
+  declare readonly waitsForReliableWindow: boolean;
+  constructor(command: Uint8Array, packet: Packet | null, fragmentOffset: number, fragmentLength: number) {
     super();
+    this.command = command;
+    this.packet = packet;
+    this.fragmentOffset = fragmentOffset;
+    this.fragmentLength = fragmentLength;
+    this.reliableSequenceNumber = 0;
+    this.unreliableSequenceNumber = 0;
+    this.sentTime = 0;
+    this.roundTripTimeout = 0;
+    this.roundTripTimeoutLimit = 0;
+    this.queueTime = 0;
+    this.sendAttempts = 0;
     this.waitsForReliableWindow = (command[0]! & COMMAND_FLAG_ACKNOWLEDGE) !== 0 && packet !== null;
   }
 }
 
 /** A command received and queued for delivery, possibly a packet under reassembly (ENetIncomingCommand). */
 export class IncomingCommand extends ListNode {
-  fragmentsRemaining: number;
-  readonly fragments: Uint32Array | null;
-  constructor(
-    readonly commandNumber: number,
-    readonly channelID: number,
-    readonly reliableSequenceNumber: number,
-    readonly unreliableSequenceNumber: number,
-    readonly fragmentCount: number,
-    readonly packet: Packet,
-  ) {
+  declare readonly commandNumber: number;
+  declare readonly channelID: number;
+  declare readonly reliableSequenceNumber: number;
+  declare readonly unreliableSequenceNumber: number;
+  declare readonly fragmentCount: number;
+  declare readonly packet: Packet;
+  declare fragmentsRemaining: number;
+  declare readonly fragments: Uint32Array | null;
+  constructor(commandNumber: number, channelID: number, reliableSequenceNumber: number, unreliableSequenceNumber: number, fragmentCount: number, packet: Packet) {
     super();
+    this.commandNumber = commandNumber;
+    this.channelID = channelID;
+    this.reliableSequenceNumber = reliableSequenceNumber;
+    this.unreliableSequenceNumber = unreliableSequenceNumber;
+    this.fragmentCount = fragmentCount;
+    this.packet = packet;
     this.fragmentsRemaining = fragmentCount;
     this.fragments = fragmentCount > 0 ? new Uint32Array((fragmentCount + 31) >>> 5) : null;
   }
@@ -76,13 +100,16 @@ export class IncomingCommand extends ListNode {
 
 /** An acknowledgement owed to the remote peer (ENetAcknowledgement). */
 export class Acknowledgement extends ListNode {
-  constructor(
-    readonly commandNumber: number,
-    readonly channelID: number,
-    readonly reliableSequenceNumber: number,
-    readonly sentTime: number,
-  ) {
+  declare readonly commandNumber: number;
+  declare readonly channelID: number;
+  declare readonly reliableSequenceNumber: number;
+  declare readonly sentTime: number;
+  constructor(commandNumber: number, channelID: number, reliableSequenceNumber: number, sentTime: number) {
     super();
+    this.commandNumber = commandNumber;
+    this.channelID = channelID;
+    this.reliableSequenceNumber = reliableSequenceNumber;
+    this.sentTime = sentTime;
   }
 }
 
@@ -113,7 +140,10 @@ export interface PeerHost extends TransitionHost {
 }
 
 /** Result of an application send (enet_peer_send). */
-export type SendResult = { ok: true } | { ok: false; reason: 'notConnected' | 'badChannel' | 'tooLarge' | 'tooManyFragments' };
+export type SendResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'notConnected' | 'badChannel' | 'tooLarge' | 'tooManyFragments' };
+
+/** The one success result, shared: a send allocates no result. */
+const SEND_OK: SendResult = Object.freeze({ ok: true });
 
 /**
  * One peer slot of a host (ENetPeer). Field names are ENet's; all times are ENet clock values
@@ -228,7 +258,7 @@ export class Peer extends ListNode {
       writeU16(command, Field.unreliableDataLength, packet.data.length);
     }
     this.queueOutgoingCommand(command, packet, 0, packet.data.length);
-    return { ok: true };
+    return SEND_OK;
   }
 
   private sendFragments(channel: Channel, channelID: number, packet: Packet, fragmentLengthMax: number): SendResult {
@@ -258,7 +288,7 @@ export class Peer extends ListNode {
       writeU32(command, Field.fragmentOffset, fragmentOffset);
       this.setupOutgoingCommand(new OutgoingCommand(command, packet, fragmentOffset, fragmentLength));
     }
-    return { ok: true };
+    return SEND_OK;
   }
 
   // ENet: peer.c enet_peer_queue_outgoing_command
@@ -656,7 +686,7 @@ export class Peer extends ListNode {
         return discard;
     }
     if (this.totalWaitingData >= this.host.maximumWaitingData) return null;
-    const packet = new Packet(data === null ? new Uint8Array(dataLength) : data, flags);
+    const packet = new Packet(data === null ? allocateBytes(dataLength) : data, flags);
     const incomingCommand = new IncomingCommand(
       commandNumber,
       channelID,

@@ -20,6 +20,7 @@ import {
 } from './constants.js';
 import { Field, encodeHandshake, readU16, readU32, readU32Native, writeU32Native } from './codec.js';
 import { crc32 } from './crc32.js';
+import { copyBytes } from './byte-slab.js';
 import { EventType, type HostEvent } from './events.js';
 import type { Host, WireAddress } from './host.js';
 import { Channel, DISCARDED, type IncomingCommand, Peer, locateReliable, locateUnreliable } from './peer.js';
@@ -363,7 +364,7 @@ function handleSendReliable(host: Host, peer: Peer, data: Uint8Array, offset: nu
     channelID,
     readU16(data, offset + Field.reliableSequenceNumber),
     0,
-    data.slice(payloadOffset, payloadOffset + dataLength),
+    copyBytes(data, payloadOffset, payloadOffset + dataLength),
     dataLength,
     PacketFlag.reliable,
     0,
@@ -383,7 +384,7 @@ function handleSendUnreliable(host: Host, peer: Peer, data: Uint8Array, offset: 
     channelID,
     readU16(data, offset + Field.reliableSequenceNumber),
     readU16(data, offset + Field.unreliableSequenceNumber),
-    data.slice(payloadOffset, payloadOffset + dataLength),
+    copyBytes(data, payloadOffset, payloadOffset + dataLength),
     dataLength,
     0,
     0,
@@ -417,7 +418,7 @@ function handleSendUnsequenced(host: Host, peer: Peer, data: Uint8Array, offset:
     channelID,
     readU16(data, offset + Field.reliableSequenceNumber),
     0,
-    data.slice(payloadOffset, payloadOffset + dataLength),
+    copyBytes(data, payloadOffset, payloadOffset + dataLength),
     dataLength,
     PacketFlag.unsequenced,
     0,

@@ -17,21 +17,39 @@ import {
 } from './constants.js';
 import { Field, writeU16, writeU32, writeU32Native } from './codec.js';
 import { crc32Finish, crc32Update } from './crc32.js';
+import { allocateBytes, copyBytes } from './byte-slab.js';
 import { EventType, type HostEvent } from './events.js';
 import type { Host } from './host.js';
 import { List, ListNode, listInsert, listRemove } from './list.js';
 import { type Channel, type OutgoingCommand, type Peer } from './peer.js';
 import { mulU32, timeDifferenceMs, timeGreaterEqual, timeLess } from './time.js';
 
-/** The datagram being assembled for one peer: ENet keeps these on the host, we keep them here. */
+/**
+ * Where the body starts in a builder's buffer: room in front for the largest header (peer id, sent
+ * time, checksum), written there once the body is complete.
+ */
+const BODY_START_BYTES = 4 + CHECKSUM_SIZE_BYTES;
+
+/**
+ * The datagram being assembled for one peer: ENet keeps these on the host, we keep them here. The
+ * body is written in place into one reused buffer; only the finished datagram, which leaves the core,
+ * is a fresh array of its exact size.
+ */
 class DatagramBuilder {
   headerFlags = 0;
   commandCount = 0;
   bufferCount = 1;
   /** Bytes counted against the MTU: starts at the 4-byte header, never counts the checksum. */
   packetSize = HEADER_SIZE_BYTES;
-  /** Command headers and payloads, in order. */
-  readonly parts: Uint8Array[] = [];
+  /** Header room, then the body from BODY_START_BYTES; grows when a peer's MTU needs more. */
+  buffer = new Uint8Array(BODY_START_BYTES + Protocol.maximumMtuBytes);
+  /** Where the body written so far ends in `buffer`. */
+  end = BODY_START_BYTES;
+  /**
+   * Where each of ENet's buffers (a command header, a payload) ends in `buffer`, in order: a
+   * compressor is handed the body split as ENet splits it.
+   */
+  readonly partEnds: number[] = [];
   sentUnreliableCommands = 0;
   full = false;
 
@@ -40,16 +58,75 @@ class DatagramBuilder {
     this.commandCount = 0;
     this.bufferCount = 1;
     this.packetSize = HEADER_SIZE_BYTES;
-    this.parts.length = 0;
+    this.end = BODY_START_BYTES;
+    this.partEnds.length = 0;
     this.sentUnreliableCommands = 0;
     this.full = false;
   }
+
+  /** Makes room for `sizeBytes` more body bytes. */
+  reserve(sizeBytes: number): void {
+    const needed = this.end + sizeBytes;
+    if (needed <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(needed, this.buffer.length * 2));
+    grown.set(this.buffer.subarray(0, this.end));
+    this.buffer = grown;
+  }
+
+  /** Appends a command header (at most 48 bytes: a loop beats TypedArray.set at this size). */
+  appendSmall(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    const buffer = this.buffer;
+    let at = this.end;
+    for (let index = 0; index < bytes.length; index++) buffer[at++] = bytes[index]!;
+    this.end = at;
+    this.partEnds.push(at);
+  }
+
+  /** Appends `lengthBytes` of `source` from `offset` (a payload or a fragment of one). */
+  appendRange(source: Uint8Array, offset: number, lengthBytes: number): void {
+    this.reserve(lengthBytes);
+    const buffer = this.buffer;
+    const at = this.end;
+    if (lengthBytes <= 64) {
+      for (let index = 0; index < lengthBytes; index++) buffer[at + index] = source[offset + index]!;
+    } else {
+      buffer.set(source.subarray(offset, offset + lengthBytes), at);
+    }
+    this.end = at + lengthBytes;
+    this.partEnds.push(this.end);
+  }
+
+  /** The body as ENet's list of buffers (only built for a compressor). */
+  parts(): Uint8Array[] {
+    const parts: Uint8Array[] = [];
+    let start = BODY_START_BYTES;
+    for (const partEnd of this.partEnds) {
+      parts.push(this.buffer.subarray(start, partEnd));
+      start = partEnd;
+    }
+    return parts;
+  }
 }
+
+/**
+ * Builders not in use. A send pass takes one and gives it back, so all hosts share a few buffers; a
+ * pass started inside another (a flush from a state change) takes its own.
+ */
+const idleBuilders: DatagramBuilder[] = [];
 
 // ENet: protocol.c enet_protocol_send_outgoing_commands
 /** One send pass over all peers. Returns 1 when a timeout filled `event`, else 0. */
 export function sendOutgoingCommands(host: Host, event: HostEvent | null, checkForTimeouts: boolean): 0 | 1 {
-  const builder = new DatagramBuilder();
+  const builder = idleBuilders.pop() ?? new DatagramBuilder();
+  try {
+    return sendPass(host, event, checkForTimeouts, builder);
+  } finally {
+    idleBuilders.push(builder);
+  }
+}
+
+function sendPass(host: Host, event: HostEvent | null, checkForTimeouts: boolean, builder: DatagramBuilder): 0 | 1 {
   if (!host.behaviour.separateSendReliableQueue) {
     // 1.3.17 repeats the whole pass over every peer while any peer ran out of datagram room.
     let continueSending = true;
@@ -121,13 +198,16 @@ function sendAcknowledgements(host: Host, peer: Peer, builder: DatagramBuilder):
       break;
     }
     const acknowledgement = listRemove(queue.front());
-    const command = new Uint8Array(ackSize);
-    command[Field.command] = Command.acknowledge;
-    command[Field.channelID] = acknowledgement.channelID;
-    writeU16(command, Field.reliableSequenceNumber, acknowledgement.reliableSequenceNumber);
-    writeU16(command, Field.receivedReliableSequenceNumber, acknowledgement.reliableSequenceNumber);
-    writeU16(command, Field.receivedSentTime, acknowledgement.sentTime);
-    builder.parts.push(command);
+    builder.reserve(ackSize);
+    const command = builder.buffer;
+    const at = builder.end;
+    command[at + Field.command] = Command.acknowledge;
+    command[at + Field.channelID] = acknowledgement.channelID;
+    writeU16(command, at + Field.reliableSequenceNumber, acknowledgement.reliableSequenceNumber);
+    writeU16(command, at + Field.receivedReliableSequenceNumber, acknowledgement.reliableSequenceNumber);
+    writeU16(command, at + Field.receivedSentTime, acknowledgement.sentTime);
+    builder.end = at + ackSize;
+    builder.partEnds.push(builder.end);
     builder.packetSize += ackSize;
     builder.commandCount++;
     builder.bufferCount++;
@@ -270,12 +350,11 @@ function dropWithFollowers(peer: Peer, queue: List<OutgoingCommand>, outgoingCom
 }
 
 function appendCommand(peer: Peer, builder: DatagramBuilder, outgoingCommand: OutgoingCommand, commandSize: number): void {
-  builder.parts.push(outgoingCommand.command);
+  builder.appendSmall(outgoingCommand.command);
   builder.packetSize += commandSize;
   builder.bufferCount++;
   if (outgoingCommand.packet !== null) {
-    const start = outgoingCommand.fragmentOffset;
-    builder.parts.push(outgoingCommand.packet.data.subarray(start, start + outgoingCommand.fragmentLength));
+    builder.appendRange(outgoingCommand.packet.data, outgoingCommand.fragmentOffset, outgoingCommand.fragmentLength);
     builder.packetSize += outgoingCommand.fragmentLength;
     builder.bufferCount++;
   }
@@ -446,41 +525,36 @@ function transmit(host: Host, peer: Peer, builder: DatagramBuilder): void {
   const hasSentTime = (builder.headerFlags & HEADER_FLAG_SENT_TIME) !== 0;
   const headerSize = hasSentTime ? 4 : 2;
   const bodySize = builder.packetSize - HEADER_SIZE_BYTES;
+  const buffer = builder.buffer;
   let compressed: Uint8Array | null = null;
   if (host.compressor !== null) {
-    const output = host.compressor.compress(builder.parts, bodySize, bodySize);
+    const output = host.compressor.compress(builder.parts(), bodySize, bodySize);
     if (output !== null && output.length > 0 && output.length < bodySize) {
       builder.headerFlags |= HEADER_FLAG_COMPRESSED;
       compressed = output;
     }
   }
   if (peer.outgoingPeerID < Protocol.maximumPeerId) builder.headerFlags |= peer.outgoingSessionID << HEADER_SESSION_SHIFT;
-  // The datagram is written once, in place: header, checksum slot, then the body.
-  const bodyOffset = headerSize + (host.checksumEnabled ? CHECKSUM_SIZE_BYTES : 0);
-  const datagram = new Uint8Array(bodyOffset + (compressed === null ? bodySize : compressed.length));
-  writeU16(datagram, 0, (peer.outgoingPeerID | builder.headerFlags) & 0xffff);
-  if (hasSentTime) writeU16(datagram, 2, host.serviceTime & 0xffff);
-  if (compressed === null) {
-    let offset = bodyOffset;
-    for (const part of builder.parts) {
-      datagram.set(part, offset);
-      offset += part.length;
-    }
-  } else {
-    datagram.set(compressed, bodyOffset);
-  }
+  // The header goes right in front of the body already in the builder's buffer.
+  const checksumSize = host.checksumEnabled ? CHECKSUM_SIZE_BYTES : 0;
+  const start = BODY_START_BYTES - checksumSize - headerSize;
+  writeU16(buffer, start, (peer.outgoingPeerID | builder.headerFlags) & 0xffff);
+  if (hasSentTime) writeU16(buffer, start + 2, host.serviceTime & 0xffff);
   if (host.checksumEnabled) {
     // ENet sums the header with the connect id in the checksum slot, then the body as queued
     // (before compression).
-    writeU32Native(datagram, headerSize, peer.outgoingPeerID < Protocol.maximumPeerId ? peer.connectID : 0);
-    let crc = 0xffffffff;
-    if (compressed === null) {
-      crc = crc32Update(crc, datagram);
-    } else {
-      crc = crc32Update(crc, datagram.subarray(0, bodyOffset));
-      for (const part of builder.parts) crc = crc32Update(crc, part);
-    }
-    writeU32(datagram, headerSize, crc32Finish(crc));
+    writeU32Native(buffer, start + headerSize, peer.outgoingPeerID < Protocol.maximumPeerId ? peer.connectID : 0);
+    const crc = crc32Update(0xffffffff, buffer.subarray(start, BODY_START_BYTES + bodySize));
+    writeU32(buffer, start + headerSize, crc32Finish(crc));
+  }
+  // The datagram leaves the core (the simulator and its trace may keep it): an array of its own.
+  let datagram: Uint8Array;
+  if (compressed === null) {
+    datagram = copyBytes(buffer, start, BODY_START_BYTES + bodySize);
+  } else {
+    datagram = allocateBytes(BODY_START_BYTES - start + compressed.length);
+    datagram.set(buffer.subarray(start, BODY_START_BYTES));
+    datagram.set(compressed, BODY_START_BYTES - start);
   }
   peer.lastSendTime = host.serviceTime;
   host.emit(peer.address, datagram);

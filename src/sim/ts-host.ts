@@ -4,11 +4,14 @@ import { Host } from '../enet/host.js';
 import type { List, ListNode } from '../enet/list.js';
 import { Packet, type Acknowledgement, type IncomingCommand, type OutgoingCommand, type Peer } from '../enet/peer.js';
 import { createCompressor } from '../enet/compressors.js';
+import { copyBytes } from '../enet/byte-slab.js';
 import { PeerState, type ProtocolProfile } from '../enet/constants.js';
 import type { HostConfigLike, HostDump, HostEventLike, HostLike, HostSnapshot, PeerObservation, PeerSnapshot, SentDatagram, WireAddress } from './host-impl.js';
-import type { HostEvent } from '../enet/events.js';
+import { EventType, clearEvent, noEvent, type HostEvent } from '../enet/events.js';
 
 const NOTHING_SENT: SentDatagram[] = Object.freeze([]) as unknown as SentDatagram[];
+/** What service() and checkEvents() return when nothing happened (most calls): one shared, frozen value. */
+const NOTHING_HAPPENED: { result: number; event: HostEventLike } = Object.freeze({ result: 0, event: Object.freeze({ type: 'none' }) as HostEventLike });
 
 /**
  * The TypeScript core as a HostLike: a class (methods on the prototype), since a simulation holds
@@ -24,6 +27,8 @@ export class TsHost implements HostLike {
   /** Observations are rebuilt only after a state change; between changes the last one is returned. */
   private changed = true;
   private lastObservation: PeerObservation = { states: [], causes: [] };
+  /** The event each service() call fills, reused: only a call that returns an event allocates. */
+  private readonly event: HostEvent = noEvent();
 
   constructor(config: HostConfigLike, profile: ProtocolProfile) {
     const host = new Host({
@@ -77,12 +82,18 @@ export class TsHost implements HostLike {
   }
 
   service(nowMs: number): { result: number; event: HostEventLike } {
-    const { result, event } = this.core.service(nowMs);
+    const event = this.event;
+    clearEvent(event);
+    const result = this.core.serviceInto(nowMs, event);
+    if (result === 0 && event.type === EventType.EVENT_NONE) return NOTHING_HAPPENED;
     return { result, event: toLike(event) };
   }
 
   checkEvents(): { result: number; event: HostEventLike } {
-    const { result, event } = this.core.checkEvents();
+    const event = this.event;
+    clearEvent(event);
+    const result = this.core.checkEventsInto(event);
+    if (result === 0 && event.type === EventType.EVENT_NONE) return NOTHING_HAPPENED;
     return { result, event: toLike(event) };
   }
 
@@ -91,8 +102,10 @@ export class TsHost implements HostLike {
   }
 
   takeSent(): SentDatagram[] {
+    // Most calls find nothing sent: answer them without asking the core for a new empty list.
+    if (this.core.sentDatagramCount === 0) return NOTHING_SENT;
     const sent = this.core.pollDatagrams();
-    return sent.length === 0 ? NOTHING_SENT : sent.map((datagram) => ({ address: datagram.address, bytes: datagram.data }));
+    return sent.map((datagram) => ({ address: datagram.address, bytes: datagram.data }));
   }
 
   connect(address: WireAddress, channelCount: number, data: number): number {
@@ -100,7 +113,7 @@ export class TsHost implements HostLike {
   }
 
   broadcast(channelID: number, flags: number, data: Uint8Array): void {
-    this.core.broadcast(channelID, new Packet(data.slice(), flags));
+    this.core.broadcast(channelID, new Packet(copyBytes(data, 0, data.length), flags));
   }
 
   bandwidthLimit(incomingBandwidth: number, outgoingBandwidth: number): void {
@@ -112,7 +125,7 @@ export class TsHost implements HostLike {
   }
 
   peerSend(peerIndex: number, channelID: number, flags: number, data: Uint8Array): number {
-    return this.core.peers[peerIndex]!.send(channelID, new Packet(data.slice(), flags)).ok ? 0 : -1;
+    return this.core.peers[peerIndex]!.send(channelID, new Packet(copyBytes(data, 0, data.length), flags)).ok ? 0 : -1;
   }
 
   peerDisconnect(peerIndex: number, data: number, nowMs: number): void {
