@@ -8,7 +8,7 @@ import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
 import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
 import type { Link } from './link.js';
-import { HELD_DATAGRAMS_MAX, Network } from './network.js';
+import { HELD_DATAGRAMS_MAX, Network, type Route } from './network.js';
 import { RandomStream } from './random.js';
 import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
@@ -79,6 +79,22 @@ export interface RunResult {
 /** Why a simulation run returned: the scheduler's reasons, and the limits it does not know about. */
 export type RunStopReason = StopReason | SimulationLimitName;
 
+/** A game loop: the next frame's index, scheduled as the argument of Simulation.runFrame. */
+interface GameLoop {
+  readonly host: SimHost;
+  readonly startMs: number;
+  frame: number;
+}
+
+/** A datagram on its way to a host: the argument of its delivery event, recycled once delivered. */
+interface Delivery {
+  id: number;
+  route: Route | null;
+  bytes: Uint8Array | null;
+  duplicate: boolean;
+  corrupted: boolean;
+}
+
 /**
  * A simulation. Build it (hosts, links, timeline), then run it; read `trace`, `ledger` and the
  * hosts afterwards. All times are virtual ms from 0.
@@ -101,6 +117,20 @@ export class Simulation {
   /** The bandwidth queue last recorded per link direction ([bytes, datagrams]), to record only changes. */
   private readonly lastQueues = new Map<Link, [number, number]>();
   private readonly reactions: Reactions;
+  /** Delivery records free for reuse (bounded by the most datagrams ever in flight at once). */
+  private readonly freeDeliveries: Delivery[] = [];
+  /** The scheduler's actions for frames and deliveries: one function each, not one closure per event. */
+  private readonly runFrame = (loop: GameLoop): void => {
+    loop.host.serviceFrame();
+    this.scheduleFrame(loop);
+  };
+  private readonly runDelivery = (delivery: Delivery): void => {
+    const { id, route, bytes, duplicate, corrupted } = delivery;
+    delivery.route = null;
+    delivery.bytes = null;
+    this.freeDeliveries.push(delivery);
+    this.deliver(id, route!, bytes!, duplicate, corrupted);
+  };
 
   constructor(readonly options: SimulationOptions) {
     this.limits = { ...defaultSimulationLimits(), ...options.limits };
@@ -204,7 +234,8 @@ export class Simulation {
 
   release(from: string, to: string): void {
     this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'release', detail: { from, to } });
-    for (const held of this.network.release(from, to)) this.transmit(held.id, from, to, held.bytes);
+    const route = this.network.route(from, to);
+    for (const held of this.network.release(from, to)) this.transmit(held.id, route, held.bytes);
   }
 
   /**
@@ -272,17 +303,14 @@ export class Simulation {
   // ---- internals -------------------------------------------------------------------------------------
 
   private startGameLoop(host: SimHost): void {
-    const startMs = this.nowMs;
-    let frame = 0;
-    const scheduleNext = () => {
-      const atMs = Math.max(this.nowMs, host.frameTimeMs(frame, startMs) + host.frameJitterMs());
-      frame++;
-      this.scheduler.at(atMs, () => {
-        host.serviceFrame();
-        scheduleNext();
-      });
-    };
-    scheduleNext();
+    this.scheduleFrame({ host, startMs: this.nowMs, frame: 0 });
+  }
+
+  private scheduleFrame(loop: GameLoop): void {
+    const host = loop.host;
+    const atMs = Math.max(this.nowMs, host.frameTimeMs(loop.frame, loop.startMs) + host.frameJitterMs());
+    loop.frame++;
+    this.scheduler.atWith(atMs, this.runFrame, loop);
   }
 
   /** Pushes everything `host` sent into the network. */
@@ -312,31 +340,42 @@ export class Simulation {
         this.dropped(id, host.name, addressText(sent.address), sent.bytes.length, 'noRoute');
         continue;
       }
-      if (this.network.isHeld(host.name, to)) {
+      const route = this.network.route(host.name, to);
+      if (route.held !== null) {
         this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
         continue;
       }
-      this.transmit(id, host.name, to, sent.bytes);
+      this.transmit(id, route, sent.bytes);
     }
   }
 
-  private transmit(id: number, from: string, to: string, bytes: Uint8Array): void {
-    if (this.network.isPartitioned(from, to)) {
-      this.dropped(id, from, to, bytes.length, 'partition');
+  private transmit(id: number, route: Route, bytes: Uint8Array): void {
+    if (route.partitioned) {
+      this.dropped(id, route.from, route.to, bytes.length, 'partition');
       return;
     }
-    for (const outcome of this.network.transmit(from, to, this.nowMs, bytes)) {
-      if (outcome.kind === 'drop') {
-        this.dropped(id, from, to, bytes.length, outcome.reason);
-        continue;
-      }
-      const { atMs, duplicate, corrupted } = outcome;
-      this.scheduler.at(atMs, () => this.deliver(id, from, to, outcome.bytes, duplicate, corrupted));
+    const fate = this.network.decide(route, this.nowMs, bytes);
+    if (fate.deliveryCount === 0) {
+      this.dropped(id, route.from, route.to, bytes.length, fate.dropReason);
+      return;
     }
+    this.scheduleDelivery(fate.atMs, id, route, fate.bytes!, false, fate.corrupted);
+    if (fate.deliveryCount === 2) this.scheduleDelivery(fate.duplicateAtMs, id, route, fate.duplicateBytes!, true, false);
   }
 
-  private deliver(id: number, from: string, to: string, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
-    if (this.network.isPartitioned(from, to)) {
+  private scheduleDelivery(atMs: number, id: number, route: Route, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    const delivery = this.freeDeliveries.pop() ?? { id: 0, route: null, bytes: null, duplicate: false, corrupted: false };
+    delivery.id = id;
+    delivery.route = route;
+    delivery.bytes = bytes;
+    delivery.duplicate = duplicate;
+    delivery.corrupted = corrupted;
+    this.scheduler.atWith(atMs, this.runDelivery, delivery);
+  }
+
+  private deliver(id: number, route: Route, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    const { from, to } = route;
+    if (route.partitioned) {
       this.dropped(id, from, to, bytes.length, 'partition');
       return;
     }
