@@ -293,11 +293,23 @@ export class SimHost {
    * into `scratch`, which the visitor must copy to keep).
    */
   forEachPeerStatistics(scratch: number[], visit: (name: string, values: number[]) => void): void {
-    const impl = this.impl;
-    if (impl === null) return;
-    for (const index of this.slotsInOrder()) {
-      if (readPeerStatistics(impl, index, scratch) !== PeerState.STATE_DISCONNECTED) visit(this.peerName(index), scratch);
+    const slots = this.statisticsSlots();
+    for (let position = 0; position < slots.length; position++) {
+      const name = this.readStatistics(slots[position]!, scratch);
+      if (name !== null) visit(name, scratch);
     }
+  }
+
+  /** The slots forEachPeerStatistics visits, in order (none while crashed); read each with readStatistics. */
+  statisticsSlots(): readonly number[] {
+    return this.impl === null ? [] : this.slotsInOrder();
+  }
+
+  /** Reads slot `peerIndex`'s 14 statistics into `scratch`; returns its remote name, or null when the slot is not in use. */
+  readStatistics(peerIndex: number, scratch: number[]): string | null {
+    const impl = this.impl;
+    if (impl === null || readPeerStatistics(impl, peerIndex, scratch) === PeerState.STATE_DISCONNECTED) return null;
+    return this.peerName(peerIndex);
   }
 
   /** All peer slots in use, by remote name. */

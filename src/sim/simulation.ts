@@ -1,7 +1,6 @@
 // The deterministic simulation: hosts with game loops, directional links, a timeline, and a trace.
 // One master seed; every link direction and every host draws from its own stream forked by name,
 // so adding a host or a stream leaves the draws of unrelated links unchanged.
-import { decodeDatagram } from '../enet/codec.js';
 import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostLike, WireAddress } from './host-impl.js';
 import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
@@ -16,6 +15,7 @@ import { Reactions, type ReactionTrigger } from './reactions.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
 import { hashBytes, TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
 import { createTsHost } from './ts-host.js';
+import { CommandDescriber } from './datagram-commands.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
 
 export interface SimulationOptions {
@@ -119,6 +119,8 @@ export class Simulation {
   private readonly reactions: Reactions;
   /** Delivery records free for reuse (bounded by the most datagrams ever in flight at once). */
   private readonly freeDeliveries: Delivery[] = [];
+  /** Describes each sent datagram's commands for the trace. */
+  private readonly commands = new CommandDescriber();
   /** The scheduler's actions for frames and deliveries: one function each, not one closure per event. */
   private readonly runFrame = (loop: GameLoop): void => {
     loop.host.serviceFrame();
@@ -331,7 +333,7 @@ export class Simulation {
             to: to ?? addressText(sent.address),
             sizeBytes: sent.bytes.length,
             bytesHash: hashBytes(sent.bytes),
-            commands: describeCommands(sent.bytes, host.options.checksum ?? false),
+            commands: this.commands.describe(sent.bytes, host.options.checksum ?? false),
           },
           sent.bytes,
         );
@@ -435,14 +437,17 @@ export class Simulation {
       lastByPeer = new Map();
       this.lastStats.set(host, lastByPeer);
     }
-    const last = lastByPeer;
-    host.forEachPeerStatistics(this.statsScratch, (name, values) => {
-      const previous = last.get(name);
-      if (!always && previous !== undefined && sameValues(previous, values)) return;
+    const values = this.statsScratch;
+    const slots = host.statisticsSlots();
+    for (let position = 0; position < slots.length; position++) {
+      const name = host.readStatistics(slots[position]!, values);
+      if (name === null) continue;
+      const previous = lastByPeer.get(name);
+      if (!always && previous !== undefined && sameValues(previous, values)) continue;
       const kept = values.slice();
-      last.set(name, kept);
+      lastByPeer.set(name, kept);
       this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values: kept });
-    });
+    }
   }
 }
 
@@ -455,13 +460,6 @@ function addressKey(address: WireAddress): number {
 
 function addressText(address: WireAddress): string {
   return `${address.host & 0xff}.${(address.host >>> 8) & 0xff}.${(address.host >>> 16) & 0xff}.${address.host >>> 24}:${address.port}`;
-}
-
-/** "SEND_RELIABLE ch0 #3" for each command of a datagram (compressed ones are not decoded). */
-function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
-  const decoded = decodeDatagram(bytes, { checksum });
-  if (!decoded.ok) return [decoded.reason];
-  return decoded.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`);
 }
 
 function sameValues(a: readonly number[], b: readonly number[]): boolean {
