@@ -8,7 +8,7 @@ import type { HostConfigLike, HostEventLike, HostLike, PeerObservation, PeerSnap
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
 import { readPeerStatistics } from './statistics.js';
-import { hashBytes, type Trace } from '../trace/trace.js';
+import type { Trace } from '../trace/trace.js';
 
 /** How the application calls service(). */
 export interface ServiceCadence {
@@ -190,7 +190,7 @@ export class SimHost {
     if (!trace.enabled) return;
     const peer = this.peerName(event.peerIndex);
     if (event.type === 'receive') {
-      trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length, flags: event.flags, bytesHash: hashBytes(event.data) });
+      trace.recordReceive(atMs, this.name, peer, event.channelID, event.data, event.flags);
     } else {
       trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
     }

@@ -13,7 +13,7 @@ import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { Reactions, type ReactionTrigger } from './reactions.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
-import { hashBytes, TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
+import { TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
 import { createTsHost } from './ts-host.js';
 import { CommandDescriber } from './datagram-commands.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
@@ -121,6 +121,9 @@ export class Simulation {
   private readonly freeDeliveries: Delivery[] = [];
   /** Describes each sent datagram's commands for the trace. */
   private readonly commands = new CommandDescriber();
+  /** Command keys (CommandDescriber.keys) → their text's id in the trace's string table; scratch of keys. */
+  private readonly commandIds = new Map<number, number>();
+  private readonly commandKeys: number[] = [];
   /** The scheduler's actions for frames and deliveries: one function each, not one closure per event. */
   private readonly runFrame = (loop: GameLoop): void => {
     loop.host.serviceFrame();
@@ -322,22 +325,7 @@ export class Simulation {
     for (const sent of impl.takeSent()) {
       const id = this.nextDatagramId++;
       const to = this.namesByAddress.get(addressKey(sent.address));
-      if (this.tracesDatagrams) {
-        this.trace.recordDatagram(
-          {
-            kind: 'datagram',
-            atMs: this.nowMs,
-            phase: 'sent',
-            id,
-            from: host.name,
-            to: to ?? addressText(sent.address),
-            sizeBytes: sent.bytes.length,
-            bytesHash: hashBytes(sent.bytes),
-            commands: this.commands.describe(sent.bytes, host.options.checksum ?? false),
-          },
-          sent.bytes,
-        );
-      }
+      if (this.tracesDatagrams) this.recordSent(id, host, to ?? addressText(sent.address), sent.bytes);
       if (to === undefined) {
         this.dropped(id, host.name, addressText(sent.address), sent.bytes.length, 'noRoute');
         continue;
@@ -349,6 +337,22 @@ export class Simulation {
       }
       this.transmit(id, route, sent.bytes);
     }
+  }
+
+  /** Records a `sent` datagram event, its commands as ids of their text in the trace. */
+  private recordSent(id: number, host: SimHost, to: string, bytes: Uint8Array): void {
+    const keys = this.commandKeys;
+    const count = this.commands.keys(bytes, host.options.checksum ?? false, keys);
+    for (let index = 0; index < count; index++) {
+      const key = keys[index]!;
+      let textId = this.commandIds.get(key);
+      if (textId === undefined) {
+        textId = this.trace.intern(this.commands.text(key));
+        this.commandIds.set(key, textId);
+      }
+      keys[index] = textId;
+    }
+    this.trace.recordSent(this.nowMs, id, host.name, to, bytes, keys, count);
   }
 
   private transmit(id: number, route: Route, bytes: Uint8Array): void {
@@ -386,19 +390,15 @@ export class Simulation {
       this.dropped(id, from, to, bytes.length, 'hostDown');
       return;
     }
-    if (this.tracesDatagrams) {
-      const event = { kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) } as const;
-      // Only a corrupted copy differs from the bytes kept at `sent`.
-      if (corrupted) this.trace.recordDatagram(event, bytes);
-      else this.trace.record(event);
-    }
+    // Only a corrupted copy's bytes are kept: the others are those kept at `sent`.
+    if (this.tracesDatagrams) this.trace.recordDelivered(this.nowMs, id, from, to, bytes, duplicate, corrupted);
     host.impl.deliver(this.host(from).address, bytes);
     if (host.options.service?.onReceive === true) host.serviceFrame();
   }
 
   private dropped(id: number, from: string, to: string, sizeBytes: number, reason: string): void {
     if (!this.tracesDatagrams) return;
-    this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'dropped', id, from, to, sizeBytes, reason });
+    this.trace.recordDropped(this.nowMs, id, from, to, sizeBytes, reason);
   }
 
   private sampleAll(): void {
@@ -444,9 +444,9 @@ export class Simulation {
       if (name === null) continue;
       const previous = lastByPeer.get(name);
       if (!always && previous !== undefined && sameValues(previous, values)) continue;
-      const kept = values.slice();
-      lastByPeer.set(name, kept);
-      this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values: kept });
+      if (previous !== undefined && previous.length === values.length) copyValues(values, previous);
+      else lastByPeer.set(name, values.slice());
+      this.trace.recordStats(this.nowMs, host.name, name, values);
     }
   }
 }
@@ -460,6 +460,10 @@ function addressKey(address: WireAddress): number {
 
 function addressText(address: WireAddress): string {
   return `${address.host & 0xff}.${(address.host >>> 8) & 0xff}.${(address.host >>> 16) & 0xff}.${address.host >>> 24}:${address.port}`;
+}
+
+function copyValues(from: readonly number[], into: number[]): void {
+  for (let index = 0; index < from.length; index++) into[index] = from[index]!;
 }
 
 function sameValues(a: readonly number[], b: readonly number[]): boolean {
