@@ -90,6 +90,8 @@ interface GameLoop {
 interface Delivery {
   id: number;
   route: Route | null;
+  sender: SimHost | null;
+  receiver: SimHost | null;
   bytes: Uint8Array | null;
   duplicate: boolean;
   corrupted: boolean;
@@ -109,6 +111,7 @@ export class Simulation {
   readonly epochMs: number;
   private readonly hosts = new Map<string, SimHost>();
   private readonly namesByAddress = new Map<number, string>();
+  private readonly hostsByAddress = new Map<number, SimHost>();
   private readonly context: SimContext;
   private nextDatagramId = 1;
   /** The statistics last recorded per host and remote name, to record only changes. */
@@ -130,11 +133,13 @@ export class Simulation {
     this.scheduleFrame(loop);
   };
   private readonly runDelivery = (delivery: Delivery): void => {
-    const { id, route, bytes, duplicate, corrupted } = delivery;
+    const { id, route, sender, receiver, bytes, duplicate, corrupted } = delivery;
     delivery.route = null;
+    delivery.sender = null;
+    delivery.receiver = null;
     delivery.bytes = null;
     this.freeDeliveries.push(delivery);
-    this.deliver(id, route!, bytes!, duplicate, corrupted);
+    this.deliver(id, route!, sender!, receiver!, bytes!, duplicate, corrupted);
   };
 
   constructor(readonly options: SimulationOptions) {
@@ -190,6 +195,7 @@ export class Simulation {
     const host = new SimHost(name, address, options, factory, this.random.fork(`host/${name}`), this.context);
     this.hosts.set(name, host);
     this.namesByAddress.set(addressKey(address), name);
+    this.hostsByAddress.set(addressKey(address), host);
     this.startGameLoop(host);
     return host;
   }
@@ -240,7 +246,9 @@ export class Simulation {
   release(from: string, to: string): void {
     this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'release', detail: { from, to } });
     const route = this.network.route(from, to);
-    for (const held of this.network.release(from, to)) this.transmit(held.id, route, held.bytes);
+    const sender = this.host(from);
+    const receiver = this.host(to);
+    for (const held of this.network.release(from, to)) this.transmit(held.id, route, sender, receiver, held.bytes);
   }
 
   /**
@@ -324,18 +332,18 @@ export class Simulation {
     if (impl === null) return;
     for (const sent of impl.takeSent()) {
       const id = this.nextDatagramId++;
-      const to = this.namesByAddress.get(addressKey(sent.address));
-      if (this.tracesDatagrams) this.recordSent(id, host, to ?? addressText(sent.address), sent.bytes);
-      if (to === undefined) {
+      const receiver = this.hostsByAddress.get(addressKey(sent.address));
+      if (this.tracesDatagrams) this.recordSent(id, host, receiver?.name ?? addressText(sent.address), sent.bytes);
+      if (receiver === undefined) {
         this.dropped(id, host.name, addressText(sent.address), sent.bytes.length, 'noRoute');
         continue;
       }
-      const route = this.network.route(host.name, to);
+      const route = this.network.route(host.name, receiver.name);
       if (route.held !== null) {
-        this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
+        this.network.holdDatagram(host.name, receiver.name, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
         continue;
       }
-      this.transmit(id, route, sent.bytes);
+      this.transmit(id, route, host, receiver, sent.bytes);
     }
   }
 
@@ -355,7 +363,7 @@ export class Simulation {
     this.trace.recordSent(this.nowMs, id, host.name, to, bytes, keys, count);
   }
 
-  private transmit(id: number, route: Route, bytes: Uint8Array): void {
+  private transmit(id: number, route: Route, sender: SimHost, receiver: SimHost, bytes: Uint8Array): void {
     if (route.partitioned) {
       this.dropped(id, route.from, route.to, bytes.length, 'partition');
       return;
@@ -365,34 +373,35 @@ export class Simulation {
       this.dropped(id, route.from, route.to, bytes.length, fate.dropReason);
       return;
     }
-    this.scheduleDelivery(fate.atMs, id, route, fate.bytes!, false, fate.corrupted);
-    if (fate.deliveryCount === 2) this.scheduleDelivery(fate.duplicateAtMs, id, route, fate.duplicateBytes!, true, false);
+    this.scheduleDelivery(fate.atMs, id, route, sender, receiver, fate.bytes!, false, fate.corrupted);
+    if (fate.deliveryCount === 2) this.scheduleDelivery(fate.duplicateAtMs, id, route, sender, receiver, fate.duplicateBytes!, true, false);
   }
 
-  private scheduleDelivery(atMs: number, id: number, route: Route, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
-    const delivery = this.freeDeliveries.pop() ?? { id: 0, route: null, bytes: null, duplicate: false, corrupted: false };
+  private scheduleDelivery(atMs: number, id: number, route: Route, sender: SimHost, receiver: SimHost, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    const delivery = this.freeDeliveries.pop() ?? { id: 0, route: null, sender: null, receiver: null, bytes: null, duplicate: false, corrupted: false };
     delivery.id = id;
     delivery.route = route;
+    delivery.sender = sender;
+    delivery.receiver = receiver;
     delivery.bytes = bytes;
     delivery.duplicate = duplicate;
     delivery.corrupted = corrupted;
     this.scheduler.atWith(atMs, this.runDelivery, delivery);
   }
 
-  private deliver(id: number, route: Route, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+  private deliver(id: number, route: Route, sender: SimHost, host: SimHost, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
     const { from, to } = route;
     if (route.partitioned) {
       this.dropped(id, from, to, bytes.length, 'partition');
       return;
     }
-    const host = this.host(to);
     if (host.impl === null) {
       this.dropped(id, from, to, bytes.length, 'hostDown');
       return;
     }
     // Only a corrupted copy's bytes are kept: the others are those kept at `sent`.
     if (this.tracesDatagrams) this.trace.recordDelivered(this.nowMs, id, from, to, bytes, duplicate, corrupted);
-    host.impl.deliver(this.host(from).address, bytes);
+    host.impl.deliver(sender.address, bytes);
     if (host.options.service?.onReceive === true) host.serviceFrame();
   }
 
