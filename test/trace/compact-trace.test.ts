@@ -44,4 +44,17 @@ describe('compact trace', () => {
       if (kept) expect(sim.trace.bytesOf(event)!.length).toBe(event.sizeBytes);
     }
   });
+
+  it('compact trace: clear forgets every event, and events recorded after it are kept as usual', () => {
+    const sim = lossyDuel();
+    expect(sim.trace.length).toBeGreaterThan(100);
+    sim.trace.clear();
+    expect(sim.trace.length).toBe(0);
+    expect(sim.trace.events).toEqual([]);
+    expect(sim.trace.toJsonLines()).toBe('');
+    sim.run(2500);
+    expect(sim.trace.length).toBeGreaterThan(0);
+    expect(sim.trace.events.every((event) => event.atMs > 2000)).toBe(true);
+    expect(sim.trace.hash()).toBe(hashTraceEvents(sim.trace.events));
+  });
 });
