@@ -134,7 +134,7 @@ export function measureRun(spec: RunSpec): RunResult {
     const processCpuMs = build.processCpuMs + run.processCpuMs;
 
     const enet = driver !== null ? libenetFigures(meter, clockNsPerRead) : tsFigures(meter, cpuShare, timerOverhead!.nsPerCall);
-    const traceEvents = built.sim.trace.events.length;
+    const traceEvents = built.sim.trace.length;
     const idleServer = idle !== null ? idle.finish(built.sim, heapHostsCreatedBytes) : undefined;
     return {
       spec,
@@ -225,8 +225,8 @@ function startIdleServerMemory(clientCount: number, unmetered: HostFactory): { f
     finish: (sim, heapHostsCreatedBytes) => {
       const connectedPeers = sim.host('server').impl?.host().connectedPeers ?? 0;
       const heapConnectedBytes = retainedHeapBytes();
-      const traceEvents = sim.trace.events.length;
-      sim.trace.events.length = 0;
+      const traceEvents = sim.trace.length;
+      sim.trace.clear();
       const heapConnectedNoTraceBytes = retainedHeapBytes();
       return {
         clientCount,

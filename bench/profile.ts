@@ -48,4 +48,4 @@ if (session !== null) {
   fs.writeFileSync(values.alloc!, JSON.stringify(profile));
   session.disconnect();
 }
-process.stdout.write(`${id} ${size}: ${result.nowMs} virtual ms (${result.stoppedBy}) in ${wallMs.toFixed(0)} ms wall, ${built.sim.trace.events.length} trace events\n`);
+process.stdout.write(`${id} ${size}: ${result.nowMs} virtual ms (${result.stoppedBy}) in ${wallMs.toFixed(0)} ms wall, ${built.sim.trace.length} trace events\n`);

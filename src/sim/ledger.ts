@@ -30,6 +30,13 @@ export interface SentPacket {
 /** Upper bound on recorded packets (a 10-minute 60 Hz duel sends ~50 000). */
 export const LEDGER_PACKETS_MAX = 5_000_000;
 
+/** Payloads are cut from slabs of this size (a larger payload gets its own array). */
+const SLAB_SIZE_BYTES = 65_536;
+const SLAB_PAYLOAD_MAX_BYTES = 4_096;
+
+/** The receipts of a packet never received: one shared, frozen empty list (the first receipt replaces it). */
+const NO_RECEIPTS: number[] = Object.freeze([]) as unknown as number[];
+
 function checkWord(id: number): number {
   return Math.imul(id ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
 }
@@ -37,6 +44,12 @@ function checkWord(id: number): number {
 export class Ledger {
   private readonly packets: SentPacket[] = [];
   private nextId = 1;
+  /**
+   * Payloads are views into a slab, filled front to back and never written again, so a payload an ENet
+   * host keeps (it may keep the array it is given) never changes; a new slab replaces a full one.
+   */
+  private slab = new Uint8Array(SLAB_SIZE_BYTES);
+  private slabOffset = 0;
   /** Receipts whose payload carried no tag of ours, per receiving host. */
   untaggedReceipts = 0;
 
@@ -51,7 +64,7 @@ export class Ledger {
   recordSend(record: Omit<SentPacket, 'id' | 'tagged' | 'receivedAtMs' | 'refused'>): Uint8Array {
     if (this.packets.length >= this.packetsMax) throw new SimulationLimitReached('ledgerPackets', this.packetsMax, record.sentAtMs);
     const id = this.nextId++;
-    const payload = new Uint8Array(record.sizeBytes);
+    const payload = this.newPayload(record.sizeBytes);
     const tagged = record.sizeBytes >= TAG_SIZE_BYTES;
     if (tagged) {
       writeU32(payload, 0, id);
@@ -71,8 +84,20 @@ export class Ledger {
       source: record.source,
       tagged,
       refused: false,
-      receivedAtMs: [],
+      receivedAtMs: NO_RECEIPTS,
     });
+    return payload;
+  }
+
+  /** A zeroed array of `sizeBytes` that no one else holds. */
+  private newPayload(sizeBytes: number): Uint8Array {
+    if (sizeBytes > SLAB_PAYLOAD_MAX_BYTES) return new Uint8Array(sizeBytes);
+    if (this.slabOffset + sizeBytes > SLAB_SIZE_BYTES) {
+      this.slab = new Uint8Array(SLAB_SIZE_BYTES);
+      this.slabOffset = 0;
+    }
+    const payload = this.slab.subarray(this.slabOffset, this.slabOffset + sizeBytes);
+    this.slabOffset += sizeBytes;
     return payload;
   }
 
@@ -94,7 +119,8 @@ export class Ledger {
       return null;
     }
     const record = this.packets[id - 1]!;
-    record.receivedAtMs.push(atMs);
+    if (record.receivedAtMs === NO_RECEIPTS) record.receivedAtMs = [atMs];
+    else record.receivedAtMs.push(atMs);
     return record;
   }
 

@@ -42,6 +42,22 @@ export interface LinkDrop {
 /** The fate of one transmitted datagram: one drop, or one delivery followed by an optional duplicate. */
 export type LinkOutcome = LinkDelivery | LinkDrop;
 
+/**
+ * The fate of one datagram as `Link.decide` reports it, in a record the link reuses: `deliveryCount`
+ * 0 (dropped for `dropReason`), 1 (delivered), or 2 (delivered, then its duplicate). The fields
+ * mean what the same-named fields of `LinkDelivery` mean.
+ */
+export interface LinkFate {
+  deliveryCount: 0 | 1 | 2;
+  dropReason: LinkDropReason;
+  atMs: number;
+  bytes: Uint8Array | null;
+  corrupted: boolean;
+  queueDelayMs: number;
+  duplicateAtMs: number;
+  duplicateBytes: Uint8Array | null;
+}
+
 /** Counters of one link direction since it was created. Counts are datagrams, bytes are UDP payload bytes. */
 export interface LinkStats {
   /** `transmit` calls. */
@@ -86,30 +102,31 @@ interface DatagramDraws {
  * The same nine numbers in time-keyed mode: each one hashed from (send ms, index of the datagram within
  * that ms on this direction, purpose), so it does not depend on what else was sent.
  */
-function keyedDatagramDraws(keyed: KeyedDraws, nowMs: number, indexInMs: number): DatagramDraws {
-  return {
-    lossStateU32: keyed.u32(nowMs, indexInMs, DrawPurpose.lossState),
-    lossU32: keyed.u32(nowMs, indexInMs, DrawPurpose.loss),
-    corruptU32: keyed.u32(nowMs, indexInMs, DrawPurpose.corrupt),
-    corruptBitU32: keyed.u32(nowMs, indexInMs, DrawPurpose.corruptBit),
-    duplicateU32: keyed.u32(nowMs, indexInMs, DrawPurpose.duplicate),
-    jitterApplyU32: keyed.u32(nowMs, indexInMs, DrawPurpose.jitterApply),
-    jitterUnit: keyed.openUnit(nowMs, indexInMs, DrawPurpose.jitterUnitHigh, DrawPurpose.jitterUnitLow),
-    reorderU32: keyed.u32(nowMs, indexInMs, DrawPurpose.reorder),
-  };
+function keyedDatagramDraws(keyed: KeyedDraws, nowMs: number, indexInMs: number, into: DatagramDraws): void {
+  into.lossStateU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.lossState);
+  into.lossU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.loss);
+  into.corruptU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.corrupt);
+  into.corruptBitU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.corruptBit);
+  into.duplicateU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.duplicate);
+  into.jitterApplyU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.jitterApply);
+  into.jitterUnit = keyed.openUnit(nowMs, indexInMs, DrawPurpose.jitterUnitHigh, DrawPurpose.jitterUnitLow);
+  into.reorderU32 = keyed.u32(nowMs, indexInMs, DrawPurpose.reorder);
 }
 
-function drawDatagram(random: RandomStream): DatagramDraws {
-  return {
-    lossStateU32: random.nextU32(),
-    lossU32: random.nextU32(),
-    corruptU32: random.nextU32(),
-    corruptBitU32: random.nextU32(),
-    duplicateU32: random.nextU32(),
-    jitterApplyU32: random.nextU32(),
-    jitterUnit: random.nextOpenUnit(),
-    reorderU32: random.nextU32(),
-  };
+/** Draws one datagram's numbers into `into` (reused from datagram to datagram), in the fixed order. */
+function drawDatagram(random: RandomStream, into: DatagramDraws): void {
+  into.lossStateU32 = random.nextU32();
+  into.lossU32 = random.nextU32();
+  into.corruptU32 = random.nextU32();
+  into.corruptBitU32 = random.nextU32();
+  into.duplicateU32 = random.nextU32();
+  into.jitterApplyU32 = random.nextU32();
+  into.jitterUnit = random.nextOpenUnit();
+  into.reorderU32 = random.nextU32();
+}
+
+function newDraws(): DatagramDraws {
+  return { lossStateU32: 0, lossU32: 0, corruptU32: 0, corruptBitU32: 0, duplicateU32: 0, jitterApplyU32: 0, jitterUnit: 0.5, reorderU32: 0 };
 }
 
 // The compiled plan: a resolved config turned into integer thresholds and µs durations -----------
@@ -248,12 +265,6 @@ function extraDelayUs(extraMs: number, maxMs: number | null): number {
 
 // The bandwidth bottleneck -------------------------------------------------------------------------
 
-/** Where a datagram left the bottleneck. */
-interface Departure {
-  departAtUs: number;
-  queueDelayUs: number;
-}
-
 /**
  * The FIFO in front of the bottleneck: every datagram whose serialization has not finished, with its
  * finish time (µs, not rounded) and wire size. Bounded by the configured limits: a datagram is admitted
@@ -301,22 +312,23 @@ class SerializationQueue {
    * datagrams than `queueDatagrams`, more wire bytes than `queueBytes`, or a wait before its own
    * serialization starts (`busyUntilUs − nowUs`) longer than `queueMs`. The wait is set by the
    * departure times already given, so after a rate change the time limit holds as many bytes as the new
-   * rate serializes in that time, with nothing converted.
+   * rate serializes in that time, with nothing converted. Returns when the datagram's last bit leaves
+   * (µs, not rounded), or -1 for a tail drop.
    */
-  admit(nowUs: number, payloadBytes: number, bandwidth: ResolvedBandwidthConfig): Departure | null {
+  admit(nowUs: number, payloadBytes: number, bandwidth: ResolvedBandwidthConfig): number {
     this.drain(nowUs);
     const wireBytes = payloadBytes + bandwidth.overheadBytes;
-    if (this.count() + 1 > bandwidth.queueDatagrams) return null;
-    if (bandwidth.queueBytes !== null && this.occupancyBytes + wireBytes > bandwidth.queueBytes) return null;
+    if (this.count() + 1 > bandwidth.queueDatagrams) return -1;
+    if (bandwidth.queueBytes !== null && this.occupancyBytes + wireBytes > bandwidth.queueBytes) return -1;
     const startAtUs = Math.max(nowUs, this.busyUntilUs);
-    if (bandwidth.queueMs !== null && startAtUs - nowUs > Math.round(bandwidth.queueMs * 1000)) return null;
+    if (bandwidth.queueMs !== null && startAtUs - nowUs > Math.round(bandwidth.queueMs * 1000)) return -1;
     const serializationUs = (wireBytes * 8_000_000) / bandwidth.rateBitsPerSecond;
     const departAtUs = startAtUs + serializationUs;
     this.busyUntilUs = departAtUs;
     this.finishAtUs.push(departAtUs);
     this.wireBytes.push(wireBytes);
     this.occupancyBytes += wireBytes;
-    return { departAtUs, queueDelayUs: departAtUs - nowUs };
+    return departAtUs;
   }
 }
 
@@ -377,6 +389,9 @@ export class Link {
   private currentConfig: ResolvedLinkConfig;
   private plan: LinkPlan;
   private readonly queue = new SerializationQueue();
+  /** The numbers of the datagram being decided, and its fate: one record each, reused. */
+  private readonly draws: DatagramDraws = newDraws();
+  private readonly fate: LinkFate = { deliveryCount: 0, dropReason: 'loss', atMs: 0, bytes: null, corrupted: false, queueDelayMs: 0, duplicateAtMs: 0, duplicateBytes: null };
   private lastCallAtMs: number | null = null;
   /** Latest delivery time (µs) of a datagram that went through latency and jitter. */
   private lastInOrderDeliveryAtUs = 0;
@@ -445,17 +460,41 @@ export class Link {
    * @param bytes - the UDP payload.
    */
   transmit(nowMs: number, bytes: Uint8Array): LinkOutcome[] {
+    const fate = this.decide(nowMs, bytes);
+    if (fate.deliveryCount === 0) return [{ kind: 'drop', reason: fate.dropReason }];
+    const outcomes: LinkOutcome[] = [
+      { kind: 'deliver', atMs: fate.atMs, bytes: fate.bytes!, duplicate: false, corrupted: fate.corrupted, queueDelayMs: fate.queueDelayMs },
+    ];
+    if (fate.deliveryCount === 2) {
+      outcomes.push({ kind: 'deliver', atMs: fate.duplicateAtMs, bytes: fate.duplicateBytes!, duplicate: true, corrupted: false, queueDelayMs: fate.queueDelayMs });
+    }
+    return outcomes;
+  }
+
+  /**
+   * What `transmit` decides, written into one record the link reuses (valid until the next call):
+   * for the simulator, which must not allocate per datagram more than the delivered bytes.
+   */
+  decide(nowMs: number, bytes: Uint8Array): Readonly<LinkFate> {
     this.advanceClock(nowMs);
-    const draws = this.keyed === null ? drawDatagram(this.random) : this.keyedDraws(this.keyed, nowMs);
+    const draws = this.draws;
+    if (this.keyed === null) drawDatagram(this.random, draws);
+    else this.keyedDraws(this.keyed, nowMs, draws);
     const extraUs = this.nextJitterUs(draws);
     const stats = this.mutableStats();
     stats.sentCount += 1;
     stats.sentBytes += bytes.length;
-    if (this.plan.mtuBytes !== null && bytes.length > this.plan.mtuBytes) return [this.drop('mtu')];
-    const departure = this.depart(nowMs * 1000, bytes.length);
-    if (departure === null) return [this.drop('queueFull')];
-    if (this.decideLoss(draws)) return [this.drop('loss')];
-    return this.deliver(draws, extraUs, departure, bytes);
+    const fate = this.fate;
+    fate.bytes = null;
+    fate.duplicateBytes = null;
+    if (this.plan.mtuBytes !== null && bytes.length > this.plan.mtuBytes) return this.drop('mtu');
+    const nowUs = nowMs * 1000;
+    const bandwidth = this.plan.bandwidth;
+    const departAtUs = bandwidth === null ? nowUs : this.queue.admit(nowUs, bytes.length, bandwidth);
+    if (departAtUs < 0) return this.drop('queueFull');
+    if (this.decideLoss(draws)) return this.drop('loss');
+    this.deliver(draws, extraUs, departAtUs, departAtUs - nowUs, bytes);
+    return fate;
   }
 
   /**
@@ -476,11 +515,11 @@ export class Link {
   }
 
   /** Time-keyed mode: this datagram's numbers, after stepping the burst processes to its slot. */
-  private keyedDraws(keyed: KeyedDraws, nowMs: number): DatagramDraws {
+  private keyedDraws(keyed: KeyedDraws, nowMs: number, into: DatagramDraws): void {
     this.indexInMs = nowMs === this.indexAtMs ? this.indexInMs + 1 : 0;
     this.indexAtMs = nowMs;
     this.advanceSlots(keyed, nowMs);
-    return keyedDatagramDraws(keyed, nowMs, this.indexInMs);
+    keyedDatagramDraws(keyed, nowMs, this.indexInMs, into);
   }
 
   /**
@@ -527,36 +566,35 @@ export class Link {
     this.lastCallAtMs = nowMs;
   }
 
-  private drop(reason: LinkDropReason): LinkDrop {
+  private drop(reason: LinkDropReason): LinkFate {
     this.mutableStats().droppedCount[reason] += 1;
-    return { kind: 'drop', reason };
+    const fate = this.fate;
+    fate.deliveryCount = 0;
+    fate.dropReason = reason;
+    return fate;
   }
 
-  private depart(nowUs: number, payloadBytes: number): Departure | null {
-    const bandwidth = this.plan.bandwidth;
-    if (bandwidth === null) return { departAtUs: nowUs, queueDelayUs: 0 };
-    return this.queue.admit(nowUs, payloadBytes, bandwidth);
-  }
-
-  /** Steps 4–6 for a datagram that survived mtu, queue and loss. */
-  private deliver(draws: DatagramDraws, extraUs: number, departure: Departure, bytes: Uint8Array): LinkOutcome[] {
+  /** Steps 4–6 for a datagram that survived mtu, queue and loss: fills `fate`. */
+  private deliver(draws: DatagramDraws, extraUs: number, departAtUs: number, queueDelayUs: number, bytes: Uint8Array): void {
     const stats = this.mutableStats();
+    const fate = this.fate;
     const corrupted = bytes.length > 0 && draws.corruptU32 < this.plan.corruptU32;
-    const payload = corrupted ? flipBit(bytes, draws.corruptBitU32 % (bytes.length * 8)) : bytes.slice();
     const duplicated = draws.duplicateU32 < this.plan.duplicateU32;
-    const deliveryAtUs = this.deliveryTimeUs(draws, extraUs, departure.departAtUs);
-    const queueDelayMs = Math.ceil(departure.queueDelayUs) / 1000;
-    const atMs = Math.ceil(deliveryAtUs / 1000);
-    const outcomes: LinkOutcome[] = [{ kind: 'deliver', atMs, bytes: payload, duplicate: false, corrupted, queueDelayMs }];
+    const deliveryAtUs = this.deliveryTimeUs(draws, extraUs, departAtUs);
+    fate.bytes = corrupted ? flipBit(bytes, draws.corruptBitU32 % (bytes.length * 8)) : bytes.slice();
+    fate.corrupted = corrupted;
+    fate.queueDelayMs = Math.ceil(queueDelayUs) / 1000;
+    fate.atMs = Math.ceil(deliveryAtUs / 1000);
+    fate.deliveryCount = 1;
     if (corrupted) stats.corruptedCount += 1;
     if (duplicated) {
-      const copyAtMs = Math.ceil((deliveryAtUs + this.plan.duplicateDelayUs) / 1000);
-      outcomes.push({ kind: 'deliver', atMs: copyAtMs, bytes: bytes.slice(), duplicate: true, corrupted: false, queueDelayMs });
+      fate.duplicateAtMs = Math.ceil((deliveryAtUs + this.plan.duplicateDelayUs) / 1000);
+      fate.duplicateBytes = bytes.slice();
+      fate.deliveryCount = 2;
       stats.duplicatedCount += 1;
     }
-    stats.deliveredCount += outcomes.length;
-    stats.deliveredBytes += outcomes.length * bytes.length;
-    return outcomes;
+    stats.deliveredCount += fate.deliveryCount;
+    stats.deliveredBytes += fate.deliveryCount * bytes.length;
   }
 
   /** Step 6: when the datagram arrives (µs), from when it left the bottleneck. */

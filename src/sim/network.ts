@@ -8,7 +8,7 @@
 // - a partition applies at both ends of the flight: datagrams sent while it holds are dropped, and
 //   so are datagrams that arrive while it holds (a cut cable loses what is on it);
 // - hold keeps every datagram sent while it holds and feeds them into the link, in order, at release.
-import { Link, type LinkOutcome } from './link.js';
+import { Link, type LinkFate, type LinkOutcome } from './link.js';
 import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from './link-config.js';
 import type { RandomStream } from './random.js';
 import { SimulationLimitReached } from './limits.js';
@@ -24,7 +24,16 @@ interface Ramp {
   endMs: number;
 }
 
-interface Direction {
+/** One direction as the simulator sees it per datagram: looked up once, then read without a map. */
+export interface Route {
+  readonly from: string;
+  readonly to: string;
+  readonly partitioned: boolean;
+  /** Datagrams kept while held, or null when the direction is not held. */
+  readonly held: readonly { id: number; bytes: Uint8Array }[] | null;
+}
+
+interface Direction extends Route {
   from: string;
   to: string;
   link: Link;
@@ -111,6 +120,18 @@ export class Network {
     const direction = this.bySource.get(from)?.get(to) ?? this.direction(from, to);
     if (direction.ramp !== null || this.defaultRamp !== null) this.reconfigure(key(from, to), direction, nowMs);
     return direction.link.transmit(nowMs, bytes);
+  }
+
+  /** The direction from → to (created on first use, as `transmit` creates it), to read per datagram. */
+  route(from: string, to: string): Route {
+    return this.bySource.get(from)?.get(to) ?? this.direction(from, to);
+  }
+
+  /** As `transmit` on a route, with the fate in the link's reused record (Link.decide). */
+  decide(route: Route, nowMs: number, bytes: Uint8Array): Readonly<LinkFate> {
+    const direction = route as Direction;
+    if (direction.ramp !== null || this.defaultRamp !== null) this.reconfigure(key(direction.from, direction.to), direction, nowMs);
+    return direction.link.decide(nowMs, bytes);
   }
 
   /** The configuration in force on from → to now (defaults, overrides and any ramp applied). */

@@ -11,23 +11,30 @@
  */
 export type SchedulePhase = 'timeline' | 'simulator';
 
-const PHASE_RANK: Record<SchedulePhase, number> = { timeline: 0, simulator: 1 };
-
 /** Why `run` returned. */
 export type StopReason = 'untilMs' | 'eventBudget' | 'idle' | 'condition';
 
-interface Entry {
-  atMs: number;
-  phaseRank: number;
-  sequence: number;
-  action: () => void;
-}
+/** An event's action; `argument` is what `atWith` was given (undefined for `at`). */
+type ScheduledAction = (argument: never) => void;
 
 /** Default bound on events one run may execute (TigerStyle: every loop has a bound). */
 export const EVENT_BUDGET_DEFAULT = 50_000_000;
 
+/** Slots the heap starts with; it doubles when full. */
+const INITIAL_CAPACITY = 256;
+
+/**
+ * The event queue is a binary heap kept in parallel arrays, with no object per event: `orderKeys`
+ * holds atMs·2 + phase rank (whole numbers, exact as doubles up to 2^52), `sequences` the insertion
+ * sequence, `actions` and `arguments_` what to run. An event that needs data (a delivery) passes it
+ * as the argument of a long-lived function instead of capturing it in a closure of its own.
+ */
 export class Scheduler {
-  private heap: Entry[] = [];
+  private orderKeys = new Float64Array(INITIAL_CAPACITY);
+  private sequences = new Float64Array(INITIAL_CAPACITY);
+  private actions: (ScheduledAction | undefined)[] = [];
+  private arguments_: unknown[] = [];
+  private size = 0;
   private nextSequence = 0;
   private currentMs = 0;
   /** Events executed since creation. */
@@ -39,7 +46,7 @@ export class Scheduler {
   }
 
   get pendingCount(): number {
-    return this.heap.length;
+    return this.size;
   }
 
   /**
@@ -47,12 +54,15 @@ export class Scheduler {
    * ones (the default), and actions of one phase in scheduling order.
    */
   at(atMs: number, action: () => void, phase: SchedulePhase = 'simulator'): void {
-    if (!Number.isInteger(atMs) || atMs < this.currentMs) {
-      throw new Error(`scheduler: cannot schedule at ${atMs} ms, now is ${this.currentMs} ms (times are whole ms, never in the past)`);
-    }
-    const entry: Entry = { atMs, phaseRank: PHASE_RANK[phase], sequence: this.nextSequence++, action };
-    this.heap.push(entry);
-    this.siftUp(this.heap.length - 1);
+    this.push(atMs, phase === 'timeline' ? 0 : 1, action, undefined);
+  }
+
+  /**
+   * As `at`, running `action(argument)`: one function shared by many events (every delivery, every
+   * frame of a host) instead of a closure per event.
+   */
+  atWith<T>(atMs: number, action: (argument: T) => void, argument: T, phase: SchedulePhase = 'simulator'): void {
+    this.push(atMs, phase === 'timeline' ? 0 : 1, action, argument);
   }
 
   /**
@@ -61,64 +71,109 @@ export class Scheduler {
    */
   run(untilMs: number, options: { eventBudget?: number; stop?: () => boolean } = {}): StopReason {
     const budget = options.eventBudget ?? EVENT_BUDGET_DEFAULT;
+    const stop = options.stop;
+    // Events at or before untilMs have an order key below this bound.
+    const untilKey = untilMs * 2 + 2;
     for (let executed = 0; ; executed++) {
-      const next = this.heap[0];
-      if (next === undefined) {
+      if (this.size === 0) {
         this.currentMs = Math.max(this.currentMs, untilMs);
         return 'idle';
       }
-      if (next.atMs > untilMs) {
+      const orderKey = this.orderKeys[0]!;
+      if (!(orderKey < untilKey)) {
         this.currentMs = untilMs;
         return 'untilMs';
       }
       if (executed >= budget) return 'eventBudget';
-      this.pop();
-      this.currentMs = next.atMs;
+      const action = this.actions[0] as (argument: unknown) => void;
+      const argument = this.arguments_[0];
+      this.popTop();
+      this.currentMs = Math.floor(orderKey / 2);
       this.executedCount++;
-      next.action();
-      if (options.stop?.() === true) return 'condition';
+      action(argument);
+      if (stop !== undefined && stop()) return 'condition';
     }
   }
 
-  private pop(): Entry {
-    const top = this.heap[0]!;
-    const last = this.heap.pop()!;
-    if (this.heap.length > 0) {
-      this.heap[0] = last;
-      this.siftDown(0);
+  private push(atMs: number, phaseRank: number, action: ScheduledAction, argument: unknown): void {
+    if (!Number.isInteger(atMs) || atMs < this.currentMs) {
+      throw new Error(`scheduler: cannot schedule at ${atMs} ms, now is ${this.currentMs} ms (times are whole ms, never in the past)`);
     }
-    return top;
-  }
-
-  private static before(a: Entry, b: Entry): boolean {
-    if (a.atMs !== b.atMs) return a.atMs < b.atMs;
-    if (a.phaseRank !== b.phaseRank) return a.phaseRank < b.phaseRank;
-    return a.sequence < b.sequence;
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    let index = start;
+    if (this.size === this.orderKeys.length) this.grow();
+    const orderKey = atMs * 2 + phaseRank;
+    const sequence = this.nextSequence++;
+    // Sift up with a hole: parents move down until the new event's place is found.
+    const orderKeys = this.orderKeys;
+    const sequences = this.sequences;
+    const actions = this.actions;
+    const arguments_ = this.arguments_;
+    let index = this.size++;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!Scheduler.before(heap[index]!, heap[parent]!)) break;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      const parentKey = orderKeys[parent]!;
+      if (parentKey < orderKey || (parentKey === orderKey && sequences[parent]! < sequence)) break;
+      orderKeys[index] = parentKey;
+      sequences[index] = sequences[parent]!;
+      actions[index] = actions[parent];
+      arguments_[index] = arguments_[parent];
       index = parent;
     }
+    orderKeys[index] = orderKey;
+    sequences[index] = sequence;
+    actions[index] = action;
+    arguments_[index] = argument;
   }
 
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    let index = start;
+  /** Removes the first event: the last one takes its place and sifts down with a hole. */
+  private popTop(): void {
+    const last = --this.size;
+    const orderKeys = this.orderKeys;
+    const sequences = this.sequences;
+    const actions = this.actions;
+    const arguments_ = this.arguments_;
+    const orderKey = orderKeys[last]!;
+    const sequence = sequences[last]!;
+    const action = actions[last];
+    const argument = arguments_[last];
+    // Forget the references of the slot that is now free, so the collector may free what they hold.
+    actions[last] = undefined;
+    arguments_[last] = undefined;
+    if (last === 0) return;
+    const size = last;
+    let index = 0;
     for (;;) {
       const left = 2 * index + 1;
+      if (left >= size) break;
       const right = left + 1;
-      let smallest = index;
-      if (left < heap.length && Scheduler.before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && Scheduler.before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === index) return;
-      [heap[index], heap[smallest]] = [heap[smallest]!, heap[index]!];
-      index = smallest;
+      let child = left;
+      let childKey = orderKeys[left]!;
+      if (right < size) {
+        const rightKey = orderKeys[right]!;
+        if (rightKey < childKey || (rightKey === childKey && sequences[right]! < sequences[left]!)) {
+          child = right;
+          childKey = rightKey;
+        }
+      }
+      if (orderKey < childKey || (orderKey === childKey && sequence < sequences[child]!)) break;
+      orderKeys[index] = childKey;
+      sequences[index] = sequences[child]!;
+      actions[index] = actions[child];
+      arguments_[index] = arguments_[child];
+      index = child;
     }
+    orderKeys[index] = orderKey;
+    sequences[index] = sequence;
+    actions[index] = action;
+    arguments_[index] = argument;
+  }
+
+  private grow(): void {
+    const capacity = this.orderKeys.length * 2;
+    const orderKeys = new Float64Array(capacity);
+    orderKeys.set(this.orderKeys);
+    const sequences = new Float64Array(capacity);
+    sequences.set(this.sequences);
+    this.orderKeys = orderKeys;
+    this.sequences = sequences;
   }
 }

@@ -8,7 +8,7 @@ import type { HostConfigLike, HostEventLike, HostLike, PeerObservation, PeerSnap
 import type { Ledger } from './ledger.js';
 import type { RandomStream } from './random.js';
 import { readPeerStatistics } from './statistics.js';
-import { hashBytes, type Trace } from '../trace/trace.js';
+import type { Trace } from '../trace/trace.js';
 
 /** How the application calls service(). */
 export interface ServiceCadence {
@@ -79,6 +79,11 @@ export class SimHost {
   private sortedTrackedPeers: number[] | null = null;
   /** Remote host names by slot, looked up once per connection of the slot. */
   private readonly peerNames: (string | undefined)[] = [];
+  /**
+   * peerIndexOf's answers found since the last change of a slot's state, name or tracking (each such
+   * change forgets them all): a server sending to hundreds of peers would scan them for every send.
+   */
+  private readonly slotByRemote = new Map<string, number>();
   private restarts = 0;
   /** The observation detectStateChanges last compared. */
   private lastObservation: PeerObservation | null = null;
@@ -130,6 +135,7 @@ export class SimHost {
     this.peerStates.length = 0;
     this.lastObservation = null;
     this.trackedPeers.clear();
+    this.slotByRemote.clear();
     this.sortedTrackedPeers = null;
     this.peerNames.length = 0;
     return impl;
@@ -190,7 +196,7 @@ export class SimHost {
     if (!trace.enabled) return;
     const peer = this.peerName(event.peerIndex);
     if (event.type === 'receive') {
-      trace.record({ kind: 'event', atMs, host: this.name, type, peer, channel: event.channelID, sizeBytes: event.data.length, flags: event.flags, bytesHash: hashBytes(event.data) });
+      trace.recordReceive(atMs, this.name, peer, event.channelID, event.data, event.flags);
     } else {
       trace.record({ kind: 'event', atMs, host: this.name, type, peer, data: event.data });
     }
@@ -212,6 +218,7 @@ export class SimHost {
     // An implementation hands the same object back while nothing changed: nothing to compare.
     if (observation === this.lastObservation) return;
     this.lastObservation = observation;
+    this.slotByRemote.clear();
     const { states, causes, dropped, causesAfterDrop } = observation;
     for (let peerIndex = 0; peerIndex < states.length; peerIndex++) {
       const state = states[peerIndex]!;
@@ -263,10 +270,15 @@ export class SimHost {
   /** The slot of the peer for host `remote`, or null when there is none (not connected or gone). */
   peerIndexOf(remote: string): number | null {
     if (this.impl === null) return null;
+    const known = this.slotByRemote.get(remote);
+    if (known !== undefined) return known;
     // From the observed states and the cached names: no snapshot of the ENet peer is needed.
     for (const peerIndex of this.trackedPeers) {
       const state = this.peerStates[peerIndex] ?? PeerState.STATE_DISCONNECTED;
-      if (state !== PeerState.STATE_DISCONNECTED && this.peerName(peerIndex) === remote) return peerIndex;
+      if (state !== PeerState.STATE_DISCONNECTED && this.peerName(peerIndex) === remote) {
+        this.slotByRemote.set(remote, peerIndex);
+        return peerIndex;
+      }
     }
     return null;
   }
@@ -285,6 +297,7 @@ export class SimHost {
   private track(peerIndex: number): void {
     if (this.trackedPeers.has(peerIndex)) return;
     this.trackedPeers.add(peerIndex);
+    this.slotByRemote.clear();
     this.sortedTrackedPeers = null;
   }
 
@@ -293,11 +306,23 @@ export class SimHost {
    * into `scratch`, which the visitor must copy to keep).
    */
   forEachPeerStatistics(scratch: number[], visit: (name: string, values: number[]) => void): void {
-    const impl = this.impl;
-    if (impl === null) return;
-    for (const index of this.slotsInOrder()) {
-      if (readPeerStatistics(impl, index, scratch) !== PeerState.STATE_DISCONNECTED) visit(this.peerName(index), scratch);
+    const slots = this.statisticsSlots();
+    for (let position = 0; position < slots.length; position++) {
+      const name = this.readStatistics(slots[position]!, scratch);
+      if (name !== null) visit(name, scratch);
     }
+  }
+
+  /** The slots forEachPeerStatistics visits, in order (none while crashed); read each with readStatistics. */
+  statisticsSlots(): readonly number[] {
+    return this.impl === null ? [] : this.slotsInOrder();
+  }
+
+  /** Reads slot `peerIndex`'s 14 statistics into `scratch`; returns its remote name, or null when the slot is not in use. */
+  readStatistics(peerIndex: number, scratch: number[]): string | null {
+    const impl = this.impl;
+    if (impl === null || readPeerStatistics(impl, peerIndex, scratch) === PeerState.STATE_DISCONNECTED) return null;
+    return this.peerName(peerIndex);
   }
 
   /** All peer slots in use, by remote name. */
@@ -330,6 +355,7 @@ export class SimHost {
     const impl = this.requireImpl('connect');
     const peerIndex = impl.connect(this.context.addressOf(remote), channelCount, data);
     if (peerIndex >= 0) this.peerNames[peerIndex] = remote;
+    this.slotByRemote.clear();
     this.context.trace.record({ kind: 'action', atMs: this.context.nowMs, host: this.name, action: 'connect', detail: { peer: remote, channels: channelCount, data } });
     if (peerIndex < 0) return false;
     this.track(peerIndex);

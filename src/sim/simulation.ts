@@ -1,21 +1,21 @@
 // The deterministic simulation: hosts with game loops, directional links, a timeline, and a trace.
 // One master seed; every link direction and every host draws from its own stream forked by name,
 // so adding a host or a stream leaves the draws of unrelated links unchanged.
-import { decodeDatagram } from '../enet/codec.js';
 import type { ProtocolProfile } from '../enet/constants.js';
 import type { HostLike, WireAddress } from './host-impl.js';
 import { LEDGER_PACKETS_MAX, Ledger } from './ledger.js';
 import { SimulationLimitReached, type SimulationLimitName, type SimulationLimits } from './limits.js';
 import type { LinkConfig } from './link-config.js';
 import type { Link } from './link.js';
-import { HELD_DATAGRAMS_MAX, Network } from './network.js';
+import { HELD_DATAGRAMS_MAX, Network, type Route } from './network.js';
 import { RandomStream } from './random.js';
 import { PER_DATAGRAM_DRAWS, type LinkDraws } from './weather.js';
 import { EVENT_BUDGET_DEFAULT, Scheduler, type StopReason } from './scheduler.js';
 import { Reactions, type ReactionTrigger } from './reactions.js';
 import { SimHost, type HostFactory, type SimContext, type SimHostOptions } from './sim-host.js';
-import { hashBytes, TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
+import { TRACE_EVENTS_MAX, Trace } from '../trace/trace.js';
 import { createTsHost } from './ts-host.js';
+import { CommandDescriber } from './datagram-commands.js';
 import { PEER_STATISTIC_FIELDS } from './statistics.js';
 
 export interface SimulationOptions {
@@ -79,6 +79,24 @@ export interface RunResult {
 /** Why a simulation run returned: the scheduler's reasons, and the limits it does not know about. */
 export type RunStopReason = StopReason | SimulationLimitName;
 
+/** A game loop: the next frame's index, scheduled as the argument of Simulation.runFrame. */
+interface GameLoop {
+  readonly host: SimHost;
+  readonly startMs: number;
+  frame: number;
+}
+
+/** A datagram on its way to a host: the argument of its delivery event, recycled once delivered. */
+interface Delivery {
+  id: number;
+  route: Route | null;
+  sender: SimHost | null;
+  receiver: SimHost | null;
+  bytes: Uint8Array | null;
+  duplicate: boolean;
+  corrupted: boolean;
+}
+
 /**
  * A simulation. Build it (hosts, links, timeline), then run it; read `trace`, `ledger` and the
  * hosts afterwards. All times are virtual ms from 0.
@@ -93,6 +111,7 @@ export class Simulation {
   readonly epochMs: number;
   private readonly hosts = new Map<string, SimHost>();
   private readonly namesByAddress = new Map<number, string>();
+  private readonly hostsByAddress = new Map<number, SimHost>();
   private readonly context: SimContext;
   private nextDatagramId = 1;
   /** The statistics last recorded per host and remote name, to record only changes. */
@@ -101,6 +120,27 @@ export class Simulation {
   /** The bandwidth queue last recorded per link direction ([bytes, datagrams]), to record only changes. */
   private readonly lastQueues = new Map<Link, [number, number]>();
   private readonly reactions: Reactions;
+  /** Delivery records free for reuse (bounded by the most datagrams ever in flight at once). */
+  private readonly freeDeliveries: Delivery[] = [];
+  /** Describes each sent datagram's commands for the trace. */
+  private readonly commands = new CommandDescriber();
+  /** Command keys (CommandDescriber.keys) → their text's id in the trace's string table; scratch of keys. */
+  private readonly commandIds = new Map<number, number>();
+  private readonly commandKeys: number[] = [];
+  /** The scheduler's actions for frames and deliveries: one function each, not one closure per event. */
+  private readonly runFrame = (loop: GameLoop): void => {
+    loop.host.serviceFrame();
+    this.scheduleFrame(loop);
+  };
+  private readonly runDelivery = (delivery: Delivery): void => {
+    const { id, route, sender, receiver, bytes, duplicate, corrupted } = delivery;
+    delivery.route = null;
+    delivery.sender = null;
+    delivery.receiver = null;
+    delivery.bytes = null;
+    this.freeDeliveries.push(delivery);
+    this.deliver(id, route!, sender!, receiver!, bytes!, duplicate, corrupted);
+  };
 
   constructor(readonly options: SimulationOptions) {
     this.limits = { ...defaultSimulationLimits(), ...options.limits };
@@ -155,6 +195,7 @@ export class Simulation {
     const host = new SimHost(name, address, options, factory, this.random.fork(`host/${name}`), this.context);
     this.hosts.set(name, host);
     this.namesByAddress.set(addressKey(address), name);
+    this.hostsByAddress.set(addressKey(address), host);
     this.startGameLoop(host);
     return host;
   }
@@ -204,7 +245,10 @@ export class Simulation {
 
   release(from: string, to: string): void {
     this.trace.record({ kind: 'action', atMs: this.nowMs, action: 'release', detail: { from, to } });
-    for (const held of this.network.release(from, to)) this.transmit(held.id, from, to, held.bytes);
+    const route = this.network.route(from, to);
+    const sender = this.host(from);
+    const receiver = this.host(to);
+    for (const held of this.network.release(from, to)) this.transmit(held.id, route, sender, receiver, held.bytes);
   }
 
   /**
@@ -272,17 +316,14 @@ export class Simulation {
   // ---- internals -------------------------------------------------------------------------------------
 
   private startGameLoop(host: SimHost): void {
-    const startMs = this.nowMs;
-    let frame = 0;
-    const scheduleNext = () => {
-      const atMs = Math.max(this.nowMs, host.frameTimeMs(frame, startMs) + host.frameJitterMs());
-      frame++;
-      this.scheduler.at(atMs, () => {
-        host.serviceFrame();
-        scheduleNext();
-      });
-    };
-    scheduleNext();
+    this.scheduleFrame({ host, startMs: this.nowMs, frame: 0 });
+  }
+
+  private scheduleFrame(loop: GameLoop): void {
+    const host = loop.host;
+    const atMs = Math.max(this.nowMs, host.frameTimeMs(loop.frame, loop.startMs) + host.frameJitterMs());
+    loop.frame++;
+    this.scheduler.atWith(atMs, this.runFrame, loop);
   }
 
   /** Pushes everything `host` sent into the network. */
@@ -291,73 +332,82 @@ export class Simulation {
     if (impl === null) return;
     for (const sent of impl.takeSent()) {
       const id = this.nextDatagramId++;
-      const to = this.namesByAddress.get(addressKey(sent.address));
-      if (this.tracesDatagrams) {
-        this.trace.recordDatagram(
-          {
-            kind: 'datagram',
-            atMs: this.nowMs,
-            phase: 'sent',
-            id,
-            from: host.name,
-            to: to ?? addressText(sent.address),
-            sizeBytes: sent.bytes.length,
-            bytesHash: hashBytes(sent.bytes),
-            commands: describeCommands(sent.bytes, host.options.checksum ?? false),
-          },
-          sent.bytes,
-        );
-      }
-      if (to === undefined) {
+      const receiver = this.hostsByAddress.get(addressKey(sent.address));
+      if (this.tracesDatagrams) this.recordSent(id, host, receiver?.name ?? addressText(sent.address), sent.bytes);
+      if (receiver === undefined) {
         this.dropped(id, host.name, addressText(sent.address), sent.bytes.length, 'noRoute');
         continue;
       }
-      if (this.network.isHeld(host.name, to)) {
-        this.network.holdDatagram(host.name, to, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
+      const route = this.network.route(host.name, receiver.name);
+      if (route.held !== null) {
+        this.network.holdDatagram(host.name, receiver.name, { id, bytes: sent.bytes }, this.limits.heldDatagramsMax, this.nowMs);
         continue;
       }
-      this.transmit(id, host.name, to, sent.bytes);
+      this.transmit(id, route, host, receiver, sent.bytes);
     }
   }
 
-  private transmit(id: number, from: string, to: string, bytes: Uint8Array): void {
-    if (this.network.isPartitioned(from, to)) {
-      this.dropped(id, from, to, bytes.length, 'partition');
-      return;
-    }
-    for (const outcome of this.network.transmit(from, to, this.nowMs, bytes)) {
-      if (outcome.kind === 'drop') {
-        this.dropped(id, from, to, bytes.length, outcome.reason);
-        continue;
+  /** Records a `sent` datagram event, its commands as ids of their text in the trace. */
+  private recordSent(id: number, host: SimHost, to: string, bytes: Uint8Array): void {
+    const keys = this.commandKeys;
+    const count = this.commands.keys(bytes, host.options.checksum ?? false, keys);
+    for (let index = 0; index < count; index++) {
+      const key = keys[index]!;
+      let textId = this.commandIds.get(key);
+      if (textId === undefined) {
+        textId = this.trace.intern(this.commands.text(key));
+        this.commandIds.set(key, textId);
       }
-      const { atMs, duplicate, corrupted } = outcome;
-      this.scheduler.at(atMs, () => this.deliver(id, from, to, outcome.bytes, duplicate, corrupted));
+      keys[index] = textId;
     }
+    this.trace.recordSent(this.nowMs, id, host.name, to, bytes, keys, count);
   }
 
-  private deliver(id: number, from: string, to: string, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
-    if (this.network.isPartitioned(from, to)) {
+  private transmit(id: number, route: Route, sender: SimHost, receiver: SimHost, bytes: Uint8Array): void {
+    if (route.partitioned) {
+      this.dropped(id, route.from, route.to, bytes.length, 'partition');
+      return;
+    }
+    const fate = this.network.decide(route, this.nowMs, bytes);
+    if (fate.deliveryCount === 0) {
+      this.dropped(id, route.from, route.to, bytes.length, fate.dropReason);
+      return;
+    }
+    this.scheduleDelivery(fate.atMs, id, route, sender, receiver, fate.bytes!, false, fate.corrupted);
+    if (fate.deliveryCount === 2) this.scheduleDelivery(fate.duplicateAtMs, id, route, sender, receiver, fate.duplicateBytes!, true, false);
+  }
+
+  private scheduleDelivery(atMs: number, id: number, route: Route, sender: SimHost, receiver: SimHost, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    const delivery = this.freeDeliveries.pop() ?? { id: 0, route: null, sender: null, receiver: null, bytes: null, duplicate: false, corrupted: false };
+    delivery.id = id;
+    delivery.route = route;
+    delivery.sender = sender;
+    delivery.receiver = receiver;
+    delivery.bytes = bytes;
+    delivery.duplicate = duplicate;
+    delivery.corrupted = corrupted;
+    this.scheduler.atWith(atMs, this.runDelivery, delivery);
+  }
+
+  private deliver(id: number, route: Route, sender: SimHost, host: SimHost, bytes: Uint8Array, duplicate: boolean, corrupted: boolean): void {
+    const { from, to } = route;
+    if (route.partitioned) {
       this.dropped(id, from, to, bytes.length, 'partition');
       return;
     }
-    const host = this.host(to);
     if (host.impl === null) {
       this.dropped(id, from, to, bytes.length, 'hostDown');
       return;
     }
-    if (this.tracesDatagrams) {
-      const event = { kind: 'datagram', atMs: this.nowMs, phase: 'delivered', id, from, to, sizeBytes: bytes.length, ...(duplicate ? { duplicate } : {}), ...(corrupted ? { corrupted } : {}) } as const;
-      // Only a corrupted copy differs from the bytes kept at `sent`.
-      if (corrupted) this.trace.recordDatagram(event, bytes);
-      else this.trace.record(event);
-    }
-    host.impl.deliver(this.host(from).address, bytes);
+    // Only a corrupted copy's bytes are kept: the others are those kept at `sent`.
+    if (this.tracesDatagrams) this.trace.recordDelivered(this.nowMs, id, from, to, bytes, duplicate, corrupted);
+    host.impl.deliver(sender.address, bytes);
     if (host.options.service?.onReceive === true) host.serviceFrame();
   }
 
   private dropped(id: number, from: string, to: string, sizeBytes: number, reason: string): void {
     if (!this.tracesDatagrams) return;
-    this.trace.record({ kind: 'datagram', atMs: this.nowMs, phase: 'dropped', id, from, to, sizeBytes, reason });
+    this.trace.recordDropped(this.nowMs, id, from, to, sizeBytes, reason);
   }
 
   private sampleAll(): void {
@@ -396,14 +446,17 @@ export class Simulation {
       lastByPeer = new Map();
       this.lastStats.set(host, lastByPeer);
     }
-    const last = lastByPeer;
-    host.forEachPeerStatistics(this.statsScratch, (name, values) => {
-      const previous = last.get(name);
-      if (!always && previous !== undefined && sameValues(previous, values)) return;
-      const kept = values.slice();
-      last.set(name, kept);
-      this.trace.record({ kind: 'stats', atMs: this.nowMs, host: host.name, peer: name, values: kept });
-    });
+    const values = this.statsScratch;
+    const slots = host.statisticsSlots();
+    for (let position = 0; position < slots.length; position++) {
+      const name = host.readStatistics(slots[position]!, values);
+      if (name === null) continue;
+      const previous = lastByPeer.get(name);
+      if (!always && previous !== undefined && sameValues(previous, values)) continue;
+      if (previous !== undefined && previous.length === values.length) copyValues(values, previous);
+      else lastByPeer.set(name, values.slice());
+      this.trace.recordStats(this.nowMs, host.name, name, values);
+    }
   }
 }
 
@@ -418,11 +471,8 @@ function addressText(address: WireAddress): string {
   return `${address.host & 0xff}.${(address.host >>> 8) & 0xff}.${(address.host >>> 16) & 0xff}.${address.host >>> 24}:${address.port}`;
 }
 
-/** "SEND_RELIABLE ch0 #3" for each command of a datagram (compressed ones are not decoded). */
-function describeCommands(bytes: Uint8Array, checksum: boolean): string[] {
-  const decoded = decodeDatagram(bytes, { checksum });
-  if (!decoded.ok) return [decoded.reason];
-  return decoded.commands.map((command) => `${command.name} ch${command.channelID} #${command.reliableSequenceNumber}`);
+function copyValues(from: readonly number[], into: number[]): void {
+  for (let index = 0; index < from.length; index++) into[index] = from[index]!;
 }
 
 function sameValues(a: readonly number[], b: readonly number[]): boolean {
