@@ -73,10 +73,11 @@ export function compileScenario(scenario: Scenario, options: CompileOptions): Co
 
 /** Performs an entry's action and labels what it did with the entry's id, for --explain and trace readers. */
 function performLabelled(sim: Simulation, entry: TimelineEntry, action: Action, random: RandomStream, durationMs: number): void {
-  const firstEvent = sim.trace.events.length;
+  // By number, without building the compact events recorded meanwhile (reading `events` would build them all, on every labelled entry).
+  const firstEvent = sim.trace.length;
   perform(sim, action, random, durationMs);
   if (entry.id === null) return;
-  for (const event of sim.trace.events.slice(firstEvent)) if (event.kind === 'action') event.id = entry.id;
+  for (const event of sim.trace.objectsSince(firstEvent)) if (event.kind === 'action') event.id = entry.id;
 }
 
 /** A reaction: the entry's action, with the event's peer filled in, on each matching event from `at` on. */

@@ -215,6 +215,20 @@ export class Trace {
     return this.count;
   }
 
+  /**
+   * The events recorded whole (actions, states, events…: every kind but the compact ones) from event
+   * number `first` on, as the objects the trace keeps: changing one changes the trace (a timeline
+   * entry's id on the actions it did). Builds nothing.
+   */
+  objectsSince(first: number): TraceEvent[] {
+    const found: TraceEvent[] = [];
+    for (let number = first; number < this.count; number++) {
+      const start = this.starts[number]!;
+      if (start < 0) found.push(this.objects[-start - 1]!);
+    }
+    return found;
+  }
+
   /** Forgets every event (and kept bytes), freeing their memory: for memory measurements. Later events are recorded as usual. */
   clear(): void {
     this.count = 0;
