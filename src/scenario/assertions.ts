@@ -112,7 +112,8 @@ function valueText(value: number, unit: StatUnit): string {
   return String(value);
 }
 
-function boundHolds(value: number, bound: Bound): boolean {
+/** True when `value` meets every bound given (above, below, equals, at_least, at_most). */
+export function boundHolds(value: number, bound: Bound): boolean {
   return (
     (bound.above === null || value > bound.above) &&
     (bound.below === null || value < bound.below) &&

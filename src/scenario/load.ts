@@ -120,17 +120,23 @@ class Checker {
   }
 }
 
-/** Parses and checks `text` (the contents of `file`). */
-export function loadScenario(file: string, text: string): LoadResult {
-  const source = new ScenarioSource(file, text);
+/** The file's YAML as a mapping, or its problems: syntax, expansion, or not a mapping (`notMapping` says what it should be). */
+export function yamlMapping(source: ScenarioSource, notMapping: string): { ok: true; data: Record<string, unknown> } | { ok: false; problems: InputProblem[] } {
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { ok: false, problems: syntax };
   const expanded = source.toData();
   if (!expanded.ok) return { ok: false, problems: [expanded.problem] };
   const data = expanded.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { ok: false, problems: [source.problemAt([], 'a scenario is a YAML mapping with name, duration, hosts, links, timeline and expect')] };
-  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: [source.problemAt([], notMapping)] };
+  return { ok: true, data: data as Record<string, unknown> };
+}
+
+/** Parses and checks `text` (the contents of `file`). */
+export function loadScenario(file: string, text: string): LoadResult {
+  const source = new ScenarioSource(file, text);
+  const mapping = yamlMapping(source, 'a scenario is a YAML mapping with name, duration, hosts, links, timeline and expect');
+  if (!mapping.ok) return mapping;
+  const data = mapping.data;
   const references = referenceProblems(data as Record<string, unknown>, source);
   const validated = scenarioSchema.safeParse(data);
   if (!validated.success) {

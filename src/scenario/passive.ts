@@ -6,9 +6,9 @@
 // a checks file describes one connection; further clients are traced but not judged.
 import { z } from 'zod';
 import type { DatagramTraceEvent, HostTraceEvent, TraceEvent } from '../trace/trace.js';
-import { check, labelOf, type CheckPlacement, type CheckResult, type RunData } from './assertions.js';
+import { boundHolds, check, labelOf, type CheckPlacement, type CheckResult, type RunData } from './assertions.js';
 import { problemsOfIssue } from './issues.js';
-import { buildExpectationsOutsideScenario } from './load.js';
+import { buildExpectationsOutsideScenario, yamlMapping } from './load.js';
 import type { Bound, Expectation, LocatedExpectation } from './model.js';
 import type { InputProblem, SourcePosition } from './problem.js';
 import { EXPECTATIONS, durationSchema, peerRef } from './schema.js';
@@ -78,12 +78,9 @@ export type PassiveLoad = { ok: true; name: string | null; checks: PassiveCheck[
  */
 export function loadPassiveChecks(file: string, text: string, durationMs: number): PassiveLoad {
   const source = new ScenarioSource(file, text);
-  const syntax = source.syntaxProblems();
-  if (syntax.length > 0) return { ok: false, problems: syntax };
-  const expanded = source.toData();
-  if (!expanded.ok) return { ok: false, problems: [expanded.problem] };
-  const data = expanded.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problems: [source.problemAt([], 'a checks file is a YAML mapping with an `expect:` list (and an optional `name:`)')] };
+  const mapping = yamlMapping(source, 'a checks file is a YAML mapping with an `expect:` list (and an optional `name:`)');
+  if (!mapping.ok) return mapping;
+  const data = mapping.data;
   const validated = checksFileSchema.safeParse(data);
   if (!validated.success) return { ok: false, problems: sortProblems(validated.error.issues.flatMap((issue) => problemsOfIssue(issue, source, checksFileSchema, data))) };
   // A checks file that checks nothing would pass every session: say so instead.
@@ -326,15 +323,6 @@ function inTrace(expectation: Expectation): Expectation {
   }
 }
 
-function boundHolds(value: number, bound: Bound): boolean {
-  return (
-    (bound.above === null || value > bound.above) &&
-    (bound.below === null || value < bound.below) &&
-    (bound.equals === null || value === bound.equals) &&
-    (bound.atLeast === null || value >= bound.atLeast) &&
-    (bound.atMost === null || value <= bound.atMost)
-  );
-}
 
 function boundText(bound: Bound): string {
   const parts: string[] = [];
