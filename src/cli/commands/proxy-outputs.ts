@@ -19,7 +19,7 @@ import { nodeFileIo } from '../node-io.js';
 import { openOutput, OutputFailed, writeOutput, type Output } from '../output.js';
 import { formatPosition } from '../reporters/format.js';
 import { narrateTrace, narrationHeading, NARRATION_LINES_TARGET } from './explain.js';
-import { SCENARIO_FILE_BYTES_MAX } from './files.js';
+import { overwriteMessage, overwrittenInput, sameFile, SCENARIO_FILE_BYTES_MAX, type InputFile } from './files.js';
 import type { NetworkIo } from './serve.js';
 
 /** The flags of `enetsim proxy` this file serves. */
@@ -65,7 +65,7 @@ export function proxyFileIo(io: object): ProxyFileIo {
  * (exit 2). Null outputs when no flag of this file was given: the proxy then records nothing.
  * `durationMs` is --duration (Infinity without it): windows must end by then.
  */
-export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number, files: ProxyFileIo = nodeFileIo): Prepared {
+export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number, files: ProxyFileIo = nodeFileIo, inputs: readonly InputFile[] = []): Prepared {
   if (flags.trace === null && flags.html === null && flags.pcap === null && !flags.explain && flags.expect === null) return { ok: true, outputs: null };
   let checks: { name: string | null; checks: PassiveCheck[] } | null = null;
   if (flags.expect !== null) {
@@ -74,9 +74,20 @@ export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number,
     checks = loaded.value;
   }
   const named = [['--trace', flags.trace], ['--html', flags.html], ['--pcap', flags.pcap]] as const;
-  const paths = named.filter(([, path]) => path !== null).map(([, path]) => path!);
-  if (new Set(paths).size < paths.length) return { ok: false, message: '--trace, --html and --pcap must name different files' };
-  if (flags.expect !== null && paths.includes(flags.expect)) return { ok: false, message: `--expect ${flags.expect} is also an output: give the outputs other names` };
+  const given = named.filter((entry): entry is readonly [(typeof entry)[0], string] => entry[1] !== null);
+  // Another spelling of one file (./x, an absolute path, a link) counts as the same: two outputs would
+  // write over each other, and opening an output truncates it, so one that names an input destroys it.
+  const cliFiles = files as CliIo;
+  for (let index = 0; index < given.length; index++) {
+    for (let other = index + 1; other < given.length; other++) {
+      if (sameFile(given[index]![1], given[other]![1], cliFiles)) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
+    }
+  }
+  const read: InputFile[] = [...inputs, ...(flags.expect !== null ? [{ what: 'the --expect file', path: flags.expect }] : [])];
+  for (const [flag, path] of given) {
+    const input = overwrittenInput(path, read, cliFiles);
+    if (input !== null) return { ok: false, message: overwriteMessage(flag, path, input) };
+  }
   const opened: Partial<Record<'--trace' | '--html' | '--pcap', Output>> = {};
   for (const [flag, path] of named) {
     if (path === null) continue;

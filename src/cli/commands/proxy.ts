@@ -279,7 +279,7 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const prepared = prepare(options, io);
   if (!prepared.ok) return prepared.code;
   const { scenario, network, seed, durationMs } = prepared;
-  const preparedOutputs = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io));
+  const preparedOutputs = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io), options.scenario !== null ? [{ what: 'the --scenario file', path: options.scenario }] : []);
   if (!preparedOutputs.ok) return usageError(io, 'proxy', preparedOutputs.message);
   const outputs = preparedOutputs.outputs;
   const target = await resolveHostAddress(to.host);
