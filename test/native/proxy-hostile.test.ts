@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
+import { buildRunPageData } from '../../src/report/run-model.js';
+import type { TraceEvent } from '../../src/trace/trace.js';
+
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI_PATH = path.join(ROOT, 'dist/cli/main.js');
 const WORK_DIR = mkdtempSync(path.join(tmpdir(), 'enetsim-proxy-hostile-'));
@@ -53,5 +56,40 @@ describe('enetsim proxy: outputs never write over its inputs or each other', () 
     const result = run([...PROXY, '--trace', 'session.out', '--pcap', `../${path.basename(WORK_DIR)}/session.out`]);
     expect(result.stderr).toContain(`--trace and --pcap name the same file (session.out); give two files`);
     expect(result.status).toBe(2);
+  });
+});
+
+const ONE_WAY = `name: one way, then a spike
+duration: 2s
+hosts: { server: {}, client: {} }
+timeline:
+  - at: 100ms
+    partition: { from: client, to: server }
+  - at: 200ms
+    hold: { from: server, to: client }
+  - at: 300ms
+    lag_spike: { link: client<->server, extra: 300ms, for: 1s }
+  - at: 400ms
+    ramp: 500ms
+    link: { client->server: { loss: 5% } }
+`;
+
+describe('enetsim proxy: the session page draws the network changes as a run page does', () => {
+  test('a one-way partition, a one-way hold, a lag spike and a ramp from --scenario become the spans the report draws for them', () => {
+    writeFileSync(path.join(WORK_DIR, 'one-way.yaml'), ONE_WAY);
+    const trace = path.join(WORK_DIR, 'one-way.jsonl');
+    const result = run(['proxy', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--duration', '800ms', '--scenario', 'one-way.yaml', '--trace', trace]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const [head, ...events] = readFileSync(trace, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const durationMs = head!['durationMs'] as number;
+    const page = buildRunPageData({ events: events as unknown as TraceEvent[], durationMs, header: {} as never, expectations: [] });
+    const spans = page.spans.map((span) => [span.kind, span.label, span.toMs > span.fromMs]);
+    expect(spans).toEqual([
+      ['partition', 'partition client->server', true],
+      ['hold', 'hold server->client', true],
+      ['lagSpike', 'lag spike client<->server +300 ms', true],
+      ['ramp', 'ramp client->server over 500 ms', true],
+    ]);
   });
 });

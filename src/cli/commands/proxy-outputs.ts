@@ -2,7 +2,9 @@
 // HTML report (--html), a pcapng capture (--pcap), the narration (--explain), and the verdicts of a
 // checks file (--expect). Each reuses the writer `run` uses; this file only feeds them a live session.
 import { PROXY_SERVER_NAME, proxyClientName, ProxyTraceRecorder } from '../../native/proxy-trace.js';
-import type { ProxyDatagramEvent, ProxyEvent, ProxySummary } from '../../native/proxy.js';
+import type { ProxyDatagramEvent, ProxyDirection, ProxyEvent, ProxySummary } from '../../native/proxy.js';
+import { directionHosts, PROXY_CLIENT_HOST, PROXY_SERVER_HOST, type ProxyLinkTarget } from '../../native/proxy-network.js';
+import type { ProxyTimelineAction } from '../../native/proxy-timeline.js';
 import { addressFamily } from '../../native/udp.js';
 import type { ResolvedLinkConfig } from '../../sim/link-config.js';
 import { writePcapngSection, type PcapHost } from '../../report/pcapng.js';
@@ -135,6 +137,15 @@ export class ProxyOutputs {
   onDatagram = (event: ProxyDatagramEvent): void => this.recorder.handleDatagram(event);
   onEvent = (event: ProxyEvent): void => this.recorder.handleEvent(event);
 
+  /**
+   * A change of the network (timeline or control) as the simulator's trace writes its actions, so the
+   * report draws it as it draws a run's: a one-way partition as one way, a hold per direction, a lag
+   * spike and a ramp over their length. `meta` (source, label, place in the scenario) is added to each.
+   */
+  recordChange(atMs: number, change: ProxyTimelineAction, meta: Record<string, unknown>): void {
+    for (const { action, detail } of changeActions(change)) this.recorder.recordAction(atMs, action, { ...detail, ...meta });
+  }
+
   /** The links as actions at the start, so the page and the narration show them. */
   recordLinks(session: ProxySessionDescription): void {
     this.recorder.recordAction(0, 'link', { from: 'client', to: PROXY_SERVER_NAME, link: session.linkUp });
@@ -235,6 +246,41 @@ export class ProxyOutputs {
     if (narration.omittedCount > 0) lines.push(`  … ${narration.omittedCount} more lines (use --trace FILE for everything)`);
     if (narration.lines.length === 0) lines.push('  nothing happened: no datagram reached the proxy');
     return `${lines.join('\n')}\n`;
+  }
+}
+
+/** A link target in the scenario's words: `client<->server`, `client->server`, `server->client`, `default`. */
+function targetName(target: ProxyLinkTarget): string {
+  if (target === 'default') return 'default';
+  return target === 'both' ? `${PROXY_CLIENT_HOST}<->${PROXY_SERVER_HOST}` : directionHosts(target).join('->');
+}
+
+function directionsTarget(directions: readonly ProxyDirection[]): ProxyLinkTarget {
+  return directions.length === 1 ? directions[0]! : 'both';
+}
+
+/** One network change as the trace actions the simulator records for it (simulation.ts, compile.ts lagSpike). */
+export function changeActions(change: ProxyTimelineAction): { action: string; detail: Record<string, unknown> }[] {
+  switch (change.kind) {
+    case 'link':
+      return change.settings.map((setting) => ({ action: 'link', detail: { link: targetName(setting.target), config: setting.config, rampMs: change.rampMs } }));
+    case 'partition':
+    case 'heal':
+      if (change.directions.length === 2) return [{ action: change.kind, detail: { a: PROXY_CLIENT_HOST, b: PROXY_SERVER_HOST, oneWay: false } }];
+      return change.directions.map((direction) => {
+        const [a, b] = directionHosts(direction);
+        return { action: change.kind, detail: { a, b, oneWay: true } };
+      });
+    case 'hold':
+    case 'release':
+      return change.directions.map((direction) => {
+        const [from, to] = directionHosts(direction);
+        return { action: change.kind, detail: { from, to } };
+      });
+    case 'lag_spike':
+      return [{ action: 'lag_spike', detail: { link: targetName(directionsTarget(change.directions)), extraMs: change.extraMs, forMs: change.forMs } }];
+    case 'lag_spike_end':
+      return [{ action: 'lag_spike_end', detail: { link: targetName(directionsTarget(change.directions)), extraMs: change.extraMs } }];
   }
 }
 

@@ -5,7 +5,7 @@ import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../
 import { mergeLinkConfig } from '../../sim/network.js';
 import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type NetworkChangeSource, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
 import { ProxyNetwork, type ProxyLinkSetting, type ProxyNetworkChange } from '../../native/proxy-network.js';
-import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
+import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineAction, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
 import { startControlServer, type ControlServer } from './proxy-control.js';
 import { loadProxyScenario, type ProxyScenario } from './proxy-scenario.js';
 import { addressFamily, isLoopbackAddress, parseHostPort, resolveHostAddress, type SocketAddress } from '../../native/udp.js';
@@ -205,9 +205,8 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
 }
 
 /** A timeline or control change as printed: text, or a `network` JSON line. */
-function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: unknown }, outputs: ProxyOutputs | null): void {
-  const kind = (extra.change as { kind?: unknown } | null)?.kind;
-  outputs?.recorder.recordAction(atMs, typeof kind === 'string' ? kind : 'network', { source, label, ...(extra.where !== undefined && extra.where !== null ? { where: extra.where } : {}) });
+function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: ProxyTimelineAction }, outputs: ProxyOutputs | null): void {
+  outputs?.recordChange(atMs, extra.change, { source, label, ...(extra.where !== undefined && extra.where !== null ? { where: extra.where } : {}) });
   const where = extra.where !== undefined && extra.where !== null ? `  (${extra.where})` : '';
   printer.line('network', { source, atMs, ...(extra.dueAtMs !== undefined ? { dueAtMs: extra.dueAtMs } : {}), action: label, ...(extra.where !== undefined ? { where: extra.where } : {}), change: extra.change }, `${source} ${atMs} ms  ${label}${where}`);
 }
