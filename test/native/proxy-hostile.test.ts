@@ -1,11 +1,14 @@
 // `enetsim proxy` used the wrong way on purpose, through the built command line as a user runs it:
 // each test is a mistake a user made or an odd input, and what the proxy must do about it.
 import { spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
+import { proxyLinks } from '../../src/cli/commands/proxy.js';
+import { PROXY_DIRECTIONS, PROXY_DROP_REASONS, UdpProxy, type ProxySummary } from '../../src/native/proxy.js';
 import { buildRunPageData } from '../../src/report/run-model.js';
 import type { TraceEvent } from '../../src/trace/trace.js';
 
@@ -91,5 +94,60 @@ describe('enetsim proxy: the session page draws the network changes as a run pag
       ['lagSpike', 'lag spike client<->server +300 ms', true],
       ['ramp', 'ramp client->server over 500 ms', true],
     ]);
+  });
+});
+
+/** Checks in + copies = out + dropped + still waiting, per direction; returns what is waiting. */
+function balance(summary: ProxySummary): Record<'up' | 'down', number> {
+  const pending = { up: 0, down: 0 };
+  for (const direction of PROXY_DIRECTIONS) {
+    const stats = summary.directions[direction];
+    const dropped = PROXY_DROP_REASONS.reduce((sum, reason) => sum + stats.dropped[reason], 0);
+    expect(stats.datagramsIn + stats.duplicated, direction).toBe(stats.datagramsOut + dropped + stats.pending);
+    pending[direction] = stats.pending;
+  }
+  return pending;
+}
+
+async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!predicate()) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+describe('enetsim proxy: the summary accounts for every datagram', () => {
+  test('datagrams held or still delayed are counted as waiting, and a hold of a client that idles out drops what it kept as expired', { timeout: 20_000 }, async () => {
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    const client = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
+    const links = proxyLinks({ link: 'latency: 5s', linkUp: null, linkDown: null, preset: null });
+    if (!links.ok) throw new Error(links.message);
+    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1, idleMs: 400 });
+    try {
+      const send = (text: string) => client.send(text, proxy.localAddress.port, '127.0.0.1');
+      send('delayed 1');
+      send('delayed 2');
+      expect(await until(() => proxy.summary().directions.up.datagramsIn === 2)).toBe(true);
+      expect(balance(proxy.summary())).toEqual({ up: 2, down: 0 });
+      expect(proxy.changeNetwork({ kind: 'hold', directions: ['up'] }, 'control').ok).toBe(true);
+      send('held 1');
+      send('held 2');
+      send('held 3');
+      expect(await until(() => proxy.summary().directions.up.datagramsIn === 5)).toBe(true);
+      expect(balance(proxy.summary())).toEqual({ up: 5, down: 0 });
+      // The client goes silent: its mapping expires, and the three held datagrams go with it.
+      expect(await until(() => proxy.clientsMapped === 0)).toBe(true);
+      const afterExpiry = proxy.summary();
+      expect(afterExpiry.directions.up.dropped.expired).toBe(3);
+      expect(balance(afterExpiry)).toEqual({ up: 2, down: 0 });
+    } finally {
+      await proxy.close();
+      client.close();
+      server.close();
+    }
   });
 });

@@ -177,7 +177,7 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   for (const direction of PROXY_DIRECTIONS) {
     const stats = summary.directions[direction];
     const name = direction === 'up' ? 'client→server' : 'server→client';
-    lines.push(`  ${name}: in ${stats.datagramsIn} (${stats.bytesIn} B), out ${stats.datagramsOut} (${stats.bytesOut} B), delayed ${stats.delayed}, duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, dropped: ${nonZero(stats.dropped)}`);
+    lines.push(`  ${name}: in ${stats.datagramsIn} (${stats.bytesIn} B), out ${stats.datagramsOut} (${stats.bytesOut} B), delayed ${stats.delayed}, duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, dropped: ${nonZero(stats.dropped)}${stats.pending > 0 ? `; still waiting (delay or hold) ${stats.pending}` : ''}`);
   }
   const accuracy = summary.accuracy;
   lines.push(accuracy.count === 0 ? '  accuracy: no datagram forwarded' : `  accuracy (send time − intended time, ${accuracy.count} datagrams): p50 ${accuracy.p50Ms} ms, p99 ${accuracy.p99Ms} ms, max ${accuracy.maxMs} ms`);
