@@ -151,3 +151,15 @@ describe('enetsim proxy: the summary accounts for every datagram', () => {
     }
   });
 });
+
+describe('enetsim proxy: bad addresses are quoted as the user wrote them', () => {
+  test.each([
+    ['--listen', '::1:0', "enetsim proxy: --listen: '::1:0' is not HOST:PORT (write IPv6 addresses in brackets: [::1]:7777)"],
+    ['--control', ':0', "enetsim proxy: --control: ':0' is not HOST:PORT"],
+  ])('%s %s exits 2 quoting the port 0 that was given', (flag, value, message) => {
+    const args = flag === '--listen' ? ['proxy', '--listen', value, '--to', '127.0.0.1:9', '--duration', '300ms'] : [...PROXY, flag, value];
+    const result = run(args);
+    expect(result.stderr.split('\n')[0]).toBe(message);
+    expect(result.status).toBe(2);
+  });
+});

@@ -118,8 +118,10 @@ export function proxyLinks(options: Pick<ProxyOptions, 'link' | 'linkUp' | 'link
 function parseListen(text: string): Checked<SocketAddress> {
   // parseHostPort refuses port 0; the proxy may listen on any free port.
   const anyPort = /:0$/.test(text);
-  const parsed = parseHostPort(anyPort ? `${text.slice(0, -1)}1` : text);
-  if (!parsed.ok) return { ok: false, message: `--listen: ${parsed.reason}` };
+  const checked = anyPort ? `${text.slice(0, -1)}1` : text;
+  const parsed = parseHostPort(checked);
+  // The reason quotes what was checked: quote what the user wrote instead (':0', not the stand-in ':1').
+  if (!parsed.ok) return { ok: false, message: `--listen: ${parsed.reason.replace(`'${checked}'`, `'${text}'`)}` };
   if (addressFamily(parsed.host) === null) return { ok: false, message: `--listen must be an IP address and port (127.0.0.1:7000 or [::1]:7000), got '${text}'` };
   return { ok: true, value: { address: parsed.host, port: anyPort ? 0 : parsed.port } };
 }
