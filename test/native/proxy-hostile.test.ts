@@ -163,3 +163,15 @@ describe('enetsim proxy: bad addresses are quoted as the user wrote them', () =>
     expect(result.status).toBe(2);
   });
 });
+
+describe("enetsim proxy: a scenario's own expect: list", () => {
+  test('with --expect given, the warning does not claim --expect would check the scenario\'s list, and only the checks file is judged', () => {
+    writeFileSync(path.join(WORK_DIR, 'with-expect.yaml'), 'name: x\nduration: 1s\nhosts: { server: {}, c: {} }\nexpect:\n  - state: { peer: c->server, reaches: STATE_CONNECTED }\n');
+    writeFileSync(path.join(WORK_DIR, 'few.yaml'), CHECKS);
+    const result = run([...PROXY, '--scenario', 'with-expect.yaml', '--expect', 'few.yaml']);
+    expect(result.stdout).not.toContain('unless --expect is given');
+    expect(result.stdout).toContain("warning: the scenario's expectation (expect:) is not checked by the proxy: write the checks in a file of their own");
+    expect(result.stdout).toContain('1 of 1 expectations held');
+    expect(result.status).toBe(0);
+  });
+});

@@ -332,7 +332,7 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
       `scenario ${scenario.file} '${scenario.name}': ${scenario.timeline.length} network action${scenario.timeline.length === 1 ? '' : 's'} on the wall clock; host '${scenario.clientHost}' stands for every client, 'server' is ${formatEndpoint(targetAddress)}`,
     );
     const count = scenario.expectationCount;
-    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked unless --expect is given`);
+    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked by the proxy: write the checks in a file of their own (an expect: list, hosts client and server) and give it with --expect`);
     if (scenario.unusedHostSettings.length > 0) printer.warning(`${scenario.unusedHostSettings.join(', ')}: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used`);
     timeline = runTimeline(proxy, printer, scenario.timeline, outputs);
   }
