@@ -1,6 +1,6 @@
 // `enetsim proxy` used the wrong way on purpose, through the built command line as a user runs it:
 // each test is a mistake a user made or an odd input, and what the proxy must do about it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -173,5 +173,24 @@ describe("enetsim proxy: a scenario's own expect: list", () => {
     expect(result.stdout).toContain("warning: the scenario's expectation (expect:) is not checked by the proxy: write the checks in a file of their own");
     expect(result.stdout).toContain('1 of 1 expectations held');
     expect(result.status).toBe(0);
+  });
+});
+
+describe('enetsim proxy: a --duration longer than a Node timer holds', () => {
+  test('--duration 600h keeps the proxy running (Ctrl-C ends it), instead of stopping at once with a timer overflow warning', { timeout: 20_000 }, async () => {
+    const child = spawn(process.execPath, [CLI_PATH, 'proxy', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:9', '--duration', '600h', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    expect(await until(() => stdout.includes('"event":"listening"'))).toBe(true);
+    // Still running well after a timer of 1 ms would have fired.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const summary = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['event'] === 'summary');
+    expect(summary).toMatchObject({ reason: 'interrupt' });
+    expect(stderr).not.toContain('TimeoutOverflowWarning');
   });
 });

@@ -5,7 +5,7 @@ import { resolveLinkConfig, type LinkConfig, type ResolvedLinkConfig } from '../
 import { mergeLinkConfig } from '../../sim/network.js';
 import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type NetworkChangeSource, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
 import { ProxyNetwork, type ProxyLinkSetting, type ProxyNetworkChange } from '../../native/proxy-network.js';
-import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineAction, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
+import { TIMER_DELAY_MS_MAX, WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineAction, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
 import { startControlServer, type ControlServer } from './proxy-control.js';
 import { loadProxyScenario, type ProxyScenario } from './proxy-scenario.js';
 import { addressFamily, isLoopbackAddress, parseHostPort, resolveHostAddress, type SocketAddress } from '../../native/udp.js';
@@ -350,7 +350,24 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   }
   let reason = 'interrupt';
   let timer: NodeJS.Timeout | null = null;
-  const finished = durationMs === null ? null : new Promise<void>((resolve) => (timer = setTimeout(() => { reason = 'duration'; resolve(); }, durationMs)));
+  // Node's timers hold at most TIMER_DELAY_MS_MAX (about 24.8 days; longer ones fire at once), so a
+  // longer --duration re-arms until its end.
+  const finished =
+    durationMs === null
+      ? null
+      : new Promise<void>((resolve) => {
+          const startedAtMs = performance.now();
+          const arm = (): void => {
+            const remainingMs = durationMs - (performance.now() - startedAtMs);
+            if (remainingMs <= 0) {
+              reason = 'duration';
+              resolve();
+              return;
+            }
+            timer = setTimeout(arm, Math.min(TIMER_DELAY_MS_MAX, Math.ceil(remainingMs)));
+          };
+          timer = setTimeout(arm, Math.min(TIMER_DELAY_MS_MAX, durationMs));
+        });
   await Promise.race([aborted(signal), ...(finished === null ? [] : [finished])]);
   if (timer !== null) clearTimeout(timer);
   timeline?.stop();
