@@ -194,3 +194,15 @@ describe('enetsim proxy: a --duration longer than a Node timer holds', () => {
     expect(stderr).not.toContain('TimeoutOverflowWarning');
   });
 });
+
+describe('enetsim proxy: a flag given twice', () => {
+  test.each([
+    [['--trace', 'a.jsonl', '--trace', 'b.jsonl'], '--trace'],
+    [['--listen', '127.0.0.1:0'], '--listen'],
+    [['--link', 'loss: 1%', '--link', 'loss: 2%'], '--link'],
+  ])('%j exits 2 saying %s was given more than once', (extra, flag) => {
+    const result = run([...PROXY, ...extra]);
+    expect(result.stderr).toContain(`${flag} given more than once; give it once`);
+    expect(result.status).toBe(2);
+  });
+});

@@ -396,6 +396,9 @@ function runTimeline(proxy: UdpProxy, printer: EventPrinter, entries: readonly P
   return timeline;
 }
 
+/** The flags that take a value, each to be given once. */
+const PROXY_SINGLE_FLAGS = ['listen', 'to', 'link', 'link-up', 'link-down', 'preset', 'seed', 'duration', 'scenario', 'control', 'idle-ms', 'max-clients', 'max-queued-bytes', 'trace', 'html', 'pcap', 'expect'] as const;
+
 /** Adds `proxy` to a yargs parser. */
 export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   const d = PROXY_COMMAND_DEFAULTS;
@@ -423,7 +426,15 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('html', { type: 'string', describe: 'write the session as the HTML run report' })
         .option('pcap', { type: 'string', describe: 'write every datagram as pcapng (as run --pcap)' })
         .option('explain', { type: 'boolean', default: false, describe: 'narrate the session after the summary' })
-        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' }),
+        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' })
+        .check((args) => {
+          // A flag given twice becomes an array, which the checks below would misread (two --listen bound
+          // one of them, two --trace failed as 'cannot write'): say so instead.
+          for (const name of PROXY_SINGLE_FLAGS) {
+            if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+          }
+          return true;
+        }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();
