@@ -206,3 +206,16 @@ describe('enetsim proxy: a flag given twice', () => {
     expect(result.status).toBe(2);
   });
 });
+
+describe('enetsim proxy --explain: a client that never comes', () => {
+  test('the narration says no datagram reached the proxy, after the links it started with', () => {
+    const result = run([...PROXY, '--explain']);
+    expect(result.status).toBe(0);
+    const narration = result.stdout.slice(result.stdout.indexOf('Narrated run'));
+    expect(narration.trim().split('\n').slice(1)).toEqual([
+      '        0ms network: link {"from":"client","to":"server","link":"latency 0ms"}',
+      '        0ms network: link {"from":"server","to":"client","link":"latency 0ms"}',
+      '  nothing happened: no datagram reached the proxy',
+    ]);
+  });
+});

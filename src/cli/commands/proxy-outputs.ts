@@ -244,7 +244,8 @@ export class ProxyOutputs {
     const narration = narrateTrace(this.recorder.events, NARRATION_LINES_TARGET - header.length - 1);
     const lines = [...header, narrationHeading(session.seed, narration.collapsing), ...narration.lines];
     if (narration.omittedCount > 0) lines.push(`  … ${narration.omittedCount} more lines (use --trace FILE for everything)`);
-    if (narration.lines.length === 0) lines.push('  nothing happened: no datagram reached the proxy');
+    // The links at 0 ms are always narrated: whether any datagram came is read from the events.
+    if (!this.recorder.events.some((event) => event.kind === 'datagram')) lines.push('  nothing happened: no datagram reached the proxy');
     return `${lines.join('\n')}\n`;
   }
 }
