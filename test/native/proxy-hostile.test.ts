@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
 import { proxyLinks } from '../../src/cli/commands/proxy.js';
+import { answer, type ControlChange, type ControlledProxy } from '../../src/cli/commands/proxy-control.js';
 import { PROXY_DIRECTIONS, PROXY_DROP_REASONS, UdpProxy, type ProxySummary } from '../../src/native/proxy.js';
 import { buildRunPageData } from '../../src/report/run-model.js';
 import type { TraceEvent } from '../../src/trace/trace.js';
@@ -217,5 +218,24 @@ describe('enetsim proxy --explain: a client that never comes', () => {
       '        0ms network: link {"from":"server","to":"client","link":"latency 0ms"}',
       '  nothing happened: no datagram reached the proxy',
     ]);
+  });
+});
+
+describe('enetsim proxy --control: a link body over several lines', () => {
+  test('is applied and printed as one line, so the text output keeps one line per change', async () => {
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    const links = proxyLinks({ link: null, linkUp: null, linkDown: null, preset: null });
+    if (!links.ok) throw new Error(links.message);
+    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1 });
+    try {
+      const changes: ControlChange[] = [];
+      const reply = answer(proxy as ControlledProxy, 'POST', '/link', '{latency: 80ms,\n  loss: 5%}\n', (change) => changes.push(change));
+      expect(reply.status).toBe(200);
+      expect(changes.map((change) => change.label)).toEqual(['link client<->server {latency: 80ms, loss: 5%}']);
+    } finally {
+      await proxy.close();
+      server.close();
+    }
   });
 });

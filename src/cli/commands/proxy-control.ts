@@ -68,7 +68,8 @@ function changeOf(method: string, path: string, query: URLSearchParams, body: st
     }
     const settings: ProxyLinkSetting[] = [{ target, config: loaded.config }];
     const name = target === 'both' ? 'client<->server' : target === 'up' ? 'client->server' : 'server->client';
-    return { ok: true, change: { kind: 'link', settings, rampMs }, label: `link ${name} ${body.trim()}${rampMs > 0 ? ` (ramp ${rampMs}ms)` : ''}` };
+    // The label is printed as one line: a body written over several lines is joined with spaces.
+    return { ok: true, change: { kind: 'link', settings, rampMs }, label: `link ${name} ${body.trim().replace(/\s+/g, ' ')}${rampMs > 0 ? ` (ramp ${rampMs}ms)` : ''}` };
   }
   const simple = /^\/(partition|heal|hold|release)$/.exec(path);
   if (simple !== null) {
