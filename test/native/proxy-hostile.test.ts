@@ -239,3 +239,15 @@ describe('enetsim proxy --control: a link body over several lines', () => {
     }
   });
 });
+
+describe('enetsim proxy: --to naming the proxy itself', () => {
+  test.each([
+    ['127.0.0.1:47999', '127.0.0.1:47999'],
+    ['0.0.0.0:47999', '127.0.0.1:47999'],
+    ['[::]:47999', '[::1]:47999'],
+  ])('--listen %s --to %s exits 2 before binding, instead of forwarding to itself until --max-clients is full', (listen, to) => {
+    const result = run(['proxy', '--listen', listen, '--to', to, '--duration', '300ms']);
+    expect(result.stderr).toContain(`enetsim proxy: --to ${to} is the proxy's own --listen ${listen}: it would forward every datagram to itself`);
+    expect(result.status).toBe(2);
+  });
+});

@@ -126,6 +126,15 @@ function parseListen(text: string): Checked<SocketAddress> {
   return { ok: true, value: { address: parsed.host, port: anyPort ? 0 : parsed.port } };
 }
 
+/** Whether the target is the listening socket itself: the same port on the same address, or on any address when listening on all of them. */
+function forwardsToItself(listen: SocketAddress, target: SocketAddress): boolean {
+  if (listen.port === 0 || listen.port !== target.port) return false;
+  if (listen.address === target.address) return true;
+  // An IPv6 listening socket takes IPv6 only (UdpProxy.open), so the wildcard covers its own family.
+  const wildcard = listen.address === '0.0.0.0' || listen.address === '::';
+  return wildcard && addressFamily(listen.address) === addressFamily(target.address);
+}
+
 function positiveInteger(flag: string, value: number): string | null {
   return Number.isSafeInteger(value) && value >= 1 ? null : `--${flag} must be a whole number ≥ 1, got ${value}`;
 }
@@ -288,6 +297,9 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     if (target.notFound) return usageError(io, 'proxy', `--to: ${target.reason}`);
     io.stderr(`enetsim proxy: ${target.reason}\n`);
     return NetworkExitCode.failed;
+  }
+  if (forwardsToItself(listen.value, { address: target.address, port: to.port })) {
+    return usageError(io, 'proxy', `--to ${options.to} is the proxy's own --listen ${options.listen}: it would forward every datagram to itself (each hop a new client, until --max-clients is full); give the real server's address`);
   }
   const printer = new EventPrinter(io, options.json, 0);
   let proxy: UdpProxy;
