@@ -254,3 +254,23 @@ describe('enetsim proxy: --to naming the proxy itself', () => {
     expect(result.status).toBe(2);
   });
 });
+
+describe('enetsim proxy --control: the printed URL with a path appended', () => {
+  test("'//summary' and '//partition' (the URL ends in '/', a script adds '/summary') reach those endpoints", async () => {
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    const links = proxyLinks({ link: null, linkUp: null, linkDown: null, preset: null });
+    if (!links.ok) throw new Error(links.message);
+    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1 });
+    try {
+      const summary = answer(proxy as ControlledProxy, 'GET', '//summary', '', () => undefined);
+      expect(summary.status).toBe(200);
+      expect(summary.body).toMatchObject({ seed: 1, clients: 0 });
+      const partition = answer(proxy as ControlledProxy, 'POST', '//partition?direction=up', '', () => undefined);
+      expect(partition).toMatchObject({ status: 200, body: { applied: 'partition client->server' } });
+    } finally {
+      await proxy.close();
+      server.close();
+    }
+  });
+});
