@@ -84,6 +84,11 @@ export interface ProxyDirectionStats {
   corrupted: number;
   /** Datagrams (copies included) that waited in the delay heap rather than leaving at once. */
   delayed: number;
+  /**
+   * Datagrams (copies included) waiting now: in the delay heap, or kept by a hold. So, at any time,
+   * datagramsIn + duplicated = datagramsOut + every dropped reason + pending.
+   */
+  pending: number;
 }
 
 /** Min / mean / max of a set of ms values; null fields when there is none. */
@@ -147,7 +152,7 @@ export interface ProxyConnection {
 
 function newDirectionStats(): ProxyDirectionStats {
   const dropped = Object.fromEntries(PROXY_DROP_REASONS.map((reason) => [reason, 0])) as Record<ProxyDropReason, number>;
-  return { datagramsIn: 0, bytesIn: 0, datagramsOut: 0, bytesOut: 0, dropped, duplicated: 0, corrupted: 0, delayed: 0 };
+  return { datagramsIn: 0, bytesIn: 0, datagramsOut: 0, bytesOut: 0, dropped, duplicated: 0, corrupted: 0, delayed: 0, pending: 0 };
 }
 
 function other(direction: ProxyDirection): ProxyDirection {
@@ -550,6 +555,7 @@ export class UdpProxy {
       }
       this.heldIds.set(bytes, id);
       this.queuedBytes += bytes.length;
+      stats.pending += 1;
       return;
     }
     if (session.links.isPartitioned(direction)) {
@@ -575,6 +581,7 @@ export class UdpProxy {
         continue;
       }
       stats.delayed += 1;
+      stats.pending += 1;
       this.queuedBytes += outcome.bytes.length;
       this.heap.push({ dueAtMs, session, direction, bytes: outcome.bytes, copy });
     }
@@ -641,6 +648,7 @@ export class UdpProxy {
       if (next === undefined || next.dueAtMs > nowMs) break;
       this.heap.pop();
       this.queuedBytes -= next.bytes.length;
+      this.stats[next.direction].pending -= 1;
       this.forward(next.session, next.direction, next.bytes, next.dueAtMs, next.copy);
     }
     this.arm();
@@ -659,8 +667,15 @@ export class UdpProxy {
     if (session.closed) return;
     session.closed = true;
     this.sessions.delete(session.key);
-    // What a hold kept for this client goes with it (uncounted, as datagrams left in the heap at close).
-    for (const released of session.links.apply({ kind: 'release', directions: ['up', 'down'] }, Math.floor(this.nowMs()))) this.queuedBytes -= released.bytes.length;
+    // What a hold kept for this client goes with it: dropped as expired when the client idled out (as
+    // its datagrams still in the heap are when they come due); uncounted when the proxy stops, as the heap's.
+    const nowMs = this.nowMs();
+    for (const released of session.links.apply({ kind: 'release', directions: ['up', 'down'] }, Math.floor(nowMs))) {
+      this.queuedBytes -= released.bytes.length;
+      if (this.closed) continue;
+      this.stats[released.direction].pending -= 1;
+      this.drop(session, released.direction, this.heldIds.get(released.bytes) ?? this.nextDatagramId++, nowMs, released.bytes.length, 'expired');
+    }
     session.upstream.close();
     this.closedConnections.push(describeConnection(session));
     // Trimmed in batches so that keeping the newest costs O(1) per closed session.
@@ -687,6 +702,7 @@ export class UdpProxy {
     for (const session of this.sessions.values()) {
       for (const released of session.links.apply(change, atMs)) {
         this.queuedBytes -= released.bytes.length;
+        this.stats[released.direction].pending -= 1;
         this.putOnLink(session, released.direction, released.bytes, nowMs, this.heldIds.get(released.bytes) ?? this.nextDatagramId++);
       }
     }

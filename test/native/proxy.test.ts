@@ -383,7 +383,7 @@ timeline:
     expect(await proxy.done).toBe(0);
     expect(proxy.lines[0]).toMatchObject({ event: 'listening', seed: 3, durationMs: 200 });
     expect(proxy.lines.filter((line) => line.event === 'warning').map((line) => line['message'])).toEqual([
-      "the scenario's expectation (expect:) is not checked unless --expect is given",
+      "the scenario's expectation (expect:) is not checked by the proxy: write the checks in a file of their own (an expect: list, hosts client and server) and give it with --expect",
       'hosts.server.checksum: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used',
     ]);
     expect(proxy.lines.at(-1)).toMatchObject({ event: 'summary', reason: 'duration', seed: 3 });

@@ -125,9 +125,12 @@ export function overwrittenInput(output: string, inputs: readonly InputFile[], i
   return inputs.find((input) => sameFile(output, input.path, io)) ?? null;
 }
 
-/** Whether two paths name one file: the same path once normalized, or one existing file (same device and inode). */
+/**
+ * Whether two paths name one file: the same path once resolved against the working directory (so
+ * `x` and `../dir/x` match before either exists), or one existing file (same device and inode).
+ */
 export function sameFile(left: string, right: string, io: CliIo): boolean {
-  if (posix.normalize(left) === posix.normalize(right)) return true;
+  if (posix.resolve(left) === posix.resolve(right)) return true;
   const leftId = io.statPath(left).fileId;
   return leftId !== undefined && io.statPath(right).fileId === leftId;
 }

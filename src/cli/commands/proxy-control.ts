@@ -68,7 +68,8 @@ function changeOf(method: string, path: string, query: URLSearchParams, body: st
     }
     const settings: ProxyLinkSetting[] = [{ target, config: loaded.config }];
     const name = target === 'both' ? 'client<->server' : target === 'up' ? 'client->server' : 'server->client';
-    return { ok: true, change: { kind: 'link', settings, rampMs }, label: `link ${name} ${body.trim()}${rampMs > 0 ? ` (ramp ${rampMs}ms)` : ''}` };
+    // The label is printed as one line: a body written over several lines is joined with spaces.
+    return { ok: true, change: { kind: 'link', settings, rampMs }, label: `link ${name} ${body.trim().replace(/\s+/g, ' ')}${rampMs > 0 ? ` (ramp ${rampMs}ms)` : ''}` };
   }
   const simple = /^\/(partition|heal|hold|release)$/.exec(path);
   if (simple !== null) {
@@ -83,8 +84,10 @@ function changeOf(method: string, path: string, query: URLSearchParams, body: st
 
 /** Answers one request (the body read already). */
 export function answer(proxy: ControlledProxy, method: string, url: string, body: string, onChange: (change: ControlChange) => void): Reply {
-  const parsed = new URL(url, 'http://control');
-  const path = parsed.pathname.replace(/\/+$/, '') || '/';
+  // The printed URL ends in '/', so scripts that append '/summary' send '//summary': a URL parser reads
+  // '//x' as a host name, so the path is taken as written, with repeated slashes made one.
+  const parsed = new URL(`http://control/${url.replace(/^\/+/, '')}`);
+  const path = parsed.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
   if (method === 'GET' && path === '/') return { status: 200, body: { endpoints: ROUTES } };
   if (path === '/summary' || path === '/network') {
     if (method !== 'GET') return { status: 405, body: { error: `${path} takes GET` } };

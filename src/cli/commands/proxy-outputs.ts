@@ -2,7 +2,9 @@
 // HTML report (--html), a pcapng capture (--pcap), the narration (--explain), and the verdicts of a
 // checks file (--expect). Each reuses the writer `run` uses; this file only feeds them a live session.
 import { PROXY_SERVER_NAME, proxyClientName, ProxyTraceRecorder } from '../../native/proxy-trace.js';
-import type { ProxyDatagramEvent, ProxyEvent, ProxySummary } from '../../native/proxy.js';
+import type { ProxyDatagramEvent, ProxyDirection, ProxyEvent, ProxySummary } from '../../native/proxy.js';
+import { directionHosts, PROXY_CLIENT_HOST, PROXY_SERVER_HOST, type ProxyLinkTarget } from '../../native/proxy-network.js';
+import type { ProxyTimelineAction } from '../../native/proxy-timeline.js';
 import { addressFamily } from '../../native/udp.js';
 import type { ResolvedLinkConfig } from '../../sim/link-config.js';
 import { writePcapngSection, type PcapHost } from '../../report/pcapng.js';
@@ -19,7 +21,7 @@ import { nodeFileIo } from '../node-io.js';
 import { openOutput, OutputFailed, writeOutput, type Output } from '../output.js';
 import { formatPosition } from '../reporters/format.js';
 import { narrateTrace, narrationHeading, NARRATION_LINES_TARGET } from './explain.js';
-import { SCENARIO_FILE_BYTES_MAX } from './files.js';
+import { overwriteMessage, overwrittenInput, sameFile, SCENARIO_FILE_BYTES_MAX, type InputFile } from './files.js';
 import type { NetworkIo } from './serve.js';
 
 /** The flags of `enetsim proxy` this file serves. */
@@ -65,7 +67,7 @@ export function proxyFileIo(io: object): ProxyFileIo {
  * (exit 2). Null outputs when no flag of this file was given: the proxy then records nothing.
  * `durationMs` is --duration (Infinity without it): windows must end by then.
  */
-export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number, files: ProxyFileIo = nodeFileIo): Prepared {
+export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number, files: ProxyFileIo = nodeFileIo, inputs: readonly InputFile[] = []): Prepared {
   if (flags.trace === null && flags.html === null && flags.pcap === null && !flags.explain && flags.expect === null) return { ok: true, outputs: null };
   let checks: { name: string | null; checks: PassiveCheck[] } | null = null;
   if (flags.expect !== null) {
@@ -74,9 +76,20 @@ export function prepareProxyOutputs(flags: ProxyOutputFlags, durationMs: number,
     checks = loaded.value;
   }
   const named = [['--trace', flags.trace], ['--html', flags.html], ['--pcap', flags.pcap]] as const;
-  const paths = named.filter(([, path]) => path !== null).map(([, path]) => path!);
-  if (new Set(paths).size < paths.length) return { ok: false, message: '--trace, --html and --pcap must name different files' };
-  if (flags.expect !== null && paths.includes(flags.expect)) return { ok: false, message: `--expect ${flags.expect} is also an output: give the outputs other names` };
+  const given = named.filter((entry): entry is readonly [(typeof entry)[0], string] => entry[1] !== null);
+  // Another spelling of one file (./x, an absolute path, a link) counts as the same: two outputs would
+  // write over each other, and opening an output truncates it, so one that names an input destroys it.
+  const cliFiles = files as CliIo;
+  for (let index = 0; index < given.length; index++) {
+    for (let other = index + 1; other < given.length; other++) {
+      if (sameFile(given[index]![1], given[other]![1], cliFiles)) return { ok: false, message: `${given[index]![0]} and ${given[other]![0]} name the same file (${given[index]![1]}); give two files` };
+    }
+  }
+  const read: InputFile[] = [...inputs, ...(flags.expect !== null ? [{ what: 'the --expect file', path: flags.expect }] : [])];
+  for (const [flag, path] of given) {
+    const input = overwrittenInput(path, read, cliFiles);
+    if (input !== null) return { ok: false, message: overwriteMessage(flag, path, input) };
+  }
   const opened: Partial<Record<'--trace' | '--html' | '--pcap', Output>> = {};
   for (const [flag, path] of named) {
     if (path === null) continue;
@@ -123,6 +136,15 @@ export class ProxyOutputs {
   /** The proxy's hooks: hand them to UdpProxy.open beside its own onEvent. */
   onDatagram = (event: ProxyDatagramEvent): void => this.recorder.handleDatagram(event);
   onEvent = (event: ProxyEvent): void => this.recorder.handleEvent(event);
+
+  /**
+   * A change of the network (timeline or control) as the simulator's trace writes its actions, so the
+   * report draws it as it draws a run's: a one-way partition as one way, a hold per direction, a lag
+   * spike and a ramp over their length. `meta` (source, label, place in the scenario) is added to each.
+   */
+  recordChange(atMs: number, change: ProxyTimelineAction, meta: Record<string, unknown>): void {
+    for (const { action, detail } of changeActions(change)) this.recorder.recordAction(atMs, action, { ...detail, ...meta });
+  }
 
   /** The links as actions at the start, so the page and the narration show them. */
   recordLinks(session: ProxySessionDescription): void {
@@ -222,8 +244,44 @@ export class ProxyOutputs {
     const narration = narrateTrace(this.recorder.events, NARRATION_LINES_TARGET - header.length - 1);
     const lines = [...header, narrationHeading(session.seed, narration.collapsing), ...narration.lines];
     if (narration.omittedCount > 0) lines.push(`  … ${narration.omittedCount} more lines (use --trace FILE for everything)`);
-    if (narration.lines.length === 0) lines.push('  nothing happened: no datagram reached the proxy');
+    // The links at 0 ms are always narrated: whether any datagram came is read from the events.
+    if (!this.recorder.events.some((event) => event.kind === 'datagram')) lines.push('  nothing happened: no datagram reached the proxy');
     return `${lines.join('\n')}\n`;
+  }
+}
+
+/** A link target in the scenario's words: `client<->server`, `client->server`, `server->client`, `default`. */
+function targetName(target: ProxyLinkTarget): string {
+  if (target === 'default') return 'default';
+  return target === 'both' ? `${PROXY_CLIENT_HOST}<->${PROXY_SERVER_HOST}` : directionHosts(target).join('->');
+}
+
+function directionsTarget(directions: readonly ProxyDirection[]): ProxyLinkTarget {
+  return directions.length === 1 ? directions[0]! : 'both';
+}
+
+/** One network change as the trace actions the simulator records for it (simulation.ts, compile.ts lagSpike). */
+export function changeActions(change: ProxyTimelineAction): { action: string; detail: Record<string, unknown> }[] {
+  switch (change.kind) {
+    case 'link':
+      return change.settings.map((setting) => ({ action: 'link', detail: { link: targetName(setting.target), config: setting.config, rampMs: change.rampMs } }));
+    case 'partition':
+    case 'heal':
+      if (change.directions.length === 2) return [{ action: change.kind, detail: { a: PROXY_CLIENT_HOST, b: PROXY_SERVER_HOST, oneWay: false } }];
+      return change.directions.map((direction) => {
+        const [a, b] = directionHosts(direction);
+        return { action: change.kind, detail: { a, b, oneWay: true } };
+      });
+    case 'hold':
+    case 'release':
+      return change.directions.map((direction) => {
+        const [from, to] = directionHosts(direction);
+        return { action: change.kind, detail: { from, to } };
+      });
+    case 'lag_spike':
+      return [{ action: 'lag_spike', detail: { link: targetName(directionsTarget(change.directions)), extraMs: change.extraMs, forMs: change.forMs } }];
+    case 'lag_spike_end':
+      return [{ action: 'lag_spike_end', detail: { link: targetName(directionsTarget(change.directions)), extraMs: change.extraMs } }];
   }
 }
 

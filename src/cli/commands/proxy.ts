@@ -7,7 +7,7 @@ import { GODOT_COMPRESSION_MODE_NAMES } from '../../enet/compressors.js';
 import type { WireFraming } from '../../native/wire-reader.js';
 import { PROXY_DEFAULTS, PROXY_DIRECTIONS, UdpProxy, type NetworkChangeSource, type ProxyEvent, type ProxySummary } from '../../native/proxy.js';
 import { ProxyNetwork, type ProxyLinkSetting, type ProxyNetworkChange } from '../../native/proxy-network.js';
-import { WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
+import { TIMER_DELAY_MS_MAX, WallClockTimeline, nodeTimelineClock, performTimelineEntry, type ProxyTimelineAction, type ProxyTimelineEntry } from '../../native/proxy-timeline.js';
 import { startControlServer, type ControlServer } from './proxy-control.js';
 import { loadProxyScenario, type ProxyScenario } from './proxy-scenario.js';
 import { addressFamily, isLoopbackAddress, parseHostPort, resolveHostAddress, type SocketAddress } from '../../native/udp.js';
@@ -120,10 +120,21 @@ export function proxyLinks(options: Pick<ProxyOptions, 'link' | 'linkUp' | 'link
 function parseListen(text: string): Checked<SocketAddress> {
   // parseHostPort refuses port 0; the proxy may listen on any free port.
   const anyPort = /:0$/.test(text);
-  const parsed = parseHostPort(anyPort ? `${text.slice(0, -1)}1` : text);
-  if (!parsed.ok) return { ok: false, message: `--listen: ${parsed.reason}` };
+  const checked = anyPort ? `${text.slice(0, -1)}1` : text;
+  const parsed = parseHostPort(checked);
+  // The reason quotes what was checked: quote what the user wrote instead (':0', not the stand-in ':1').
+  if (!parsed.ok) return { ok: false, message: `--listen: ${parsed.reason.replace(`'${checked}'`, `'${text}'`)}` };
   if (addressFamily(parsed.host) === null) return { ok: false, message: `--listen must be an IP address and port (127.0.0.1:7000 or [::1]:7000), got '${text}'` };
   return { ok: true, value: { address: parsed.host, port: anyPort ? 0 : parsed.port } };
+}
+
+/** Whether the target is the listening socket itself: the same port on the same address, or on any address when listening on all of them. */
+function forwardsToItself(listen: SocketAddress, target: SocketAddress): boolean {
+  if (listen.port === 0 || listen.port !== target.port) return false;
+  if (listen.address === target.address) return true;
+  // An IPv6 listening socket takes IPv6 only (UdpProxy.open), so the wildcard covers its own family.
+  const wildcard = listen.address === '0.0.0.0' || listen.address === '::';
+  return wildcard && addressFamily(listen.address) === addressFamily(target.address);
 }
 
 function positiveInteger(flag: string, value: number): string | null {
@@ -179,7 +190,7 @@ function printSummary(io: NetworkIo, printer: EventPrinter, json: boolean, reaso
   for (const direction of PROXY_DIRECTIONS) {
     const stats = summary.directions[direction];
     const name = direction === 'up' ? 'client→server' : 'server→client';
-    lines.push(`  ${name}: in ${stats.datagramsIn} (${stats.bytesIn} B), out ${stats.datagramsOut} (${stats.bytesOut} B), delayed ${stats.delayed}, duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, dropped: ${nonZero(stats.dropped)}`);
+    lines.push(`  ${name}: in ${stats.datagramsIn} (${stats.bytesIn} B), out ${stats.datagramsOut} (${stats.bytesOut} B), delayed ${stats.delayed}, duplicated ${stats.duplicated}, corrupted ${stats.corrupted}, dropped: ${nonZero(stats.dropped)}${stats.pending > 0 ? `; still waiting (delay or hold) ${stats.pending}` : ''}`);
   }
   const accuracy = summary.accuracy;
   lines.push(accuracy.count === 0 ? '  accuracy: no datagram forwarded' : `  accuracy (send time − intended time, ${accuracy.count} datagrams): p50 ${accuracy.p50Ms} ms, p99 ${accuracy.p99Ms} ms, max ${accuracy.maxMs} ms`);
@@ -239,9 +250,8 @@ export function framingMismatch(framing: Record<'up' | 'down', WireFraming>, ver
 }
 
 /** A timeline or control change as printed: text, or a `network` JSON line. */
-function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: unknown }, outputs: ProxyOutputs | null): void {
-  const kind = (extra.change as { kind?: unknown } | null)?.kind;
-  outputs?.recorder.recordAction(atMs, typeof kind === 'string' ? kind : 'network', { source, label, ...(extra.where !== undefined && extra.where !== null ? { where: extra.where } : {}) });
+function printChange(printer: EventPrinter, source: NetworkChangeSource, atMs: number, label: string, extra: { dueAtMs?: number; where?: string | null; change: ProxyTimelineAction }, outputs: ProxyOutputs | null): void {
+  outputs?.recordChange(atMs, extra.change, { source, label, ...(extra.where !== undefined && extra.where !== null ? { where: extra.where } : {}) });
   const where = extra.where !== undefined && extra.where !== null ? `  (${extra.where})` : '';
   printer.line('network', { source, atMs, ...(extra.dueAtMs !== undefined ? { dueAtMs: extra.dueAtMs } : {}), action: label, ...(extra.where !== undefined ? { where: extra.where } : {}), change: extra.change }, `${source} ${atMs} ms  ${label}${where}`);
 }
@@ -313,7 +323,7 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   const prepared = prepare(options, io);
   if (!prepared.ok) return prepared.code;
   const { scenario, network, seed, durationMs } = prepared;
-  const preparedOutputs = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io));
+  const preparedOutputs = prepareProxyOutputs({ ...PROXY_OUTPUT_DEFAULTS, ...definedOutputFlags(options) }, durationMs ?? Number.POSITIVE_INFINITY, proxyFileIo(io), options.scenario !== null ? [{ what: 'the --scenario file', path: options.scenario }] : []);
   if (!preparedOutputs.ok) return usageError(io, 'proxy', preparedOutputs.message);
   const outputs = preparedOutputs.outputs;
   const target = await resolveHostAddress(to.host);
@@ -321,6 +331,9 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
     if (target.notFound) return usageError(io, 'proxy', `--to: ${target.reason}`);
     io.stderr(`enetsim proxy: ${target.reason}\n`);
     return NetworkExitCode.failed;
+  }
+  if (forwardsToItself(listen.value, { address: target.address, port: to.port })) {
+    return usageError(io, 'proxy', `--to ${options.to} is the proxy's own --listen ${options.listen}: it would forward every datagram to itself (each hop a new client, until --max-clients is full); give the real server's address`);
   }
   const printer = new EventPrinter(io, options.json, 0);
   let proxy: UdpProxy;
@@ -365,7 +378,7 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
       `scenario ${scenario.file} '${scenario.name}': ${scenario.timeline.length} network action${scenario.timeline.length === 1 ? '' : 's'} on the wall clock; host '${scenario.clientHost}' stands for every client, 'server' is ${formatEndpoint(targetAddress)}`,
     );
     const count = scenario.expectationCount;
-    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked unless --expect is given`);
+    if (count > 0) printer.warning(`the scenario's ${count === 1 ? 'expectation (expect:) is' : `${count} expectations (expect:) are`} not checked by the proxy: write the checks in a file of their own (an expect: list, hosts client and server) and give it with --expect`);
     if (scenario.unusedHostSettings.length > 0) printer.warning(`${scenario.unusedHostSettings.join(', ')}: host settings describe ENet hosts, which the proxy does not run (the real endpoints have their own); not used`);
     timeline = runTimeline(proxy, printer, scenario.timeline, outputs);
   }
@@ -383,7 +396,24 @@ export async function proxyCommand(options: ProxyOptions, io: NetworkIo, signal:
   }
   let reason = 'interrupt';
   let timer: NodeJS.Timeout | null = null;
-  const finished = durationMs === null ? null : new Promise<void>((resolve) => (timer = setTimeout(() => { reason = 'duration'; resolve(); }, durationMs)));
+  // Node's timers hold at most TIMER_DELAY_MS_MAX (about 24.8 days; longer ones fire at once), so a
+  // longer --duration re-arms until its end.
+  const finished =
+    durationMs === null
+      ? null
+      : new Promise<void>((resolve) => {
+          const startedAtMs = performance.now();
+          const arm = (): void => {
+            const remainingMs = durationMs - (performance.now() - startedAtMs);
+            if (remainingMs <= 0) {
+              reason = 'duration';
+              resolve();
+              return;
+            }
+            timer = setTimeout(arm, Math.min(TIMER_DELAY_MS_MAX, Math.ceil(remainingMs)));
+          };
+          timer = setTimeout(arm, Math.min(TIMER_DELAY_MS_MAX, durationMs));
+        });
   await Promise.race([aborted(signal), ...(finished === null ? [] : [finished])]);
   if (timer !== null) clearTimeout(timer);
   timeline?.stop();
@@ -412,6 +442,9 @@ function runTimeline(proxy: UdpProxy, printer: EventPrinter, entries: readonly P
   return timeline;
 }
 
+/** The flags that take a value, each to be given once. */
+const PROXY_SINGLE_FLAGS = ['listen', 'to', 'link', 'link-up', 'link-down', 'preset', 'seed', 'duration', 'scenario', 'control', 'idle-ms', 'max-clients', 'max-queued-bytes', 'trace', 'html', 'pcap', 'expect'] as const;
+
 /** Adds `proxy` to a yargs parser. */
 export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommandContext): Argv<T> {
   const d = PROXY_COMMAND_DEFAULTS;
@@ -439,7 +472,15 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         .option('html', { type: 'string', describe: 'write the session as the HTML run report' })
         .option('pcap', { type: 'string', describe: 'write every datagram as pcapng (as run --pcap)' })
         .option('explain', { type: 'boolean', default: false, describe: 'narrate the session after the summary' })
-        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' }),
+        .option('expect', { type: 'string', describe: 'judge the checks in this file (an expect: list, docs/proxy.md) when the session ends: exit 1 when one fails' })
+        .check((args) => {
+          // A flag given twice becomes an array, which the checks below would misread (two --listen bound
+          // one of them, two --trace failed as 'cannot write'): say so instead.
+          for (const name of PROXY_SINGLE_FLAGS) {
+            if (Array.isArray(args[name])) throw new Error(`--${name} given more than once; give it once`);
+          }
+          return true;
+        }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
       const signal = context.interruptSignal();
