@@ -42,6 +42,10 @@ export interface CliIo {
   stderrIsTerminal?: boolean;
   /** Environment variables the CLI reads (ENETSIM_LIBENET); absent in tests that set none. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** For serve/connect: a signal aborted by Ctrl-C (SIGINT) or SIGTERM; called once per run, so other commands keep Node's default Ctrl-C. */
-  interruptSignal?: () => AbortSignal;
+  /**
+   * For serve/connect/proxy: a signal aborted by Ctrl-C (SIGINT) or SIGTERM; called once per run, so
+   * other commands keep Node's default Ctrl-C. `stillDoing` is what a second signal is told the
+   * command is still doing (default: serve's and connect's goodbye to their peers).
+   */
+  interruptSignal?: (stillDoing?: string) => AbortSignal;
 }

@@ -28,14 +28,14 @@ try {
     wallClockMs: () => performance.now(),
     env: process.env,
     stderrIsTerminal: process.stderr.isTTY === true,
-    interruptSignal: () => {
+    interruptSignal: (stillDoing = 'still telling peers we leave (at most 1 s)') => {
       // The handlers stay for the rest of the run: a second Ctrl-C or SIGTERM while serve or
       // connect disconnects its peers must not kill the process (Node's default) before the peers
       // are told. The shutdown is bounded (1 s, then disconnect_now), so waiting for it is short.
       const controller = new AbortController();
       const interrupt = (name: string): void => {
         if (!controller.signal.aborted) controller.abort();
-        else process.stderr.write(`enetsim: ${name} again: still telling peers we leave (at most 1 s)\n`);
+        else process.stderr.write(`enetsim: ${name} again: ${stillDoing}\n`);
       };
       process.on('SIGINT', () => interrupt('SIGINT'));
       process.on('SIGTERM', () => interrupt('SIGTERM'));

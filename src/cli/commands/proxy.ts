@@ -483,7 +483,7 @@ export function registerProxyCommand<T>(parser: Argv<T>, context: NetworkCommand
         }),
     async (args) => {
       if (context.usageFailed?.() === true) return;
-      const signal = context.interruptSignal();
+      const signal = context.interruptSignal('still stopping: printing the summary and writing the outputs');
       const code = await proxyCommand(
         {
           listen: args.listen,

@@ -45,7 +45,7 @@ export interface NetworkCommandContext {
    * Returns a signal that aborts on Ctrl-C (SIGINT) or SIGTERM. Called once when serve or connect
    * starts, so that other commands keep the default Ctrl-C behaviour.
    */
-  interruptSignal: () => AbortSignal;
+  interruptSignal: (stillDoing?: string) => AbortSignal;
   setExitCode: (code: number) => void;
   /**
    * True when yargs already reported a usage error for this command line. yargs still runs the
