@@ -415,6 +415,21 @@ timeline:
   });
 });
 
+/** One HTTP request with exactly the headers given (fetch would add or forbid some), over a raw socket. */
+async function rawHttp(port: number, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      const lines = [`${method} ${path} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), 'Content-Length: 0', 'Connection: close', '', ''];
+      socket.write(lines.join('\r\n'));
+    });
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), body: text.slice(text.indexOf('\r\n\r\n') + 4) }));
+  });
+}
+
 async function http(method: string, url: string, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url, { method, ...(body !== undefined ? { body } : {}) });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
@@ -431,6 +446,25 @@ async function eventuallyAsync(predicate: () => Promise<boolean>, timeoutMs = PA
 }
 
 describe('enetsim proxy --control', () => {
+  test('a request a web page could make (an Origin header, or another Host name through DNS rebinding) is refused with 403 and changes nothing', { timeout: 30_000 }, async () => {
+    const server = await echoSocket();
+    const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, control: '127.0.0.1:0' });
+    const base = (await lineOf(proxy.lines, (line) => line.event === 'control'))['url'] as string;
+    const port = new URL(base).port;
+    const request = (headers: Record<string, string>) => rawHttp(Number(port), 'POST', '/partition', headers);
+    const fromPage = await request({ Host: `127.0.0.1:${port}`, Origin: 'https://example.com' });
+    expect(fromPage.status).toBe(403);
+    expect(fromPage.body).toContain('requests from a web page are refused (Origin: https://example.com)');
+    const rebound = await request({ Host: `attacker.example:${port}` });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).toContain("Host 'attacker.example:");
+    expect((await http('GET', `${base}network`)).json).toMatchObject({ up: { partitioned: false }, down: { partitioned: false } });
+    // What a script sends is answered: curl names the address it was given, and localhost works too.
+    expect((await request({ Host: `localhost:${port}` })).status).toBe(200);
+    expect(await proxy.stop()).toBe(0);
+    expect(proxy.lines.filter((line) => line.event === 'network')).toHaveLength(1);
+  });
+
   test('the HTTP API partitions, heals and changes one direction while running; each change is printed and counted', { timeout: 30_000 }, async () => {
     const server = await echoSocket();
     const proxy = startProxyCommand({ to: `127.0.0.1:${server.port}`, control: '127.0.0.1:0' });

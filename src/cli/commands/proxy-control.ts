@@ -107,8 +107,27 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
+/**
+ * Why a request that a web page could have made is refused, or null. A page the user visits can send a
+ * POST to any loopback port (a form or fetch needs no permission to send), and with DNS rebinding read
+ * the answers too. Test scripts (curl, Python, GDScript's HTTPClient) send no `Origin` header and name
+ * the address they were given, so a request with an `Origin`, or whose `Host` is another name, is not
+ * theirs. With --control-allow-remote the Host check is off (the machine's other names are valid).
+ */
+export function browserRefusal(headers: http.IncomingHttpHeaders, boundHost: string, port: number, checkHost: boolean): string | null {
+  if (headers.origin !== undefined) return `requests from a web page are refused (Origin: ${headers.origin}): a page you visit could change the proxy's network; use curl or your test script`;
+  if (!checkHost) return null;
+  const host = (headers.host ?? '').toLowerCase();
+  const loopbackHosts = [...new Set([boundHost, '127.0.0.1', 'localhost', '[::1]'])].map((name) => `${name}:${port}`);
+  if (!loopbackHosts.includes(host)) return `Host '${headers.host ?? ''}' is not this loopback API (${loopbackHosts.join(', ')}): refused, as a web page reaching it through DNS rebinding would look`;
+  return null;
+}
+
 /** Listens on `address`:`port` (port 0: any free one) and answers until closed. */
 export async function startControlServer(address: string, port: number, proxy: ControlledProxy, onChange: (change: ControlChange) => void): Promise<ControlServer> {
+  const checkHost = address === '::1' || address.startsWith('127.');
+  const boundHost = address.includes(':') ? `[${address}]` : address;
+  let boundPort = port;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     let sizeBytes = 0;
@@ -117,6 +136,13 @@ export async function startControlServer(address: string, port: number, proxy: C
       response.writeHead(status, { 'content-type': 'application/json' });
       response.end(`${JSON.stringify(body)}\n`);
     };
+    const refusal = browserRefusal(request.headers, boundHost, boundPort, checkHost);
+    if (refusal !== null) {
+      refused = true;
+      reply(403, { error: refusal });
+      request.resume();
+      return;
+    }
     request.on('data', (chunk: Buffer) => {
       sizeBytes += chunk.length;
       if (sizeBytes > CONTROL_BODY_BYTES_MAX && !refused) {
@@ -140,6 +166,7 @@ export async function startControlServer(address: string, port: number, proxy: C
     });
   });
   const bound = server.address() as { address: string; port: number };
+  boundPort = bound.port;
   const host = bound.address.includes(':') ? `[${bound.address}]` : bound.address;
   return {
     url: `http://${host}:${bound.port}/`,
