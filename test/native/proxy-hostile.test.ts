@@ -211,6 +211,15 @@ describe('enetsim proxy: a flag given twice', () => {
   });
 });
 
+describe('enetsim proxy --seed', () => {
+  test('a seed that is not a number exits 2 saying so, not "got NaN"', () => {
+    const result = run([...PROXY, '--seed', 'abc']);
+    expect(result.stderr).toContain('--seed must be a whole number ≥ 0, got something that is not a number');
+    expect(result.stderr).not.toContain('NaN');
+    expect(result.status).toBe(2);
+  });
+});
+
 describe('enetsim proxy --explain: a client that never comes', () => {
   test('the narration says no datagram reached the proxy, after the links it started with', () => {
     const result = run([...PROXY, '--explain']);

@@ -282,7 +282,7 @@ function prepare(options: ProxyOptions, io: NetworkIo): { ok: true; scenario: Pr
     const problem = positiveInteger(flag, value);
     if (problem !== null) return fail(problem);
   }
-  if (options.seed !== null && (!Number.isSafeInteger(options.seed) || options.seed < 0)) return fail(`--seed must be a whole number ≥ 0, got ${options.seed}`);
+  if (options.seed !== null && (!Number.isSafeInteger(options.seed) || options.seed < 0)) return fail(`--seed must be a whole number ≥ 0, got ${Number.isNaN(options.seed) ? 'something that is not a number' : options.seed}`);
   let durationMs: number | null = null;
   if (options.duration !== null) {
     const parsed = parseUnit('duration', options.duration);
