@@ -100,7 +100,10 @@ test('bench --smoke: every workload reports every figure, the TS/libenet ratios 
   const idle = report.workloads.find((workload) => workload.id === 'M1')!.idleServer!;
   expect(idle.connectedPeers).toBe(idle.clientCount);
   expectPositive(idle.perPeerBytes, 'M1 heap per peer');
-  expect(idle.perPeerTotalBytes.median).toBeGreaterThan(idle.perPeerBytes.median);
+  // The compact trace keeps a few bytes per event (numbers in a column, strings interned), so the heap
+  // per peer with and without it differs by collector noise, either way: a trace kept as objects
+  // (about 217 B per event, and a connecting, idling peer leaves dozens of events) would add far more.
+  expect(Math.abs(idle.perPeerTotalBytes.median - idle.perPeerBytes.median)).toBeLessThan(0.25 * idle.perPeerBytes.median);
 
   const withReference = libenet.ok || process.env.CI === 'true';
   expect(report.targets.map((target) => target.id)).toEqual(['W1', 'W1 ENet CPU', 'W2 ENet CPU', 'W2', 'W3', 'W4', ...(withReference ? ['W1 CLI'] : []), 'M1']);
