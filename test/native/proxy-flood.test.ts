@@ -13,6 +13,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 
 import { proxyLinks } from '../../src/cli/commands/proxy.js';
 import { CLOSED_CONNECTIONS_KEPT_MAX, UdpProxy, type ProxyEvent, type ProxySummary } from '../../src/native/proxy.js';
+import { eventually as eventuallyWithin } from '../support/wait.js';
 
 const LOOPBACK = '127.0.0.1';
 const MIB = 1024 * 1024;
@@ -73,13 +74,8 @@ async function startProxy(serverPort: number, link: string, bounds: { maxClients
   return proxy;
 }
 
-async function eventually(predicate: () => boolean, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+function eventually(predicate: () => boolean, timeoutMs = 20_000): Promise<boolean> {
+  return eventuallyWithin(predicate, timeoutMs);
 }
 
 function totalDropped(summary: ProxySummary): number {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
 import type { ProxySummary } from '../../src/native/proxy.js';
+import { waitFor } from '../support/wait.js';
 
 const CLI_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli/main.js');
 const children: ChildProcess[] = [];
@@ -29,22 +30,13 @@ function start(args: string[]): { lines: JsonLine[]; exited: Promise<number | nu
   return { lines, exited };
 }
 
-async function eventually<T>(read: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('gave up waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** serve with `serverFlags`, a proxy in front, connect with `clientFlags` sending a 3 000-byte text packet; the proxy's summary. */
 async function session(serverFlags: string[], clientFlags: string[]): Promise<{ summary: ProxySummary | null }> {
   const server = start(['serve', '--port', '0', '--echo', '--json', ...serverFlags]);
-  const serverPort = (await eventually(() => server.lines.find((line) => line['event'] === 'listening')))['port'] as number;
+  const serverPort = (await waitFor(() => server.lines.find((line) => line['event'] === 'listening')))['port'] as number;
   const proxy = start(['proxy', '--listen', '127.0.0.1:0', '--to', `127.0.0.1:${serverPort}`, '--json', '--duration', '2500ms']);
-  const proxyPort = (await eventually(() => proxy.lines.find((line) => line['event'] === 'listening')))['port'] as number;
+  const proxyPort = (await waitFor(() => proxy.lines.find((line) => line['event'] === 'listening')))['port'] as number;
   const client = start(['connect', `127.0.0.1:${proxyPort}`, '--send', 'godot '.repeat(500), '--wait-ms', '300', '--timeout-ms', '1500', '--json', ...clientFlags]);
   await client.exited;
   expect(await proxy.exited).toBe(0);

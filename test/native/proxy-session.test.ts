@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI_PATH = path.join(ROOT, 'dist/cli/main.js');
@@ -38,15 +39,6 @@ function start(args: string[]): { lines: JsonLine[]; stderr: () => string; exite
   return { lines, stderr: () => stderr, exited };
 }
 
-async function eventually<T>(read: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (performance.now() > deadline) throw new Error('gave up waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function tsharkAvailability(): { ok: true } | { ok: false; reason: string } {
   const probe = spawnSync('tshark', ['--version'], { encoding: 'utf8' });
@@ -74,13 +66,13 @@ interface Session {
 async function runSession(): Promise<Session> {
   writeFileSync(path.join(WORK_DIR, 'checks.yaml'), CHECKS);
   const server = start(['serve', '--port', '0', '--echo', '--json']);
-  const serverPort = (await eventually(() => server.lines.find((line) => line['event'] === 'listening')))['port'] as number;
+  const serverPort = (await waitFor(() => server.lines.find((line) => line['event'] === 'listening')))['port'] as number;
   const out = (name: string) => path.join(WORK_DIR, name);
   const proxy = start([
     'proxy', '--listen', '127.0.0.1:0', '--to', `127.0.0.1:${serverPort}`, '--link', 'latency: 30ms', '--duration', '3s', '--json',
     '--trace', out('session.jsonl'), '--html', out('session.html'), '--pcap', out('session.pcapng'), '--explain', '--expect', out('checks.yaml'),
   ]);
-  const proxyPort = (await eventually(() => proxy.lines.find((line) => line['event'] === 'listening')))['port'] as number;
+  const proxyPort = (await waitFor(() => proxy.lines.find((line) => line['event'] === 'listening')))['port'] as number;
   const client = start(['connect', `127.0.0.1:${proxyPort}`, '--send', 'hello', '--wait-ms', '500', '--disconnect-data', '7', '--json']);
   expect(await client.exited).toBe(0);
   const code = await proxy.exited;

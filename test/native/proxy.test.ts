@@ -12,6 +12,7 @@ import { PacketFlag } from '../../src/enet/constants.js';
 import type { Peer } from '../../src/enet/peer.js';
 import { TimerHeap, UdpProxy, type ProxyEvent, type ProxySummary } from '../../src/native/proxy.js';
 import { UdpHost, type UdpHostEvent } from '../../src/native/udp.js';
+import { eventually as eventuallyWithin } from '../support/wait.js';
 
 const CLI_PATH = path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/cli/main.js');
 const PATIENCE_MS = 20_000;
@@ -72,13 +73,8 @@ function encode(text: string): Uint8Array {
 }
 
 /** Resolves once `predicate` holds, checking every 10 ms; false after `timeoutMs`. */
-async function eventually(predicate: () => boolean, timeoutMs = PATIENCE_MS): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+function eventually(predicate: () => boolean, timeoutMs = PATIENCE_MS): Promise<boolean> {
+  return eventuallyWithin(predicate, timeoutMs);
 }
 
 function totalDropped(summary: ProxySummary, direction: 'up' | 'down'): number {
