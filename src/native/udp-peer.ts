@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 
 import { PacketFlag } from '../enet/constants.js';
+import { JsonLineReader } from './json-lines.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const peerSourcePath = path.join(projectRoot, 'native/udp-peer.c');
@@ -142,7 +143,7 @@ export class UdpPeerProcess {
   stderr = '';
   private readonly child: ChildProcess;
   private readonly listeners = new Set<() => void>();
-  private pending = '';
+  private readonly reader = new JsonLineReader<UdpPeerLine>(this.lines);
 
   constructor(binaryPath: string, args: readonly string[]) {
     this.child = spawn(binaryPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -198,22 +199,10 @@ export class UdpPeerProcess {
   }
 
   private takeOutput(chunk: string): void {
-    this.pending += chunk;
-    let newline = this.pending.indexOf('\n');
-    while (newline >= 0) {
-      const text = this.pending.slice(0, newline);
-      this.pending = this.pending.slice(newline + 1);
-      if (text.trim().length > 0) {
-        try {
-          this.lines.push(JSON.parse(text) as UdpPeerLine);
-        } catch {
-          this.lines.push({ event: 'unparsed', text });
-        }
-      }
-      newline = this.pending.indexOf('\n');
-    }
+    this.reader.take(chunk);
     this.notify();
   }
+
 
   private notify(): void {
     for (const listener of [...this.listeners]) listener();

@@ -12,6 +12,7 @@ import { answer, type ControlChange, type ControlledProxy } from '../../src/cli/
 import { PROXY_DIRECTIONS, PROXY_DROP_REASONS, UdpProxy, type ProxySummary } from '../../src/native/proxy.js';
 import { buildRunPageData } from '../../src/report/run-model.js';
 import type { TraceEvent } from '../../src/trace/trace.js';
+import { eventually } from '../support/wait.js';
 
 const ROOT = path.join(path.dirname(new URL(import.meta.url).pathname), '../..');
 const CLI_PATH = path.join(ROOT, 'dist/cli/main.js');
@@ -113,24 +114,32 @@ function balance(summary: ProxySummary): Record<'up' | 'down', number> {
   return pending;
 }
 
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+function until(predicate: () => boolean, timeoutMs = 10_000): Promise<boolean> {
+  return eventually(predicate, timeoutMs);
+}
+
+/** A UDP socket standing for the server, and a proxy in front of it with `link` (null: a perfect link); `close` closes both. */
+async function proxyBeforeSink(link: string | null, idleMs?: number): Promise<{ proxy: UdpProxy; close: () => Promise<void> }> {
+  const server = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+  const links = proxyLinks({ link, linkUp: null, linkDown: null, preset: null });
+  if (!links.ok) throw new Error(links.message);
+  const target = { address: '127.0.0.1', port: (server.address() as { port: number }).port };
+  const proxy = await UdpProxy.open({ listen: { port: 0 }, target, linkUp: links.value.up, linkDown: links.value.down, seed: 1, ...(idleMs !== undefined ? { idleMs } : {}) });
+  return {
+    proxy,
+    close: async () => {
+      await proxy.close();
+      server.close();
+    },
+  };
 }
 
 describe('enetsim proxy: the summary accounts for every datagram', () => {
   test('datagrams held or still delayed are counted as waiting, and a hold of a client that idles out drops what it kept as expired', { timeout: 20_000 }, async () => {
-    const server = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    const { proxy, close } = await proxyBeforeSink('latency: 60s', 400);
     const client = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
-    const links = proxyLinks({ link: 'latency: 60s', linkUp: null, linkDown: null, preset: null });
-    if (!links.ok) throw new Error(links.message);
-    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1, idleMs: 400 });
     try {
       const send = (text: string) => client.send(text, proxy.localAddress.port, '127.0.0.1');
       send('delayed 1');
@@ -149,9 +158,8 @@ describe('enetsim proxy: the summary accounts for every datagram', () => {
       expect(afterExpiry.directions.up.dropped.expired).toBe(3);
       expect(balance(afterExpiry)).toEqual({ up: 2, down: 0 });
     } finally {
-      await proxy.close();
+      await close();
       client.close();
-      server.close();
     }
   });
 });
@@ -235,19 +243,14 @@ describe('enetsim proxy --explain: a client that never comes', () => {
 
 describe('enetsim proxy --control: a link body over several lines', () => {
   test('is applied and printed as one line, so the text output keeps one line per change', async () => {
-    const server = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
-    const links = proxyLinks({ link: null, linkUp: null, linkDown: null, preset: null });
-    if (!links.ok) throw new Error(links.message);
-    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1 });
+    const { proxy, close } = await proxyBeforeSink(null);
     try {
       const changes: ControlChange[] = [];
       const reply = answer(proxy as ControlledProxy, 'POST', '/link', '{latency: 80ms,\n  loss: 5%}\n', (change) => changes.push(change));
       expect(reply.status).toBe(200);
       expect(changes.map((change) => change.label)).toEqual(['link client<->server {latency: 80ms, loss: 5%}']);
     } finally {
-      await proxy.close();
-      server.close();
+      await close();
     }
   });
 });
@@ -266,11 +269,7 @@ describe('enetsim proxy: --to naming the proxy itself', () => {
 
 describe('enetsim proxy --control: the printed URL with a path appended', () => {
   test("'//summary' and '//partition' (the URL ends in '/', a script adds '/summary') reach those endpoints", async () => {
-    const server = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
-    const links = proxyLinks({ link: null, linkUp: null, linkDown: null, preset: null });
-    if (!links.ok) throw new Error(links.message);
-    const proxy = await UdpProxy.open({ listen: { port: 0 }, target: { address: '127.0.0.1', port: (server.address() as { port: number }).port }, linkUp: links.value.up, linkDown: links.value.down, seed: 1 });
+    const { proxy, close } = await proxyBeforeSink(null);
     try {
       const summary = answer(proxy as ControlledProxy, 'GET', '//summary', '', () => undefined);
       expect(summary.status).toBe(200);
@@ -278,8 +277,7 @@ describe('enetsim proxy --control: the printed URL with a path appended', () => 
       const partition = answer(proxy as ControlledProxy, 'POST', '//partition?direction=up', '', () => undefined);
       expect(partition).toMatchObject({ status: 200, body: { applied: 'partition client->server' } });
     } finally {
-      await proxy.close();
-      server.close();
+      await close();
     }
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { ProxySummary } from '../../src/native/proxy.js';
+import { JsonLineReader } from '../../src/native/json-lines.js';
 
 export const BUNDLE_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/bundle/enetsim.js');
 
@@ -19,7 +20,7 @@ export class ProxyCli {
   stderr = '';
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
-  private pending = '';
+  private readonly reader = new JsonLineReader<ProxyCliLine>(this.lines);
 
   /** Starts the proxy listening on a free loopback port; `args` come after `--listen` and `--json`. */
   constructor(args: readonly string[]) {
@@ -64,19 +65,7 @@ export class ProxyCli {
   }
 
   private take(chunk: string): void {
-    this.pending += chunk;
-    let newline = this.pending.indexOf('\n');
-    while (newline >= 0) {
-      const text = this.pending.slice(0, newline);
-      this.pending = this.pending.slice(newline + 1);
-      if (text.trim().length > 0) {
-        try {
-          this.lines.push(JSON.parse(text) as ProxyCliLine);
-        } catch {
-          this.lines.push({ event: 'unparsed', text });
-        }
-      }
-      newline = this.pending.indexOf('\n');
-    }
+    this.reader.take(chunk);
   }
+
 }
