@@ -106,11 +106,14 @@ export class WireSideReader {
   private checksumVerifies(data: Uint8Array, headerSizeBytes: number): boolean {
     const slot = headerSizeBytes - CHECKSUM_SIZE_BYTES;
     const desired = readU32(data, slot);
-    const seeded = data.slice();
+    // The CRC runs over the datagram's pieces around the slot with the seed in between: no copy of the datagram.
+    const before = data.subarray(0, slot);
+    const after = data.subarray(slot + CHECKSUM_SIZE_BYTES);
+    const seedBytes = new Uint8Array(CHECKSUM_SIZE_BYTES);
     const connectID = this.connectID();
     for (const seed of connectID === null ? [0] : [connectID, 0]) {
-      writeU32Native(seeded, slot, seed);
-      if (crc32([seeded]) === desired) return true;
+      writeU32Native(seedBytes, 0, seed);
+      if (crc32([before, seedBytes, after]) === desired) return true;
     }
     return false;
   }
