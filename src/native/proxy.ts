@@ -603,16 +603,15 @@ export class UdpProxy {
 
   private forward(session: Session, direction: ProxyDirection, bytes: Uint8Array, intendedAtMs: number, copy: Copy): void {
     const stats = this.stats[direction];
-    const notForwarded = (reason: 'expired' | 'partition' | 'sendFailed'): void => this.drop(session, direction, copy.id, this.nowMs(), bytes.length, reason);
-    if (session.closed) return notForwarded('expired');
+    if (session.closed) return this.drop(session, direction, copy.id, this.nowMs(), bytes.length, 'expired');
     // A partition loses what is on the cable too, as in the simulator.
-    if (session.links.isPartitioned(direction)) return notForwarded('partition');
+    if (session.links.isPartitioned(direction)) return this.drop(session, direction, copy.id, this.nowMs(), bytes.length, 'partition');
     const sentAtMs = this.nowMs();
     try {
       if (direction === 'up') session.upstream.send(bytes, this.options.target.port, this.options.target.address);
       else this.listenSocket.send(bytes, session.client.port, session.client.address);
     } catch {
-      return notForwarded('sendFailed');
+      return this.drop(session, direction, copy.id, this.nowMs(), bytes.length, 'sendFailed');
     }
     stats.datagramsOut += 1;
     stats.bytesOut += bytes.length;
